@@ -1,0 +1,1 @@
+"""The engine: the definition pipeline (load → parse → compile) and the runtime (fire)."""

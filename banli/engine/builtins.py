@@ -1,0 +1,60 @@
+"""Guards and effects that ship with banli, usable by any definition."""
+
+from __future__ import annotations
+
+import re
+
+from banli.engine.records import SYSTEM_ACTOR
+from banli.engine.registry import effect, guard
+
+_SALUTATION_END = re.compile(r"[：:\n]")
+
+
+@guard("children_done")
+def children_done(ctx) -> str | None:
+    """Every child item (a co-unit's task, say) has reached a final state."""
+    waiting = []
+    for child in ctx.tx.children(ctx.item.id):
+        workflow = ctx.runtime.store.workflow_by_id(child.definition_id)
+        if child.state not in workflow.final_states:
+            waiting.append(child.fields.get("lead_unit") or child.ref)
+    if waiting:
+        names = ctx.tx.unit_names(waiting)
+        return f"waiting for {'、'.join(names)} (co-units) to submit their opinions"
+    return None
+
+
+@guard("reply_format", on_data=True)
+def reply_format(ctx, text: str = "text", signer: str = "signer") -> str | None:
+    """A reply's salutation names every deputy of the item, and a signer is given."""
+    body = str(ctx.data.get(text, ""))
+    salutation = _SALUTATION_END.split(body.strip(), maxsplit=1)[0]
+    deputies = ctx.deputies()
+    missing = [name for name in deputies if name not in salutation]
+    if missing:
+        expected = "、".join(deputies) + "代表："
+        return (f"the salutation '{salutation[:30]}' does not name {'、'.join(missing)}; "
+                f"begin the reply text with '{expected}'")
+    if not str(ctx.data.get(signer, "")).strip():
+        return f"the reply has no signing leader; pass --data {signer}=NAME"
+    return None
+
+
+@effect("spawn_children")
+def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units") -> None:
+    """One child item per unit in the field `units`, running `workflow` with that unit as its lead."""
+    child_workflow = ctx.runtime.store.workflow(workflow)
+    for unit in ctx.fields.get(units) or []:
+        ref = f"{ctx.item.ref}/{unit}"
+        if ctx.tx.item(ref) is not None:
+            continue
+        ctx.runtime.create_in(
+            ctx.tx, workflow=child_workflow, ref=ref, title=ctx.item.title, actor=SYSTEM_ACTOR,
+            deputies=ctx.deputies(), fields={"lead_unit": unit}, at=ctx.at, parent_id=ctx.item.id,
+        )
+
+
+@effect("set_fields")
+def set_fields(ctx, **values) -> None:
+    """Set fields to fixed values (e.g. `supervised: true` when the supervision office steps in)."""
+    ctx.fields.update(values)

@@ -1,0 +1,84 @@
+"""Step 3 of the definition pipeline: a `Definition` → one shared `transitions.Machine`.
+
+One Machine per definition version, built with `model=None`; an event is triggered on a
+small `Token` made for the occasion, never on a database row, and no model is ever added
+to the machine. `when` branches become transition conditions, so `transitions` picks the
+first matching branch as it picks the first passing transition.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from transitions import Machine
+
+from banli.engine.calendar import calendar_for
+from banli.engine.model import Definition
+
+
+class Token:
+    """What `transitions` sees of an item: its state and (prospective) fields."""
+
+    __slots__ = ("state", "fields")
+
+    def __init__(self, state: str, fields: dict) -> None:
+        self.state, self.fields = state, fields
+
+
+def matches(when: tuple, fields: dict) -> bool:
+    """True when every `when` key matches the fields; a list means "one of"; null means unset."""
+    return all(fields.get(name) in values for name, values in when)
+
+
+def _condition(when: tuple):
+    return lambda event_data: matches(when, event_data.model.fields)
+
+
+class CompiledWorkflow:
+    """A definition version ready to run: its machine, calendar, zone and identity."""
+
+    def __init__(self, definition: Definition, def_hash: str, definition_id: int | None = None,
+                 version: int | None = None) -> None:
+        self.definition = definition
+        self.hash = def_hash
+        self.definition_id = definition_id
+        self.version = version if version is not None else definition.version
+        self.zone = ZoneInfo(definition.timezone)
+        self.calendar = calendar_for(definition.calendar)
+        self.settings = dict(definition.settings)
+        self.machine = self._build()
+
+    def _build(self) -> Machine:
+        transitions = []
+        for event in self.definition.events.values():
+            if event.internal:
+                continue
+            for source in event.sources:
+                for branch in event.branches:
+                    transition = {"trigger": event.name, "source": source, "dest": branch.to}
+                    if branch.when:
+                        transition["conditions"] = [_condition(branch.when)]
+                    transitions.append(transition)
+        return Machine(
+            model=None, states=list(self.definition.states), initial=self.definition.initial,
+            transitions=transitions, auto_transitions=False, send_event=True,
+            ignore_invalid_triggers=False,
+        )
+
+    def destination(self, event: str, state: str, fields: dict) -> str:
+        """The state `event` leads to from `state` with these fields (the state itself if internal)."""
+        if self.definition.events[event].internal:
+            return state
+        token = Token(state, fields)
+        self.machine.events[event].trigger(token)
+        return token.state
+
+    @cached_property
+    def final_states(self) -> frozenset[str]:
+        return frozenset(name for name, state in self.definition.states.items() if state.final)
+
+    def label(self, name: str) -> str:
+        """The Chinese label of a state or event."""
+        spec = self.definition.states.get(name) or self.definition.events.get(name)
+        return str(spec.label) if spec else name

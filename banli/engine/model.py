@@ -1,0 +1,152 @@
+"""The parsed form of a definition: frozen dataclasses, no YAML and no `transitions` in sight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from banli.engine.durations import Duration
+
+GLOBAL_ROLES = ("registrar", "reviewer", "supervisor", "unit", "deputy", "npc_office", "auditor", "admin")
+ITEM_ROLES = ("lead_unit", "co_unit", "own_deputy")
+SYSTEM = "system"
+FIELD_TYPES = ("unit", "units", "choice", "text", "int", "date", "bool", "person")
+ENTER = "enter"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Label:
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.zh
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    name: str
+    type: str
+    label: Label
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataSpec:
+    """One key of an event's `data`: a field of the item, or an event-only key."""
+
+    key: str
+    type: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    is_field: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """`{after: DURATION, from: EVENT|enter}`: a deadline or a window."""
+
+    after: Duration
+    start: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reminder:
+    """`before` or `overdue` a state's deadline: notify roles and/or fire an event."""
+
+    kind: str  # "before" | "overdue"
+    offset: Duration
+    notify: tuple[str, ...] = ()
+    fire: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    name: str
+    label: Label
+    initial: bool = False
+    final: bool = False
+    deadline: Rule | None = None
+    reminders: tuple[Reminder, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Branch:
+    to: str
+    when: tuple[tuple[str, tuple[object, ...]], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Call:
+    """A guard or effect by registry name, with its parameters."""
+
+    name: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    def kwargs(self) -> dict:
+        return dict(self.params)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    name: str
+    label: Label
+    sources: tuple[str, ...]
+    branches: tuple[Branch, ...] = ()  # empty for internal events
+    internal: bool = False
+    roles: tuple[str, ...] = ()
+    data: tuple[DataSpec, ...] = ()
+    within: Rule | None = None
+    guards: tuple[Call, ...] = ()
+    effects: tuple[Call, ...] = ()
+
+    def data_spec(self, key: str) -> DataSpec | None:
+        return next((spec for spec in self.data if spec.key == key), None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Selector:
+    state: str
+    when: tuple[tuple[str, tuple[object, ...]], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Campaign:
+    name: str
+    label: Label
+    select: tuple[Selector, ...]
+    fire: str
+    due: Duration | None = None
+    schedule: str | None = None
+    reminders: tuple[Reminder, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScoringRule:
+    event: str
+    points: int
+    on_time: bool | None = None
+    when: tuple[tuple[str, tuple[object, ...]], ...] = ()
+    label: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Definition:
+    id: str
+    version: int | None
+    title: Label
+    timezone: str = "Asia/Shanghai"
+    calendar: str = "cn"
+    settings: tuple[tuple[str, object], ...] = ()
+    fields: dict[str, Field] = field(default_factory=dict)
+    states: dict[str, State] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
+    scoring: tuple[ScoringRule, ...] = ()
+
+    @property
+    def initial(self) -> str:
+        return next(name for name, state in self.states.items() if state.initial)
+
+    def __hash__(self) -> int:  # dict fields make the generated hash fail; identity is enough
+        return id(self)

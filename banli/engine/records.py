@@ -1,0 +1,74 @@
+"""Plain domain records the engine and the store exchange: no SQL, no rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    id: str
+    name: str
+    roles: frozenset[str] = frozenset()
+    unit: str | None = None
+    deputy: str | None = None
+
+
+SYSTEM_ACTOR = Actor(id="system", name="系统", roles=frozenset({"system"}))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemRecord:
+    id: int
+    ref: str
+    workflow_id: str
+    definition_id: int
+    parent_id: int | None
+    title: str
+    content: str
+    state: str
+    version: int
+    seq: int
+    head_hash: str
+    fields: dict = field(default_factory=dict)
+    created_at: str = ""
+    entered_at: str = ""
+    last_at: str = ""
+    deadline: str | None = None
+
+    def evolve(self, **changes) -> "ItemRecord":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TraceRecord:
+    ref: str
+    seq: int
+    event: str
+    from_state: str
+    to_state: str
+    actor: str
+    occurred_at: str
+    recorded_at: str
+    data: str
+    def_hash: str
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fired:
+    """What applying one event did (the `fire --json` shape)."""
+
+    ref: str
+    event: str
+    from_state: str
+    to_state: str
+    version: int
+    seq: int
+    hash: str
+    occurred_at: str
+
+    def as_json(self) -> dict:
+        return {"ref": self.ref, "event": self.event, "from": self.from_state, "to": self.to_state,
+                "version": self.version, "seq": self.seq, "hash": self.hash, "occurred_at": self.occurred_at}

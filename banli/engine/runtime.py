@@ -1,0 +1,316 @@
+"""The runtime: register an item and fire an event, each in one transaction with its trace row.
+
+Checks run in the order SPEC §4 fixes, first failure wins: unknown item (7) → unknown event
+(3) → role (4) → state, window, guard (5) → data and `--at` (3) → `--expect-version` (6).
+Writes are optimistic: the item row is updated only if its version is still the one read;
+a writer that loses re-reads the item and tries again on the new state.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from banli.engine import registry
+from banli.engine.chain import GENESIS, canonical_json, row_hash
+from banli.engine.compile import CompiledWorkflow
+from banli.engine.durations import shift
+from banli.engine.model import SYSTEM, Event
+from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
+from banli.engine.times import from_utc_text, local_text, parse_instant, utc_now, utc_text
+from banli.engine.values import coerce
+from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPermitted
+
+CREATED = "created"
+MAX_ATTEMPTS = 20
+
+
+class Retry(Exception):
+    """The item changed between read and write: run the event again on the new state."""
+
+
+@dataclass(kw_only=True)
+class Context:
+    """What a guard or effect sees: the item, the event, its data, the actor and the time."""
+
+    runtime: "Runtime"
+    tx: object
+    workflow: CompiledWorkflow
+    item: ItemRecord
+    event: Event
+    data: dict
+    actor: Actor
+    at: datetime
+    fields: dict = field(default_factory=dict)  # the item's fields after the event's data
+    to_state: str = ""
+
+    def deputies(self) -> list[str]:
+        return self.tx.deputies(self.item.id)
+
+
+class Runtime:
+    """Fires events against a store; `now` is the clock (tests pass a fixed one)."""
+
+    def __init__(self, store, now: Callable[[], datetime] = utc_now) -> None:
+        self.store = store
+        self.now = now
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def actor(self, user: str | None) -> Actor:
+        if user in (None, ""):
+            raise NotPermitted("no acting user: pass --as USER (or set BANLI_USER) to say who you are")
+        if user == SYSTEM:
+            return SYSTEM_ACTOR
+        actor = self.store.actor(user)
+        if actor is None:
+            raise NotPermitted(f"user '{user}' is not in the organisation file; check --as, or add them with 'banli org load'")
+        return actor
+
+    def holds_role(self, actor: Actor, roles: tuple[str, ...], item: ItemRecord, tx) -> bool:
+        """Whether the actor holds one of `roles` on this item (global or item-relative)."""
+        if actor.roles & set(roles):
+            return True
+        fields = item.fields
+        if "lead_unit" in roles and actor.unit and fields.get("lead_unit") == actor.unit and "unit" in actor.roles:
+            return True
+        if "co_unit" in roles and actor.unit and actor.unit in (fields.get("co_units") or []) and "unit" in actor.roles:
+            return True
+        if "own_deputy" in roles and actor.deputy and actor.deputy in tx.deputies(item.id):
+            return True
+        return False
+
+    # -- registering -----------------------------------------------------------------------
+
+    def create(self, *, workflow_id: str, ref: str, title: str, actor: str, deputies: list[str] = (),
+               fields: dict | None = None, content: str = "", at: str | datetime | None = None) -> Fired:
+        """Register one item in its workflow's initial state, with its `created` trace row."""
+        who = self.actor(actor)
+        if who is not SYSTEM_ACTOR and not who.roles & {"registrar", "supervisor", "admin"}:
+            raise NotPermitted(f"user '{who.id}' may not register items: that needs the role registrar, supervisor or admin")
+        workflow = self.store.workflow(workflow_id)
+        with self.store.write() as tx:
+            return self.create_in(tx, workflow=workflow, ref=ref, title=title, actor=who, deputies=list(deputies),
+                                  fields=fields or {}, content=content, at=at)
+
+    def create_in(self, tx, *, workflow: CompiledWorkflow, ref: str, title: str, actor: Actor, deputies: list[str],
+                  fields: dict, content: str = "", at: str | datetime | None = None, parent_id: int | None = None) -> Fired:
+        if not ref or not str(ref).strip():
+            raise InvalidInput("an item needs a ref, e.g. 16-1-073 (congress-session-number)")
+        if not title or not str(title).strip():
+            raise InvalidInput(f"item {ref} needs a title")
+        if tx.item(ref) is not None:
+            raise InvalidInput(f"item {ref} already exists; choose another ref or see 'banli item show {ref}'")
+        definition = workflow.definition
+        unknown = [name for name in fields if name not in definition.fields]
+        if unknown:
+            raise InvalidInput(f"unknown field(s) {', '.join(unknown)} for workflow {definition.id}; fields: {', '.join(definition.fields)}")
+        typed = {name: coerce(tx, definition.fields[name].type, definition.fields[name].choices, value, name)
+                 for name, value in fields.items()}
+        missing = [name for name, spec in definition.fields.items() if spec.required and typed.get(name) in (None, "", [])]
+        if missing:
+            raise InvalidInput(f"item {ref} lacks required field(s): {', '.join(missing)}")
+        unknown_deputies = tx.unknown_deputies(deputies)
+        if unknown_deputies:
+            raise InvalidInput(_unknown_deputy_message(unknown_deputies[0], tx.deputy_names()))
+        now = self.now()
+        when = self._business_time(at, now, None, workflow)
+        initial = definition.initial
+        data = {"title": title, "deputies": deputies, "fields": typed, "content": content}
+        item = tx.insert_item(ref=ref, workflow_id=definition.id, definition_id=workflow.definition_id,
+                              parent_id=parent_id, title=title, content=content, state=initial,
+                              fields=typed, created_at=utc_text(when))
+        tx.set_deputies(item.id, deputies)
+        if "lead_unit" in typed or "co_units" in typed:
+            tx.sync_assignments(item.id, typed.get("lead_unit"), typed.get("co_units") or [])
+        deadline = self._deadline(tx, workflow, item, initial, CREATED, when)
+        return self._commit(tx, workflow, item, CREATED, "", initial, actor, when, now, data, typed, deadline)
+
+    # -- firing ----------------------------------------------------------------------------
+
+    def fire(self, ref: str, event: str, actor: str, data: dict | None = None, at: str | datetime | None = None,
+             expect_version: int | None = None) -> Fired:
+        """Apply one event; see the module docstring for the order of checks."""
+        for _attempt in range(MAX_ATTEMPTS):
+            try:
+                with self.store.write() as tx:
+                    return self.fire_in(tx, ref, event, actor, data or {}, at, expect_version)
+            except Retry:
+                if expect_version is not None:
+                    raise Conflict(f"item {ref} changed while '{event}' was being applied; "
+                                   "look at it again ('banli item show') and retry with its new version") from None
+        raise Conflict(f"item {ref} kept changing underneath; '{event}' was not applied: try again")
+
+    def fire_in(self, tx, ref: str, event_name: str, actor_id: str | Actor, data: dict,
+                at: str | datetime | None, expect_version: int | None = None) -> Fired:
+        item = tx.item(ref)
+        if item is None:
+            raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
+        workflow = self.store.workflow_by_id(item.definition_id)
+        definition = workflow.definition
+        event = definition.events.get(event_name)
+        if event is None:
+            raise InvalidInput(f"workflow {definition.id} has no event '{event_name}'; its events: {', '.join(definition.events)}",
+                               ref=ref, event=event_name)
+        actor = actor_id if isinstance(actor_id, Actor) else self.actor(actor_id)
+        if not self.holds_role(actor, event.roles, item, tx):
+            raise NotPermitted(f"user '{actor.id}' may not fire '{event_name}' on {ref}: it needs {_roles_text(event.roles)}",
+                               ref=ref, event=event_name)
+        now = self.now()
+        self._check_allowed(tx, workflow, item, event, now)
+        typed = self._check_data(tx, definition, event, data, ref)
+        when = self._business_time(at, now, item, workflow)
+        fields = dict(item.fields)
+        fields.update({key: value for key, value in typed.items() if event.data_spec(key).is_field})
+        context = Context(runtime=self, tx=tx, workflow=workflow, item=item, event=event, data=typed,
+                          actor=actor, at=when, fields=fields)
+        for call in event.guards:
+            entry = registry.guards()[call.name]
+            if entry.on_data:
+                reason = entry.function(context, **call.kwargs())
+                if reason:
+                    raise InvalidInput(f"{ref} {event_name}: {reason}", ref=ref, event=event_name)
+        if expect_version is not None and expect_version != item.version:
+            raise Conflict(f"item {ref} is at version {item.version}, not {expect_version}: it changed; "
+                           "look at it again ('banli item show') and decide anew", ref=ref)
+        to_state = workflow.destination(event_name, item.state, fields)
+        context.to_state = to_state
+        for call in event.effects:
+            registry.effects()[call.name].function(context, **call.kwargs())
+        if fields.get("lead_unit") != item.fields.get("lead_unit") or fields.get("co_units") != item.fields.get("co_units"):
+            tx.sync_assignments(item.id, fields.get("lead_unit"), fields.get("co_units") or [])
+        deadline = item.deadline
+        if to_state != item.state:
+            deadline = self._deadline(tx, workflow, item, to_state, event_name, when)
+        return self._commit(tx, workflow, item, event_name, item.state, to_state, actor, when, now,
+                            typed, fields, deadline)
+
+    def _check_allowed(self, tx, workflow: CompiledWorkflow, item: ItemRecord, event: Event, now: datetime) -> None:
+        """State validity, the `within` window and guards on the item (exit 5)."""
+        ref, name = item.ref, event.name
+        if item.state not in event.sources:
+            valid = ", ".join(workflow.label(source) + f"({source})" for source in event.sources) or "none"
+            raise NotAllowedNow(f"'{name}' is not possible on {ref} in state {workflow.label(item.state)}({item.state}); "
+                                f"it is possible in: {valid}", ref=ref, event=name, state=item.state)
+        if event.within:
+            start = self._rule_start(tx, item, event.within.start, None)
+            if start is not None:
+                closes = shift(start, event.within.after, workflow.calendar, workflow.zone)
+                if now > closes:
+                    raise NotAllowedNow(f"'{name}' on {ref} had to happen within {event.within.after} "
+                                        f"(until {local_text(closes, workflow.zone)[:16]}); that window is closed",
+                                        ref=ref, event=name)
+        for call in event.guards:
+            entry = registry.guards()[call.name]
+            if not entry.on_data:
+                context = Context(runtime=self, tx=tx, workflow=workflow, item=item, event=event, data={},
+                                  actor=SYSTEM_ACTOR, at=now, fields=dict(item.fields))
+                reason = entry.function(context, **call.kwargs())
+                if reason:
+                    raise NotAllowedNow(f"'{name}' is not possible on {ref} yet: {reason}", ref=ref, event=name)
+
+    def _check_data(self, tx, definition, event: Event, data: dict, ref: str) -> dict:
+        unknown = [key for key in data if event.data_spec(key) is None]
+        if unknown:
+            allowed = ", ".join(spec.key for spec in event.data) or "none"
+            raise InvalidInput(f"'{event.name}' takes no data '{unknown[0]}'; it takes: {allowed}", ref=ref, event=event.name)
+        typed = {}
+        for spec in event.data:
+            value = data.get(spec.key)
+            if value in (None, "", []):
+                if spec.required:
+                    raise InvalidInput(f"'{event.name}' on {ref} needs data '{spec.key}'; pass --data {spec.key}=…",
+                                       ref=ref, event=event.name)
+                continue
+            typed[spec.key] = coerce(tx, spec.type, spec.choices, value, spec.key)
+        return typed
+
+    def _business_time(self, at, now: datetime, item: ItemRecord | None, workflow: CompiledWorkflow) -> datetime:
+        last = from_utc_text(item.last_at) if item and item.last_at else None
+        if at is None:
+            return max(now, last) if last else now
+        when = at if isinstance(at, datetime) else parse_instant(str(at), workflow.zone)
+        if when > now:
+            raise InvalidInput(f"--at {local_text(when, workflow.zone)} is in the future; an event's time is when it happened")
+        if last and when < last:
+            raise InvalidInput(f"--at {local_text(when, workflow.zone)} is before {item.ref}'s latest event "
+                               f"({local_text(last, workflow.zone)}); events are recorded in the order they happened")
+        return when
+
+    def _rule_start(self, tx, item: ItemRecord, start: str, pending: tuple[str, datetime] | None) -> datetime | None:
+        if start == "enter":
+            return pending[1] if pending else from_utc_text(item.entered_at)
+        if pending and pending[0] == start:
+            return pending[1]
+        text = tx.last_occurrence(item.id, start)
+        return from_utc_text(text) if text else None
+
+    def _deadline(self, tx, workflow: CompiledWorkflow, item: ItemRecord, state: str, event: str,
+                  when: datetime) -> str | None:
+        """The deadline of `state` entered by `event` at `when` (UTC text), if the state has one."""
+        rule = workflow.definition.states[state].deadline
+        if rule is None:
+            return None
+        start = self._rule_start(tx, item, rule.start, (event if rule.start != "enter" else "enter", when))
+        if start is None:
+            return None
+        return utc_text(shift(start, rule.after, workflow.calendar, workflow.zone))
+
+    def _commit(self, tx, workflow: CompiledWorkflow, item: ItemRecord, event: str, from_state: str, to_state: str,
+                actor: Actor, when: datetime, now: datetime, data: dict, fields: dict, deadline: str | None) -> Fired:
+        seq = item.seq + 1
+        prev = item.head_hash or GENESIS
+        row = {
+            "ref": item.ref, "seq": seq, "event": event, "from_state": from_state, "to_state": to_state,
+            "actor": actor.id, "occurred_at": local_text(when, workflow.zone),
+            "recorded_at": local_text(now, workflow.zone), "data": canonical_json(data),
+            "def_hash": workflow.hash, "prev_hash": prev,
+        }
+        row["hash"] = row_hash(**row)
+        updated = tx.update_item(
+            item.id, expected_version=item.version, state=to_state, fields=fields, seq=seq, head_hash=row["hash"],
+            entered_at=utc_text(when) if to_state != from_state else item.entered_at,
+            last_at=utc_text(when), deadline=deadline,
+        )
+        if not updated:
+            raise Retry()
+        tx.append_trace(item.id, row)
+        return Fired(ref=item.ref, event=event, from_state=from_state, to_state=to_state, version=item.version + 1,
+                     seq=seq, hash=row["hash"], occurred_at=row["occurred_at"])
+
+    # -- asking ------------------------------------------------------------------------------
+
+    def can(self, ref: str, actor_id: str) -> list[dict]:
+        """Every event of the item's workflow: whether the actor may fire it now, and if not why."""
+        actor = self.actor(actor_id)
+        with self.store.read() as tx:
+            item = tx.item(ref)
+            if item is None:
+                raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
+            workflow = self.store.workflow_by_id(item.definition_id)
+            answers = []
+            now = self.now()
+            for event in workflow.definition.events.values():
+                answer = {"event": event.name, "label": str(event.label), "allowed": True, "reason": "",
+                          "data": [spec.key + ("*" if spec.required else "") for spec in event.data]}
+                if not self.holds_role(actor, event.roles, item, tx):
+                    answer.update(allowed=False, reason=f"needs {_roles_text(event.roles)}")
+                else:
+                    try:
+                        self._check_allowed(tx, workflow, item, event, now)
+                    except NotAllowedNow as exc:
+                        answer.update(allowed=False, reason=str(exc))
+                answers.append(answer)
+            return answers
+
+
+def _roles_text(roles: tuple[str, ...]) -> str:
+    return "the role " + " or ".join(roles) if roles else "a role nobody holds"
+
+
+def _unknown_deputy_message(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.3)
+    hint = f" (did you mean {'、'.join(close)}?)" if close else ""
+    return f"unknown deputy '{name}'{hint}; deputies come from the organisation file ('banli org load')"

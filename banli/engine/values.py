@@ -1,0 +1,64 @@
+"""Typing of field and data values: what a user typed (`--data k=v`, a JSON file, a
+spreadsheet cell) becomes the value a field of that type holds, or a clear error."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from banli.errors import InvalidInput
+
+_TRUE = {"true", "yes", "1", "是", "y"}
+_FALSE = {"false", "no", "0", "否", "n"}
+_LIST_SPLIT = re.compile(r"[,，、;；]")
+
+
+def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> object:
+    """`value` as a `kind` value; `tx` answers whether units and people exist."""
+    if kind == "text":
+        return str(value).strip()
+    if kind == "int":
+        if isinstance(value, bool):
+            raise InvalidInput(f"'{key}' must be a whole number, not {value!r}")
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise InvalidInput(f"'{key}' must be a whole number, not {value!r}") from None
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE or text in _FALSE:
+            return text in _TRUE
+        raise InvalidInput(f"'{key}' must be true or false (是/否), not {value!r}")
+    if kind == "date":
+        try:
+            return (value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])).isoformat()
+        except ValueError:
+            raise InvalidInput(f"'{key}' must be a date like 2023-05-10, not {value!r}") from None
+    if kind == "choice":
+        text = str(value).strip()
+        if text not in choices:
+            raise InvalidInput(f"'{key}' must be one of {', '.join(choices)}; got {text!r}")
+        return text
+    if kind == "unit":
+        unit = str(value).strip()
+        _check_units(tx, [unit], key)
+        return unit
+    if kind == "units":
+        units = value if isinstance(value, list) else [part for part in _LIST_SPLIT.split(str(value))]
+        units = [str(unit).strip() for unit in units if str(unit).strip()]
+        _check_units(tx, units, key)
+        return units
+    if kind == "person":
+        person = str(value).strip()
+        if not tx.person_exists(person):
+            raise InvalidInput(f"'{key}': no person '{person}' in the organisation file; see 'banli org show'")
+        return person
+    raise InvalidInput(f"'{key}' has an unknown type {kind}")
+
+
+def _check_units(tx, units: list[str], key: str) -> None:
+    missing = tx.missing_units(units)
+    if missing:
+        raise InvalidInput(f"'{key}': no unit '{missing[0]}' in the organisation file; see 'banli org show' for unit ids")

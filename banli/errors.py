@@ -1,0 +1,82 @@
+"""The one root exception and its subclasses, one per CLI exit code (SPEC §4).
+
+Each error carries the facts (ref, event, state, file, line) and a message that says what
+was wrong and what to do; the CLI prints that message as one line on stderr.
+"""
+
+from __future__ import annotations
+
+
+class BanliError(Exception):
+    """Root of every error banli raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, **facts: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.facts = facts
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(BanliError):
+    """A definition, file, option or event data is wrong (exit 3)."""
+
+    exit_code = 3
+
+
+class DefinitionErrors(InvalidInput):
+    """A definition has one or more errors, each with its position."""
+
+    def __init__(self, problems: list["Problem"]) -> None:
+        self.problems = problems
+        first = problems[0].render() if problems else "invalid definition"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(first + more)
+
+
+class NotPermitted(BanliError):
+    """The actor lacks the role for this, or is not this item's unit/deputy (exit 4)."""
+
+    exit_code = 4
+
+
+class NotAllowedNow(BanliError):
+    """The event is not valid in this state, its window is closed or a guard failed (exit 5)."""
+
+    exit_code = 5
+
+
+class Conflict(BanliError):
+    """The item changed underneath the caller (exit 6)."""
+
+    exit_code = 6
+
+
+class NotFound(BanliError):
+    """An item, workflow, user or unit does not exist (exit 7)."""
+
+    exit_code = 7
+
+
+class AuditFailed(BanliError):
+    """The trace does not verify (exit 8)."""
+
+    exit_code = 8
+
+
+class Problem:
+    """One error in a definition file, with its position."""
+
+    __slots__ = ("file", "line", "column", "message")
+
+    def __init__(self, file: str, line: int, column: int, message: str) -> None:
+        self.file, self.line, self.column, self.message = file, line, column, message
+
+    def render(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"Problem({self.render()!r})"

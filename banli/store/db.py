@@ -1,0 +1,70 @@
+"""Opening a database: SQLite (embedded default) or PostgreSQL, with durable settings.
+
+SQLite runs in WAL mode with `synchronous=FULL` by default, so an event whose command has
+returned survives a power cut. `BANLI_SQLITE_SYNCHRONOUS=NORMAL` trades that last
+guarantee for speed (a committed event may be lost on power loss, never corrupted).
+Writing transactions on SQLite begin with `BEGIN IMMEDIATE`, taking the write lock before
+reading, so a writer never reads a state another writer is about to change.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from banli.errors import InvalidInput
+
+DEFAULT_URL = "sqlite:///banli.db"
+SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def normalise_url(url: str) -> str:
+    """Accept `postgresql://` and `postgres://` for psycopg 3; a bare path means SQLite."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    if "://" not in url:
+        url = "sqlite:///" + url
+    return url
+
+
+def open_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+    raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://HOST/DB")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    synchronous = os.environ.get("BANLI_SQLITE_SYNCHRONOUS", "FULL").upper()
+    if synchronous not in SYNCHRONOUS_LEVELS:
+        raise InvalidInput(f"BANLI_SQLITE_SYNCHRONOUS={synchronous} is not one of {', '.join(SYNCHRONOUS_LEVELS)}")
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's begin event decide how transactions start (pysqlite's own
+        # implicit BEGIN would defer the write lock).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        immediate = connection.get_execution_options().get("banli_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,219 @@
+"""The SQL store: Core statements over the SQLModel tables, behind the narrow interface the
+runtime uses (`write()` / `read()` give a `Tx`; workflows and actors are looked up here).
+
+The hot path (read item, update item, insert trace row) stays on SQLAlchemy Core: the ORM
+unit of work costs four times as much per event (see PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from banli.engine.compile import CompiledWorkflow
+from banli.engine.chain import canonical_json
+from banli.engine.records import Actor, ItemRecord
+from banli.errors import InvalidInput, NotFound
+from banli.store.db import open_engine
+from banli.store.tables import Assignment, Deputy, Item, ItemDeputy, Person, Trace, Unit, WorkflowDefinition
+
+item_t = Item.__table__
+trace_t = Trace.__table__
+deputy_t = Deputy.__table__
+item_deputy_t = ItemDeputy.__table__
+assignment_t = Assignment.__table__
+unit_t = Unit.__table__
+person_t = Person.__table__
+definition_t = WorkflowDefinition.__table__
+
+_ITEM_COLUMNS = [item_t.c[name] for name in (
+    "id", "ref", "workflow_id", "definition_id", "parent_id", "title", "content", "state", "version", "seq",
+    "head_hash", "fields", "created_at", "entered_at", "last_at", "deadline")]
+
+
+def item_from_row(row) -> ItemRecord:
+    values = dict(row._mapping)
+    values["fields"] = json.loads(values["fields"])
+    return ItemRecord(**values)
+
+
+class Tx:
+    """One database transaction, as the runtime sees it."""
+
+    def __init__(self, connection: Connection, store: "SqlStore") -> None:
+        self.conn = connection
+        self.store = store
+
+    def item(self, ref: str) -> ItemRecord | None:
+        row = self.conn.execute(select(*_ITEM_COLUMNS).where(item_t.c.ref == ref)).first()
+        return item_from_row(row) if row else None
+
+    def children(self, item_id: int) -> list[ItemRecord]:
+        rows = self.conn.execute(select(*_ITEM_COLUMNS).where(item_t.c.parent_id == item_id).order_by(item_t.c.id))
+        return [item_from_row(row) for row in rows]
+
+    def deputies(self, item_id: int) -> list[str]:
+        rows = self.conn.execute(select(item_deputy_t.c.name).where(item_deputy_t.c.item_id == item_id)
+                                 .order_by(item_deputy_t.c.position))
+        return [name for (name,) in rows]
+
+    def deputy_names(self) -> list[str]:
+        return [name for (name,) in self.conn.execute(select(deputy_t.c.name))]
+
+    def unknown_deputies(self, names: list[str]) -> list[str]:
+        if not names:
+            return []
+        known = {name for (name,) in self.conn.execute(select(deputy_t.c.name).where(deputy_t.c.name.in_(names)))}
+        return [name for name in names if name not in known]
+
+    def missing_units(self, units: list[str]) -> list[str]:
+        if not units:
+            return []
+        known = {unit for (unit,) in self.conn.execute(select(unit_t.c.id).where(unit_t.c.id.in_(units)))}
+        return [unit for unit in units if unit not in known]
+
+    def unit_names(self, units: list[str]) -> list[str]:
+        names = dict(self.conn.execute(select(unit_t.c.id, unit_t.c.name).where(unit_t.c.id.in_(units))).all())
+        return [names.get(unit, unit) for unit in units]
+
+    def person_exists(self, person: str) -> bool:
+        return self.conn.execute(select(person_t.c.id).where(person_t.c.id == person)).first() is not None
+
+    def last_occurrence(self, item_id: int, event: str) -> str | None:
+        """UTC text of the latest occurrence of `event` on the item, if any."""
+        row = self.conn.execute(
+            select(trace_t.c.occurred_at).where(and_(trace_t.c.item_id == item_id, trace_t.c.event == event))
+            .order_by(trace_t.c.seq.desc()).limit(1)).first()
+        if row is None:
+            return None
+        from datetime import datetime
+
+        from banli.engine.times import utc_text
+        return utc_text(datetime.fromisoformat(row[0]))
+
+    def insert_item(self, *, ref: str, workflow_id: str, definition_id: int, parent_id: int | None, title: str,
+                    content: str, state: str, fields: dict, created_at: str) -> ItemRecord:
+        values = dict(ref=ref, workflow_id=workflow_id, definition_id=definition_id, parent_id=parent_id, title=title,
+                      content=content, state=state, version=0, seq=0, head_hash="", fields=canonical_json(fields),
+                      created_at=created_at, entered_at=created_at, last_at=created_at, deadline=None)
+        try:
+            item_id = self.conn.execute(insert(item_t).values(**values).returning(item_t.c.id)).scalar_one()
+        except IntegrityError as exc:
+            raise InvalidInput(f"item {ref} already exists; choose another ref") from exc
+        values.update(id=item_id, fields=dict(fields))
+        return ItemRecord(**values)
+
+    def set_deputies(self, item_id: int, names: list[str]) -> None:
+        self.conn.execute(delete(item_deputy_t).where(item_deputy_t.c.item_id == item_id))
+        if names:
+            self.conn.execute(insert(item_deputy_t), [
+                {"item_id": item_id, "name": name, "position": index} for index, name in enumerate(dict.fromkeys(names))])
+
+    def sync_assignments(self, item_id: int, lead: str | None, co_units: list[str]) -> None:
+        """Make the assignment rows match the item's lead_unit and co_units fields."""
+        ref = self.conn.execute(select(item_t.c.ref).where(item_t.c.id == item_id)).scalar_one()
+        self.conn.execute(delete(assignment_t).where(assignment_t.c.item_id == item_id))
+        rows = ([(lead, "lead")] if lead else []) + [(unit, "co") for unit in co_units if unit != lead]
+        for unit, role in rows:
+            child = self.conn.execute(select(item_t.c.id).where(item_t.c.ref == f"{ref}/{unit}")).scalar()
+            self.conn.execute(insert(assignment_t).values(item_id=item_id, unit_id=unit, role=role, child_id=child))
+
+    def update_item(self, item_id: int, *, expected_version: int, state: str, fields: dict, seq: int,
+                    head_hash: str, entered_at: str, last_at: str, deadline: str | None) -> bool:
+        result = self.conn.execute(
+            update(item_t).where(and_(item_t.c.id == item_id, item_t.c.version == expected_version)).values(
+                state=state, fields=canonical_json(fields), seq=seq, head_hash=head_hash, version=expected_version + 1,
+                entered_at=entered_at, last_at=last_at, deadline=deadline))
+        return result.rowcount == 1
+
+    def append_trace(self, item_id: int, row: dict) -> None:
+        self.conn.execute(insert(trace_t).values(item_id=item_id, **row))
+
+
+class SqlStore:
+    """A database, its compiled workflows (cached by definition id) and its actors."""
+
+    def __init__(self, url_or_engine) -> None:
+        self.engine: Engine = open_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+        self._by_id: dict[int, CompiledWorkflow] = {}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A writing transaction; committed if the block returns, rolled back if it raises."""
+        from banli.engine.runtime import Retry
+
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(banli_write=True)
+            try:
+                with connection.begin():
+                    yield Tx(connection, self)
+            except IntegrityError as exc:
+                # UNIQUE(item_id, seq): another writer appended first. Run the event again.
+                if "seq" in str(exc.orig) or "trace" in str(exc.orig):
+                    raise Retry() from exc
+                raise
+            except OperationalError as exc:
+                if "database is locked" in str(exc.orig) or "could not serialize" in str(exc.orig):
+                    raise Retry() from exc
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        with self.engine.connect() as connection:
+            with connection.begin():
+                yield Tx(connection, self)
+
+    # -- workflows -------------------------------------------------------------------------
+
+    def workflow_by_id(self, definition_id: int) -> CompiledWorkflow:
+        compiled = self._by_id.get(definition_id)
+        if compiled is None:
+            with self.engine.connect() as connection:
+                row = connection.execute(select(definition_t).where(definition_t.c.id == definition_id)).first()
+            if row is None:
+                raise NotFound(f"no workflow definition #{definition_id}")
+            compiled = self._compile(row)
+        return compiled
+
+    def workflow(self, workflow_id: str, version: int | None = None) -> CompiledWorkflow:
+        """The latest (or the given) version of a registered workflow."""
+        query = select(definition_t.c.id).where(definition_t.c.workflow_id == workflow_id)
+        if version is not None:
+            query = query.where(definition_t.c.version == version)
+        with self.engine.connect() as connection:
+            definition_id = connection.execute(query.order_by(definition_t.c.version.desc()).limit(1)).scalar()
+        if definition_id is None:
+            which = f"workflow {workflow_id}" + (f" version {version}" if version else "")
+            raise NotFound(f"no {which} registered; see 'banli workflow list'")
+        return self.workflow_by_id(definition_id)
+
+    def _compile(self, row) -> CompiledWorkflow:
+        from banli.engine.load import load_text
+        from banli.engine.parse import parse
+
+        definition = parse(load_text(row.source, f"{row.workflow_id} v{row.version}"))
+        compiled = CompiledWorkflow(definition, row.hash, row.id, row.version)
+        self._by_id[row.id] = compiled
+        return compiled
+
+    # -- actors ----------------------------------------------------------------------------
+
+    def actor(self, user: str) -> Actor | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(person_t).where(person_t.c.id == user)).first()
+        if row is None:
+            return None
+        return Actor(id=row.id, name=row.name, roles=frozenset(filter(None, row.roles.split(","))),
+                     unit=row.unit_id, deputy=row.deputy)
+
+    def count(self, table) -> int:
+        with self.engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(table)).scalar_one()

@@ -1,0 +1,117 @@
+"""SQLModel tables. Instants the database compares are UTC text (`YYYY-MM-DDTHH:MM:SS.ffffff`);
+everything that is hashed is stored as the exact text that was hashed."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class WorkflowDefinition(SQLModel, table=True):
+    __tablename__ = "workflow_definition"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "version"),
+        UniqueConstraint("workflow_id", "hash"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    workflow_id: str = Field(max_length=64)
+    version: int
+    hash: str = Field(max_length=64)
+    title: str
+    source: str = Field(sa_column=Column(Text, nullable=False))
+    registered_at: str = Field(max_length=40)
+    registered_by: str = Field(max_length=64)
+
+
+class Unit(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    government: bool = True
+
+
+class Person(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    roles: str = Field(default="")  # comma-separated role names
+    unit_id: Optional[str] = Field(default=None, foreign_key="unit.id", max_length=64)
+    deputy: Optional[str] = Field(default=None)
+
+
+class Deputy(SQLModel, table=True):
+    name: str = Field(primary_key=True)
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_item_workflow_state", "workflow_id", "state"),
+        Index("ix_item_parent", "parent_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=128)
+    workflow_id: str = Field(max_length=64)
+    definition_id: int = Field(foreign_key="workflow_definition.id")
+    parent_id: Optional[int] = Field(default=None, foreign_key="item.id")
+    title: str
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    state: str = Field(max_length=64)
+    version: int = 1  # bumped by every event: the optimistic-concurrency token
+    seq: int = 0  # the trace chain head: last sequence number …
+    head_hash: str = Field(default="", max_length=64)  # … and its hash
+    fields: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    created_at: str = Field(max_length=40)
+    entered_at: str = Field(max_length=40)  # when the current state was entered (UTC)
+    last_at: str = Field(max_length=40)  # business time of the latest event (UTC)
+    deadline: Optional[str] = Field(default=None, max_length=40)  # UTC; overdue is computed
+
+
+class ItemDeputy(SQLModel, table=True):
+    __tablename__ = "item_deputy"
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    name: str = Field(foreign_key="deputy.name", primary_key=True)
+    position: int = 0
+
+
+class Assignment(SQLModel, table=True):
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    unit_id: str = Field(foreign_key="unit.id", primary_key=True, max_length=64)
+    role: str = Field(max_length=8)  # "lead" | "co"
+    child_id: Optional[int] = Field(default=None, foreign_key="item.id")
+
+
+class Trace(SQLModel, table=True):
+    """One row per applied event; only ever inserted into (triggers refuse UPDATE and DELETE)."""
+
+    __table_args__ = (UniqueConstraint("item_id", "seq"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id")
+    ref: str = Field(max_length=128)
+    seq: int
+    event: str = Field(max_length=64)
+    from_state: str = Field(max_length=64)
+    to_state: str = Field(max_length=64)
+    actor: str = Field(max_length=64)
+    occurred_at: str = Field(max_length=40)
+    recorded_at: str = Field(max_length=40)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    def_hash: str = Field(max_length=64)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Journal(SQLModel, table=True):
+    """Operator actions (org loads, registrations): a hash chain of its own, insert-only."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True)
+    action: str = Field(max_length=64)
+    actor: str = Field(max_length=64)
+    recorded_at: str = Field(max_length=40)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
