@@ -10,6 +10,7 @@ number of items, not rows.
 from __future__ import annotations
 
 import hashlib
+import json
 
 from sqlalchemy import select
 
@@ -28,7 +29,7 @@ def log(store: SqlStore, ref: str | None = None) -> list[dict]:
     with store.engine.connect() as connection:
         return [{"ref": row.ref, "seq": row.seq, "event": row.event, "from": row.from_state, "to": row.to_state,
                  "actor": row.actor, "occurred_at": row.occurred_at, "recorded_at": row.recorded_at,
-                 "data": row.data, "prev_hash": row.prev_hash, "hash": row.hash}
+                 "data": json.loads(row.data), "prev_hash": row.prev_hash, "hash": row.hash}
                 for row in connection.execute(query)]
 
 

@@ -1,0 +1,114 @@
+"""The `banli` command: global options, lazily loaded command groups, one-line errors.
+
+Command modules are imported only when their command runs, so `banli --help` does not pay
+for SQLAlchemy (PERFORMANCE.md: ~0.25 s for SQLModel alone).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+import click
+
+from banli.errors import BanliError
+
+# command name -> (module, attribute, one-line help shown by `banli --help`)
+COMMANDS = {
+    "init": ("banli.cli.setup", "init", "Create or upgrade the database, register built-in workflows, load the org file."),
+    "org": ("banli.cli.org", "org", "Load or show the organisation: units, people, deputies."),
+    "workflow": ("banli.cli.workflow", "workflow", "List, show, validate, register and draw workflow definitions."),
+    "item": ("banli.cli.item", "item", "Register, list and show items (suggestions, proposals, work orders)."),
+    "can": ("banli.cli.fire", "can", "Which events the acting user may fire on an item now, and why not the others."),
+    "fire": ("banli.cli.fire", "fire", "Apply one event to an item (sign for, reply, rate …)."),
+    "replay": ("banli.cli.fire", "replay", "Apply events from a JSON-lines file, in order."),
+    "audit": ("banli.cli.audit", "audit", "Read the trace, verify its hash chains, publish a root hash."),
+    "demo": ("banli.cli.demo", "demo", "Play a county's handling year on a fresh database and print the summary."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attribute, _help = COMMANDS[name]
+        return getattr(importlib.import_module(module), attribute)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; a BanliError becomes one line on stderr and its exit code."""
+        try:
+            return super().invoke(ctx)
+        except BanliError as exc:
+            if _debug(ctx):
+                raise
+            click.echo(f"banli: {exc.message}", err=True)
+            raise click.exceptions.Exit(exc.exit_code) from exc
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug: say so in one line; the traceback with --debug
+            if _debug(ctx):
+                raise
+            click.echo(f"banli: internal error ({type(exc).__name__}: {exc}); "
+                       "run again with --debug and report it", err=True)
+            raise click.exceptions.Exit(1) from exc
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_text) for name, (_m, _a, help_text) in COMMANDS.items()])
+
+
+class Settings:
+    """The global options, and the store opened on first use."""
+
+    def __init__(self, db: str, user: str | None, debug: bool) -> None:
+        self.db, self.user, self.debug = db, user, debug
+        self._store = None
+
+    @property
+    def store(self):
+        if self._store is None:
+            from banli.store.repo import SqlStore
+
+            self._store = SqlStore(self.db)
+        return self._store
+
+    def runtime(self):
+        from banli.engine.runtime import Runtime
+
+        return Runtime(self.store)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", envvar="BANLI_DB", default="sqlite:///banli.db", show_default=True, metavar="URL",
+              help="Database: sqlite:///FILE or postgresql://HOST/DB (env BANLI_DB).")
+@click.option("--as", "user", envvar="BANLI_USER", metavar="USER",
+              help="Who is acting: a person id from the organisation file (env BANLI_USER).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+@click.version_option(package_name="banli")
+@click.pass_context
+def cli(ctx: click.Context, db: str, user: str | None, debug: bool) -> None:
+    """banli (办理): handle deputies' suggestions and other procedures, from registration to report.
+
+    \b
+    Start here:
+      banli init --org org.yaml        create the database and load your organisation
+      banli item add --workflow npc-suggestion --ref 16-1-001 --title … --deputy 张三 --field category=城市建设
+      banli --as li can 16-1-001       what may I do with it now?
+      banli --as li fire 16-1-001 sign_for --data leader=王局长 --data handler=李科长
+      banli audit verify               is the record intact?
+    """
+    ctx.obj = Settings(db, user, debug)
+
+
+def _debug(ctx: click.Context) -> bool:
+    settings = ctx.find_object(Settings)
+    return bool((settings and settings.debug) or os.environ.get("BANLI_DEBUG"))
+
+
+def main() -> None:
+    cli(prog_name="banli")

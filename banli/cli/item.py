@@ -1,0 +1,90 @@
+"""`banli item add|list|show`: register items and look at them."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.options import as_of, pairs
+from banli.cli.render import emit_json, json_option, table
+
+
+@click.group()
+def item() -> None:
+    """Items: one tracked case each (a suggestion, a proposal, a work order)."""
+
+
+@item.command("add")
+@click.option("--workflow", "workflow_id", required=True, help="Workflow id, e.g. npc-suggestion.")
+@click.option("--ref", required=True, help="Reference, e.g. 16-1-073 (congress-session-number).")
+@click.option("--title", required=True, help="Title of the suggestion.")
+@click.option("--deputy", "deputies", multiple=True, help="A deputy's name (repeat for several).")
+@click.option("--field", "fields", multiple=True, metavar="K=V", help="A field value, e.g. category=城市建设.")
+@click.option("--content", default="", help="The text of the suggestion.")
+@click.option("--at", help="Registration time (ISO date or date-time); default now.")
+@json_option
+@click.pass_obj
+def add(settings, workflow_id, ref, title, deputies, fields, content, at, as_json) -> None:
+    """Register one item (needs the role registrar, supervisor or admin)."""
+    fired = settings.runtime().create(workflow_id=workflow_id, ref=ref, title=title, actor=settings.user,
+                                      deputies=list(deputies), fields=pairs(fields, "--field"), content=content, at=at)
+    if as_json:
+        emit_json(fired.as_json())
+    else:
+        click.echo(f"{ref} registered: {fired.to_state} (seq {fired.seq})")
+
+
+@item.command("list")
+@click.option("--state", help="Only items in this state.")
+@click.option("--unit", help="Only items assigned to this unit (lead or co).")
+@click.option("--workflow", "workflow_id", help="Only items of this workflow.")
+@click.option("--overdue", is_flag=True, help="Only open items past their deadline.")
+@click.option("--as-of", "as_of_text", metavar="T", help="Judge deadlines as of this time (default now).")
+@click.option("--children", is_flag=True, help="Include co-unit tasks (child items).")
+@json_option
+@click.pass_obj
+def list_(settings, state, unit, workflow_id, overdue, as_of_text, children, as_json) -> None:
+    """The ledger view: every item with its state and deadline."""
+    from banli.store.queries import list_items
+
+    items = list_items(settings.store, as_of=as_of(as_of_text), state=state, unit=unit, workflow=workflow_id,
+                       overdue=overdue, children=children)
+    if as_json:
+        emit_json(items)
+        return
+    table(["ref", "title", "state", "lead unit", "deadline", "overdue"],
+          [[i["ref"], i["title"][:24], i["state_label"], i["fields"].get("lead_unit", ""),
+            (i["deadline"] or "")[:10], "逾期" if i["overdue"] else ""] for i in items])
+    click.echo(f"{len(items)} item(s)")
+
+
+@item.command("show")
+@click.argument("ref")
+@click.option("--as-of", "as_of_text", metavar="T", help="Judge the deadline as of this time (default now).")
+@json_option
+@click.pass_obj
+def show(settings, ref, as_of_text, as_json) -> None:
+    """Fields, deputies, assignments, deadline, co-unit tasks and the full history of REF."""
+    from banli.errors import NotFound
+    from banli.store.queries import show_item
+
+    info = show_item(settings.store, ref, as_of=as_of(as_of_text))
+    if info is None:
+        raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
+    if as_json:
+        emit_json(info)
+        return
+    click.echo(f"{info['ref']}  {info['title']}")
+    click.echo(f"  workflow {info['workflow']}, state {info['state_label']} ({info['state']}), version {info['version']}")
+    if info["deadline"]:
+        click.echo(f"  deadline {info['deadline'][:16]}" + ("  逾期 overdue" if info["overdue"] else ""))
+    if info["deputies"]:
+        click.echo("  deputies " + "、".join(info["deputies"]))
+    for name, value in info["fields"].items():
+        click.echo(f"  {name}: {', '.join(value) if isinstance(value, list) else value}")
+    for a in info["assignments"]:
+        click.echo(f"  {'主办' if a['role'] == 'lead' else '协办'} {a['name']} ({a['unit']})" + (f" → {a['child']}" if a["child"] else ""))
+    for child in info["children"]:
+        click.echo(f"  task {child['ref']}: {child['state_label']}")
+    click.echo()
+    table(["seq", "time", "event", "from → to", "actor"],
+          [[t["seq"], t["occurred_at"][:16], t["event"], f"{t['from']} → {t['to']}", t["actor"]] for t in info["trace"]])

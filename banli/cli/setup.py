@@ -1,0 +1,54 @@
+"""`banli init`: create or upgrade the schema, register built-in workflows, load the org file."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from banli.cli.render import emit_json, json_option
+
+
+def operator() -> str:
+    """Operator commands are traced under the operating-system user."""
+    try:
+        return "os:" + getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "os:unknown"
+
+
+def initialise(settings, org_file: str | None) -> dict:
+    from banli.engine.definitions import builtin_files, register_file
+    from banli.engine.times import utc_now, utc_text
+    from banli.store.schema import current_revision, upgrade
+
+    store = settings.store
+    upgrade(store.engine)
+    registered = [register_file(store, path, operator()) for path in builtin_files()]
+    result = {"database": settings.db, "schema": current_revision(store.engine), "workflows": registered}
+    if org_file:
+        from banli.engine.org import read_org
+        from banli.store.operator import apply_org
+
+        result["org"] = apply_org(store, read_org(org_file), operator(), utc_text(utc_now()))
+    return result
+
+
+@click.command()
+@click.option("--org", "org_file", type=click.Path(dir_okay=False), help="Organisation file to load (SPEC §8).")
+@json_option
+@click.pass_obj
+def init(settings, org_file: str | None, as_json: bool) -> None:
+    """Create or upgrade the database schema, register the built-in workflows and load
+    the organisation file. Safe to run again: it only adds what is missing."""
+    result = initialise(settings, org_file)
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"database {settings.db} at schema {result['schema']}")
+    for entry in result["workflows"]:
+        state = "registered" if entry["created"] else "unchanged"
+        click.echo(f"  workflow {entry['id']} v{entry['version']} ({entry['title']}): {state}")
+    if "org" in result:
+        org = result["org"]
+        click.echo(f"  organisation: {org['units']} units, {org['people']} people, {org['deputies']} new deputies")

@@ -1,0 +1,131 @@
+"""`banli workflow …`: list, show, validate, register and draw definitions."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.render import emit_json, json_option, table
+from banli.cli.setup import operator
+
+
+@click.group()
+def workflow() -> None:
+    """Workflow definitions (YAML, SPEC §7): one per handling procedure."""
+
+
+@workflow.command("list")
+@json_option
+@click.pass_obj
+def list_(settings, as_json: bool) -> None:
+    """Registered definitions, every version."""
+    from banli.store.operator import list_definitions
+
+    rows = list_definitions(settings.store)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["id", "version", "title", "hash", "registered"],
+          [[r["id"], r["version"], r["title"], r["hash"][:12], r["registered_at"][:16]] for r in rows])
+
+
+def _describe(compiled) -> dict:
+    definition = compiled.definition
+    return {
+        "id": definition.id, "version": compiled.version, "hash": compiled.hash, "title": str(definition.title),
+        "timezone": definition.timezone, "calendar": definition.calendar, "settings": dict(definition.settings),
+        "fields": {name: {"type": f.type, "label": str(f.label), "choices": list(f.choices), "required": f.required}
+                   for name, f in definition.fields.items()},
+        "states": [{"name": name, "label": str(s.label), "initial": s.initial, "final": s.final,
+                    "deadline": f"{s.deadline.after} from {s.deadline.start}" if s.deadline else None}
+                   for name, s in definition.states.items()],
+        "events": [{"name": name, "label": str(e.label), "from": list(e.sources),
+                    "to": [{"to": b.to, "when": {k: list(v) for k, v in b.when}} for b in e.branches],
+                    "internal": e.internal, "roles": list(e.roles),
+                    "data": [{"key": d.key, "type": d.type, "required": d.required} for d in e.data]}
+                   for name, e in definition.events.items()],
+    }
+
+
+@workflow.command("show")
+@click.argument("workflow_id")
+@click.option("--version", "version", type=int, help="A given version (default: the latest).")
+@json_option
+@click.pass_obj
+def show(settings, workflow_id: str, version: int | None, as_json: bool) -> None:
+    """States and events of a workflow, with labels, roles and data."""
+    info = _describe(settings.store.workflow(workflow_id, version))
+    if as_json:
+        emit_json(info)
+        return
+    click.echo(f"{info['id']} v{info['version']}: {info['title']}  ({info['hash'][:12]})")
+    click.echo()
+    table(["state", "label", "", "deadline"],
+          [[s["name"], s["label"], "initial" if s["initial"] else "final" if s["final"] else "", s["deadline"] or ""]
+           for s in info["states"]])
+    click.echo()
+
+    def target(event):
+        if event["internal"]:
+            return "(internal)"
+        return " | ".join(b["to"] + (f" if {b['when']}" if b["when"] else "") for b in event["to"])
+
+    table(["event", "label", "from", "to", "roles", "data (* required)"],
+          [[e["name"], e["label"], ",".join(e["from"]), target(e), ",".join(e["roles"]),
+            ",".join(d["key"] + ("*" if d["required"] else "") for d in e["data"])] for e in info["events"]])
+
+
+@workflow.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@json_option
+def validate(files: tuple[str, ...], as_json: bool) -> None:
+    """Check definition FILES; print every error as FILE:LINE:COL: message (exit 3 if any)."""
+    from banli.engine.parse import parse_file
+    from banli.errors import DefinitionErrors
+
+    problems, report = [], []
+    for file in files:
+        try:
+            definition, _text = parse_file(file)
+            report.append({"file": file, "ok": True, "id": definition.id, "errors": []})
+        except DefinitionErrors as exc:
+            problems.extend(exc.problems)
+            report.append({"file": file, "ok": False, "errors": [p.render() for p in exc.problems]})
+    if as_json:
+        emit_json(report)
+    else:
+        for problem in problems:
+            click.echo(problem.render(), err=True)
+        for entry in report:
+            if entry["ok"]:
+                click.echo(f"{entry['file']}: ok ({entry['id']})")
+    if problems:
+        raise click.exceptions.Exit(3)
+
+
+@workflow.command("register")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@click.pass_obj
+def register(settings, file: str, as_json: bool) -> None:
+    """Validate FILE and store it as a new version (unchanged content keeps its version)."""
+    from banli.engine.definitions import register_file
+
+    result = register_file(settings.store, file, operator())
+    if as_json:
+        emit_json(result)
+    else:
+        state = "registered as" if result["created"] else "unchanged, already"
+        click.echo(f"{result['id']} {state} version {result['version']} ({result['hash'][:12]})")
+
+
+@workflow.command("graph")
+@click.argument("workflow_id")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
+@click.option("--version", "version", type=int, help="A given version (default: the latest).")
+@click.pass_obj
+def graph(settings, workflow_id: str, fmt: str, version: int | None) -> None:
+    """Print the state diagram (Mermaid or Graphviz dot)."""
+    from banli.engine.graph import dot, mermaid
+
+    definition = settings.store.workflow(workflow_id, version).definition
+    click.echo((mermaid if fmt == "mermaid" else dot)(definition), nl=False)
