@@ -166,6 +166,7 @@ class _Parser:
                 self.error(when.key_at(name), f"'when' names unknown field '{name}' in {where}; fields: {known}")
                 continue
             if spec.type == "choice":
+                values = tuple(str(choice) for choice in values)  # choices and item values are text
                 for choice in values:
                     if choice not in spec.choices:
                         self.error(when.value_at(name),
@@ -384,7 +385,7 @@ class _Parser:
         values = self.sequence(spec["from"], spec.value_at("from"), where)
         sources = []
         for index, source in enumerate(values):
-            if source not in self.state_names:
+            if not isinstance(source, str) or source not in self.state_names:
                 self.error(values.at(index), f"{where}: unknown state '{source}' in 'from'; states: {', '.join(states)}")
             else:
                 sources.append(str(source))
@@ -393,7 +394,7 @@ class _Parser:
     def parse_branches(self, spec: Located, where: str) -> tuple[Branch, ...]:
         target = spec["to"]
         if not isinstance(target, LocatedList):
-            if target not in self.state_names:
+            if not isinstance(target, str) or target not in self.state_names:
                 self.error(spec.value_at("to"), f"{where}: unknown state '{target}' in 'to'; states: {', '.join(sorted(self.state_names))}")
                 return ()
             return (Branch(to=str(target)),)
@@ -410,7 +411,7 @@ class _Parser:
             elif not last and "when" not in entry:
                 self.error(target.at(index), f"{here} has no 'when' but is not last: the branches after it could never be taken")
             to = entry.get("to")
-            if to not in self.state_names:
+            if not isinstance(to, str) or to not in self.state_names:
                 self.error(entry.value_at("to") if "to" in entry else entry.position,
                            f"{here}: unknown state '{to}' in 'to'; states: {', '.join(sorted(self.state_names))}")
                 continue
@@ -445,10 +446,14 @@ class _Parser:
             if kind not in FIELD_TYPES:
                 self.error(options.value_at("type"), f"{here}: unknown type '{kind}'; types: {', '.join(FIELD_TYPES)}")
                 kind = "text"
-            choices = options.get("choices") or []
-            if kind == "choice" and not choices:
+            choices = options.get("choices")
+            if kind == "choice" and not (isinstance(choices, list) and choices):
                 self.error(options.position, f"{here}: a choice needs 'choices' (a non-empty list)")
-            result.append(DataSpec(key=str(key), type=kind, required=required, choices=tuple(map(str, choices))))
+                choices = []
+            elif kind != "choice" and choices is not None:
+                self.error(options.key_at("choices"), f"{here}: only a choice takes 'choices'")
+                choices = []
+            result.append(DataSpec(key=str(key), type=kind, required=required, choices=tuple(map(str, choices or ()))))
         return tuple(result)
 
     def parse_campaigns(self) -> dict[str, Campaign]:
@@ -469,7 +474,7 @@ class _Parser:
                 if entry is None:
                     continue
                 self.known_keys(entry, SELECT_KEYS, f"{where}.select")
-                if entry.get("state") not in self.state_names:
+                if not isinstance(entry.get("state"), str) or entry["state"] not in self.state_names:
                     self.error(entry.value_at("state"), f"{where}.select: unknown state '{entry.get('state')}'")
                     continue
                 selectors.append(Selector(state=str(entry["state"]), when=self.when(entry, "when", f"{where}.select")))
