@@ -1,0 +1,144 @@
+"""The runtime against a real database: one transaction per event, effects that fail leave
+nothing behind, co-unit tasks gate the reply, deadlines follow the definition."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from banli.engine import registry
+from banli.engine.definitions import register_text
+from banli.errors import InvalidInput, NotAllowedNow
+from banli.store.audit import log, verify
+
+
+@registry.effect("explode_on_purpose")
+def _explode(ctx, **_params):
+    ctx.runtime.create_in(ctx.tx, workflow=ctx.runtime.store.workflow("unit-task"), ref=ctx.item.ref + "/zjj",
+                          title="half-made child", actor=ctx.actor, deputies=[], fields={"lead_unit": "zjj"})
+    raise RuntimeError("effect failed after writing")
+
+
+FRAGILE = """
+id: fragile
+title: 易碎流程
+fields: {lead_unit: {type: unit}}
+states:
+  open: {initial: true}
+  done: {final: true}
+events:
+  finish: {from: open, to: done, roles: [supervisor], effects: [explode_on_purpose]}
+"""
+
+
+def counts(store) -> tuple[int, int]:
+    with store.engine.connect() as connection:
+        return (connection.execute(text("SELECT count(*) FROM item")).scalar(),
+                connection.execute(text("SELECT count(*) FROM trace")).scalar())
+
+
+def test_failing_effect_leaves_nothing_behind(store, runtime):
+    register_text(store, FRAGILE, "fragile.yaml", "test")
+    runtime.create(workflow_id="fragile", ref="F-1", title="t", actor="wang")
+    before = counts(store)
+    with pytest.raises(RuntimeError, match="effect failed"):
+        runtime.fire("F-1", "finish", "wang")
+    assert counts(store) == before  # neither the child the effect wrote nor a trace row
+    assert [row["event"] for row in log(store, "F-1")] == ["created"]
+    assert verify(store)["ok"]
+
+
+def walk(runtime, clock, ref, steps):
+    for user, event, data in steps:
+        clock.advance(hours=2)
+        runtime.fire(ref, event, user, data)
+
+
+def test_co_units_work_through_child_items(store, runtime, clock):
+    runtime.create(workflow_id="npc-suggestion", ref="16-1-073", title="关于多部门联合加强电动车治理的建议",
+                   actor="reg", deputies=["张三", "李四"], fields={"category": "工交财贸"})
+    walk(runtime, clock, "16-1-073", [
+        ("reg", "sort", {"category": "工交财贸"}), ("reg", "review", {}), ("reg", "audit", {}), ("npc", "approve", {}),
+        ("wang", "assign", {"lead_unit": "zjj", "co_units": "czj,jyj", "mode": "会办"}),
+        ("li", "sign_for", {"leader": "王局长", "handler": "李科长"}),
+    ])
+    from banli.store.queries import show_item
+
+    shown = show_item(store, "16-1-073", as_of=clock.now)
+    assert [(a["unit"], a["role"], a["child"]) for a in shown["assignments"]] == [
+        ("zjj", "lead", None), ("czj", "co", "16-1-073/czj"), ("jyj", "co", "16-1-073/jyj")]
+    assert {c["ref"]: c["state"] for c in shown["children"]} == {"16-1-073/czj": "assigned", "16-1-073/jyj": "assigned"}
+    reply = {"result_class": "B", "text": "张三、李四代表：您好！", "signer": "王局长", "contact_person": "李科长"}
+    with pytest.raises(NotAllowedNow, match="县财政局、县教育局"):
+        runtime.fire("16-1-073", "reply", "li", reply)
+    walk(runtime, clock, "16-1-073/czj", [("zhao", "sign_for", {"leader": "赵局长", "handler": "钱科长"}),
+                                          ("zhao", "submit_opinion", {"text": "财政支持"})])
+    with pytest.raises(NotAllowedNow, match="县教育局"):
+        runtime.fire("16-1-073", "reply", "li", reply)
+    walk(runtime, clock, "16-1-073/jyj", [("sun", "sign_for", {"leader": "孙局长", "handler": "周科长"}),
+                                          ("sun", "submit_opinion", {"text": "配合宣传"})])
+    assert runtime.fire("16-1-073", "reply", "li", reply).to_state == "replied"
+    with pytest.raises(Exception, match="may not fire"):
+        runtime.fire("16-1-073/jyj", "urge", "li", {})  # zjj staff are not the co-unit's people nor supervisors
+
+
+def test_rating_unsatisfied_leads_to_one_rehandling_round(store, runtime, clock):
+    runtime.create(workflow_id="npc-suggestion", ref="16-1-090", title="关于提高村干部待遇的建议", actor="reg",
+                   deputies=["张三"], fields={"category": "农业农村"})
+    reply = {"result_class": "C", "text": "张三代表：您好！", "signer": "王局长", "contact_person": "李科长"}
+    walk(runtime, clock, "16-1-090", [
+        ("reg", "sort", {"category": "农业农村"}), ("reg", "review", {}), ("reg", "audit", {}), ("npc", "approve", {}),
+        ("wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}),
+        ("li", "sign_for", {"leader": "王局长", "handler": "李科长"}),
+        ("li", "contact", {"method": "face_to_face", "stage": "before"}),
+        ("li", "reply", reply), ("wang", "accept_reply", {}), ("zhang", "rate", {"rating": "不满意"}),
+    ])
+    assert runtime.fire("16-1-090", "contact", "li", {"method": "visit"}).to_state == "rehandling"
+    walk(runtime, clock, "16-1-090", [("li", "reply", {**reply, "result_class": "B"}), ("wang", "accept_reply", {})])
+    fired = runtime.fire("16-1-090", "rate_again", "zhang", {"rating": "基本满意"})
+    assert fired.to_state == "closed"
+    events = [row["event"] for row in log(store, "16-1-090")]
+    assert events.count("reply") == 2 and events[-1] == "rate_again"
+
+
+def test_deadline_is_three_months_after_assignment(store, runtime, clock):
+    from datetime import datetime, timezone
+
+    from banli.store.queries import show_item
+
+    clock.now = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)
+    runtime.create(workflow_id="npc-suggestion", ref="16-1-120", title="关于城区停车难的建议", actor="reg",
+                   deputies=["李四"], fields={"category": "城市建设"})
+    walk(runtime, clock, "16-1-120", [
+        ("reg", "sort", {"category": "城市建设"}), ("reg", "review", {}), ("reg", "audit", {}), ("npc", "approve", {}),
+    ])
+    clock.now = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+    runtime.fire("16-1-120", "assign", "wang", {"lead_unit": "zjj", "mode": "单独办理"}, at="2026-05-27T09:00")
+    runtime.fire("16-1-120", "sign_for", "li", {"leader": "王局长", "handler": "李科长"}, at="2026-05-28T09:00")
+    shown = show_item(store, "16-1-120", as_of=clock.now)
+    assert shown["deadline"] == "2026-08-28T00:00:00+08:00"  # end of 27 August, local time
+    assert not shown["overdue"]
+    late = show_item(store, "16-1-120", as_of=datetime(2026, 8, 28, 1, 0, tzinfo=timezone.utc))
+    assert late["overdue"]
+
+
+def test_data_is_typed_and_checked(store, runtime, clock):
+    runtime.create(workflow_id="npc-suggestion", ref="16-1-130", title="t", actor="reg", deputies=["张三"],
+                   fields={"category": "城市建设"})
+    walk(runtime, clock, "16-1-130", [("reg", "sort", {"category": "城市建设"}), ("reg", "review", {}),
+                                      ("reg", "audit", {}), ("npc", "approve", {})])
+    with pytest.raises(InvalidInput, match="no unit 'nosuch'"):
+        runtime.fire("16-1-130", "assign", "wang", {"lead_unit": "nosuch", "mode": "单独办理"})
+    with pytest.raises(InvalidInput, match="must be one of 单独办理, 会办, 分办"):
+        runtime.fire("16-1-130", "assign", "wang", {"lead_unit": "zjj", "mode": "alone"})
+    fired = runtime.fire("16-1-130", "assign", "wang", {"lead_unit": "zjj", "co_units": "czj，jyj", "mode": "会办"})
+    assert fired.seq == 6  # the refused attempts left no trace
+    from banli.store.queries import show_item
+
+    assert show_item(store, "16-1-130", as_of=clock.now)["fields"]["co_units"] == ["czj", "jyj"]
+
+
+def test_unknown_deputy_is_refused_with_a_suggestion(runtime):
+    with pytest.raises(InvalidInput, match="did you mean 张三"):
+        runtime.create(workflow_id="npc-suggestion", ref="16-1-131", title="t", actor="reg", deputies=["张二"],
+                       fields={"category": "城市建设"})
