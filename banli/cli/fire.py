@@ -7,7 +7,7 @@ import json
 import click
 
 from banli.cli.options import data_file, pairs
-from banli.cli.render import emit_json, json_option, table
+from banli.cli.render import emit_json, json_option
 from banli.errors import InvalidInput
 
 

@@ -122,10 +122,15 @@ def register(settings, file: str, as_json: bool) -> None:
 @click.argument("workflow_id")
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 @click.option("--version", "version", type=int, help="A given version (default: the latest).")
+@json_option
 @click.pass_obj
-def graph(settings, workflow_id: str, fmt: str, version: int | None) -> None:
-    """Print the state diagram (Mermaid or Graphviz dot)."""
+def graph(settings, workflow_id: str, fmt: str, version: int | None, as_json: bool) -> None:
+    """Print the state diagram (Mermaid or Graphviz dot), e.g. for `dot -Tsvg`."""
     from banli.engine.graph import dot, mermaid
 
     definition = settings.store.workflow(workflow_id, version).definition
-    click.echo((mermaid if fmt == "mermaid" else dot)(definition), nl=False)
+    diagram = (mermaid if fmt == "mermaid" else dot)(definition)
+    if as_json:
+        emit_json({"id": definition.id, "format": fmt, "diagram": diagram})
+    else:
+        click.echo(diagram, nl=False)

@@ -27,6 +27,7 @@ class Cast:
     staff: dict[str, Staff]
     government: dict[str, bool]
     supervisors: tuple[str, ...]
+    registrar: str
     reviewer: str
     npc_office: str
     deputies: tuple[str, ...]
@@ -50,7 +51,7 @@ class Cast:
 
         deputy_person = {person.deputy: person.id for person in org.people if person.deputy}
         return cls(staff=staff, government={unit.id: unit.government for unit in org.units},
-                   supervisors=tuple(holders("supervisor")), reviewer=holders("reviewer")[0],
+                   supervisors=tuple(holders("supervisor")), registrar=holders("registrar")[0], reviewer=holders("reviewer")[0],
                    npc_office=holders("npc_office")[0], deputies=tuple(deputy_person), deputy_person=deputy_person)
 
     def is_government(self, unit: str) -> bool:

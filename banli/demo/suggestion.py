@@ -93,8 +93,9 @@ class _Story:
 
     def file(self) -> bool:
         plan, cast, c = self.plan, self.cast, self.cursor
+        fields = {"category": plan.first_category or plan.category, "session": SESSION}
         self.add(c.exactly(plan.registered_at), CREATE, cast.registrar,
-                 {"category": plan.first_category or plan.category, "session": SESSION})
+                 {"title": plan.title, "deputies": list(plan.deputies), "fields": fields})
         self.add(c.between(*SORTING), "sort", cast.reviewer, {"category": plan.category})
         if plan.fate == "rejected_review":
             self.add(c.between(*REVIEW), "reject", cast.reviewer,
@@ -183,7 +184,7 @@ class _Story:
             helper = self.cast.staff[rng.choice(plan.co_units)]
             if helper.unit != plan.released:
                 self.add(c.after(3, 15), "contact", helper.handler,
-                         {"method": rng.choice(("phone", "face_to_face")), "stage": "during", "note": "就协办事项听取代表意见"})
+                         {"method": rng.choice(("phone", "face_to_face")) if plan.face_to_face else "phone", "stage": "during", "note": "就协办事项听取代表意见"})
         if plan.face_to_face and not met:
             method = "face_to_face"
         elif rng.random() < 0.6:

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.errors import InvalidInput
-from banli.store.repo import SqlStore, definition_t, deputy_t, item_deputy_t, assignment_t, person_t, unit_t
+from banli.store.repo import SqlStore, definition_t, deputy_t, person_t, unit_t
 from banli.store.tables import Journal
 
 journal_t = Journal.__table__

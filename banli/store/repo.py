@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Iterator
 
 from sqlalchemy import and_, delete, func, insert, select, update
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.chain import canonical_json
 from banli.engine.records import Actor, ItemRecord
+from banli.engine.times import utc_text
 from banli.errors import InvalidInput, NotFound
 from banli.store.db import open_engine
 from banli.store.tables import Assignment, Deputy, Item, ItemDeputy, Person, Trace, Unit, WorkflowDefinition
@@ -89,12 +91,7 @@ class Tx:
         row = self.conn.execute(
             select(trace_t.c.occurred_at).where(and_(trace_t.c.item_id == item_id, trace_t.c.event == event))
             .order_by(trace_t.c.seq.desc()).limit(1)).first()
-        if row is None:
-            return None
-        from datetime import datetime
-
-        from banli.engine.times import utc_text
-        return utc_text(datetime.fromisoformat(row[0]))
+        return utc_text(datetime.fromisoformat(row[0])) if row else None
 
     def insert_item(self, *, ref: str, workflow_id: str, definition_id: int, parent_id: int | None, title: str,
                     content: str, state: str, fields: dict, created_at: str) -> ItemRecord:

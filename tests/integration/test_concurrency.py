@@ -4,7 +4,6 @@ the event is no longer possible (exit 5)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
