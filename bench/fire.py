@@ -179,51 +179,49 @@ def raw_events(db, refs: list[str], events: int, offset: int = 0, batched: bool 
 
 # -- running -------------------------------------------------------------------------------
 
-def timed(run, events: int) -> float:
-    started = time.perf_counter()
-    run(events)
-    return time.perf_counter() - started
-
-
-def bench_backend(name: str, url_for, raw_for, args) -> tuple[list[tuple], list]:
-    """Rows (mode, events, seconds, baseline) for one backend; each mode on its own items."""
-    rows, stores = [], []
-    plan = [
-        ("fire", "raw, 1 tx/event", lambda store, refs: lambda n, o=0: banli_fire(store, refs, n, o),
-         lambda db, refs: lambda n, o=0: raw_events(db, refs, n, o)),
-        ("replay --atomic", "raw, 1 tx", lambda store, refs: lambda n, o=0: banli_replay(store, refs, n, o),
-         lambda db, refs: lambda n, o=0: raw_events(db, refs, n, o, batched=True)),
+def bench_backend(name: str, url_for, raw_for, args):
+    """Rows (mode, events, seconds, raw seconds) for one backend, each run on its own items;
+    with --profile also the cProfile of banli's `fire` mode."""
+    modes = [  # (banli mode, raw mode, banli runner, raw runner); a runner takes (events, offset)
+        ("fire", "raw, 1 tx/event",
+         lambda store, refs: lambda n, o: banli_fire(store, refs, n, o),
+         lambda db, refs: lambda n, o: raw_events(db, refs, n, o)),
+        ("replay --atomic", "raw, 1 tx",
+         lambda store, refs: lambda n, o: banli_replay(store, refs, n, o),
+         lambda db, refs: lambda n, o: raw_events(db, refs, n, o, batched=True)),
     ]
-    for mode, raw_mode, banli_run, raw_run in plan:
-        results = {}
+    rows, stores, profile = [], [], None
+    for mode, raw_mode, banli_runner, raw_runner in modes:
+        seconds = {}
         for kind in ("raw", "banli"):
             key = f"{mode.split()[0]}-{kind}"
             url, fresh = url_for(key)
             store = open_store(url, fresh)
             stores.append(store)
             refs = make_items(store, key, args.items)
-            if kind == "banli":
-                run = banli_run(store, refs)
+            db = raw_for(url) if kind == "raw" else None
+            run = raw_runner(db, refs) if db else banli_runner(store, refs)
+            run(args.items, 0)  # warm-up: compiled workflow, statement caches, pool
+            started = time.perf_counter()
+            if args.profile and key == "fire-banli":
+                profile = cProfile.Profile()
+                profile.runcall(run, args.events, args.items)
             else:
-                db = raw_for(url)
-                run = raw_run(db, refs)
-            run(args.items)  # warm-up: compile caches, statement caches, pool
-            if args.profile and kind == "banli" and mode == "fire":
-                profiler = cProfile.Profile()
-                seconds = timed(lambda n: profiler.runcall(run, n, args.items), args.events)
-                profile = profiler
-            else:
-                seconds = timed(lambda n: run(n, args.items), args.events)
-            if kind == "raw":
+                run(args.events, args.items)
+            seconds[kind] = time.perf_counter() - started
+            if db:
                 db.close()
-            results[kind] = seconds
-        rows.append((f"{name} {raw_mode}", args.events, results["raw"], None))
-        rows.append((f"{name} banli {mode}", args.events, results["banli"], results["raw"]))
-    if args.profile:
-        print(f"\n{name}: banli fire, {args.events} events, top functions by cumulative time "
-              "(profiled run, slower than the timed one):")
-        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(12)
-    return rows, stores
+        rows.append((f"{name} {raw_mode}", args.events, seconds["raw"], None))
+        rows.append((f"{name} banli {mode}", args.events, seconds["banli"], seconds["raw"]))
+    return rows, stores, profile
+
+
+def report(name: str, rows, stores, profile) -> None:
+    print_table(rows)
+    print("trace verified:", verify_all(stores))
+    if profile:
+        print(f"\n{name}, banli fire under cProfile (slower than unprofiled; its row above is profiled too):")
+        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(10)
 
 
 def verify_all(stores) -> str:
@@ -255,7 +253,7 @@ def main() -> int:
     parser.add_argument("--db-dir", help="where the SQLite files go (default: a temporary directory, removed after)")
     parser.add_argument("--synchronous", choices=("FULL", "NORMAL"), default="FULL", type=str.upper)
     parser.add_argument("--pg", metavar="URL", help="also run on PostgreSQL: a database is created there and dropped")
-    parser.add_argument("--profile", action="store_true", help="profile banli's `fire` mode (cProfile, top 12)")
+    parser.add_argument("--profile", action="store_true", help="profile banli's `fire` mode (cProfile, top 10)")
     args = parser.parse_args()
     os.environ["BANLI_SQLITE_SYNCHRONOUS"] = args.synchronous  # read when banli opens its engine
 
@@ -273,9 +271,7 @@ def main() -> int:
     print(f"SQLite {sqlite3.sqlite_version}, WAL, synchronous={args.synchronous}, {directory}; "
           f"{args.events} events over {args.items} items per mode")
     try:
-        rows, stores = bench_backend("sqlite", sqlite_url, lambda url: RawSqlite(files[url], args.synchronous), args)
-        print_table(rows)
-        print("trace verified:", verify_all(stores))
+        report("sqlite", *bench_backend("sqlite", sqlite_url, lambda url: RawSqlite(files[url], args.synchronous), args))
     finally:
         if not args.db_dir:
             shutil.rmtree(directory, ignore_errors=True)
@@ -297,9 +293,7 @@ def main() -> int:
 
         print(f"\nPostgreSQL {version}, database {name} (dropped after)")
         try:
-            rows, stores = bench_backend("pg", pg_url, RawPostgres, args)
-            print_table(rows)
-            print("trace verified:", verify_all(stores))
+            report("pg", *bench_backend("pg", pg_url, RawPostgres, args))
         finally:
             with psycopg.connect(args.pg, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -36,7 +36,8 @@ def open_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+        # no pre-ping: it costs a round trip per checkout; recycle instead of testing
+        return create_engine(url, pool_recycle=1800, pool_size=2, max_overflow=4)
     raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://HOST/DB")
 
 

@@ -81,6 +81,7 @@ def apply_org(store: SqlStore, org, by: str, at: str) -> dict:
             journal(connection, "org.load", by, {"units": [u.id for u in org.units],
                                                  "people": [p.id for p in org.people],
                                                  "deputies": org.all_deputies()}, at)
+    store.forget_actors()
     return counts
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -38,6 +38,15 @@ _ITEM_COLUMNS = [item_t.c[name] for name in (
     "head_hash", "fields", "created_at", "entered_at", "last_at", "deadline")]
 
 
+# Statements built once: SQLAlchemy then reuses their compiled form for every event.
+_SELECT_ITEM = select(*_ITEM_COLUMNS).where(item_t.c.ref == bindparam("b_ref"))
+_UPDATE_ITEM = update(item_t).where(
+    and_(item_t.c.id == bindparam("b_id"), item_t.c.version == bindparam("b_version"))
+).values({name: bindparam(name) for name in (
+    "state", "fields", "seq", "head_hash", "version", "entered_at", "last_at", "deadline")})
+_INSERT_TRACE = insert(trace_t)
+
+
 def item_from_row(row) -> ItemRecord:
     values = dict(row._mapping)
     values["fields"] = json.loads(values["fields"])
@@ -52,7 +61,7 @@ class Tx:
         self.store = store
 
     def item(self, ref: str) -> ItemRecord | None:
-        row = self.conn.execute(select(*_ITEM_COLUMNS).where(item_t.c.ref == ref)).first()
+        row = self.conn.execute(_SELECT_ITEM, {"b_ref": ref}).first()
         return item_from_row(row) if row else None
 
     def children(self, item_id: int) -> list[ItemRecord]:
@@ -122,14 +131,14 @@ class Tx:
 
     def update_item(self, item_id: int, *, expected_version: int, state: str, fields: dict, seq: int,
                     head_hash: str, entered_at: str, last_at: str, deadline: str | None) -> bool:
-        result = self.conn.execute(
-            update(item_t).where(and_(item_t.c.id == item_id, item_t.c.version == expected_version)).values(
-                state=state, fields=canonical_json(fields), seq=seq, head_hash=head_hash, version=expected_version + 1,
-                entered_at=entered_at, last_at=last_at, deadline=deadline))
+        result = self.conn.execute(_UPDATE_ITEM, {
+            "b_id": item_id, "b_version": expected_version, "state": state, "fields": canonical_json(fields),
+            "seq": seq, "head_hash": head_hash, "version": expected_version + 1, "entered_at": entered_at,
+            "last_at": last_at, "deadline": deadline})
         return result.rowcount == 1
 
     def append_trace(self, item_id: int, row: dict) -> None:
-        self.conn.execute(insert(trace_t).values(item_id=item_id, **row))
+        self.conn.execute(_INSERT_TRACE, {"item_id": item_id, **row})
 
 
 class SqlStore:
@@ -138,6 +147,7 @@ class SqlStore:
     def __init__(self, url_or_engine) -> None:
         self.engine: Engine = open_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
         self._by_id: dict[int, CompiledWorkflow] = {}
+        self._actors: dict[str, Actor | None] = {}
 
     def close(self) -> None:
         self.engine.dispose()
@@ -204,12 +214,19 @@ class SqlStore:
     # -- actors ----------------------------------------------------------------------------
 
     def actor(self, user: str) -> Actor | None:
+        """The person `user`, cached for the life of the store (`forget_actors` after an org load)."""
+        if user in self._actors:
+            return self._actors[user]
         with self.engine.connect() as connection:
             row = connection.execute(select(person_t).where(person_t.c.id == user)).first()
-        if row is None:
-            return None
-        return Actor(id=row.id, name=row.name, roles=frozenset(filter(None, row.roles.split(","))),
-                     unit=row.unit_id, deputy=row.deputy)
+        actor = None if row is None else Actor(
+            id=row.id, name=row.name, roles=frozenset(filter(None, row.roles.split(","))), unit=row.unit_id,
+            deputy=row.deputy)
+        self._actors[user] = actor
+        return actor
+
+    def forget_actors(self) -> None:
+        self._actors.clear()
 
     def count(self, table) -> int:
         with self.engine.connect() as connection:
