@@ -51,6 +51,8 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
 
     summary["audit"] = {key: value for key, value in verify(settings.store).items() if key != "failures"}
     summary["database"] = url
+    labels = settings.store.workflow("npc-suggestion")
+    summary["by_state"] = {labels.label(state): count for state, count in summary["by_state"].items()}
     if as_json:
         emit_json(summary)
         return

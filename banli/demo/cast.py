@@ -34,7 +34,7 @@ class Cast:
     deputy_person: dict[str, str]  # deputy's name -> their person id
 
     @classmethod
-    def from_org(cls, org: OrgFile) -> "Cast":
+    def from_org(cls, org: OrgFile) -> Cast:
         names = {unit.id: unit.name for unit in org.units}
         members: dict[str, list] = {}
         for person in org.people:

@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from banli.demo.cast import Cast, Staff
-from banli.demo.timeline import APPROVAL, ASSIGNED_ON, AUDIT, REPLY_DUE, REVIEW, SORTING, ZONE, Cursor
+from banli.demo.timeline import (
+    APPROVAL,
+    ASSIGNED_ON,
+    AUDIT,
+    REPLY_DUE,
+    REVIEW,
+    SORTING,
+    ZONE,
+    Cursor,
+)
+from banli.demo.topics import Topic
 
 CREATE = "create"  # not an event of the workflow: the step that registers the item
 SESSION = "16-1"
@@ -42,6 +52,7 @@ class Plan:
     registered_at: datetime
     deputies: list[str]
     title: str = ""
+    topic: Topic | None = None
     lead: str = ""
     first_category: str = ""          # as registered, when 初分 corrects it
     fate: str = "handled"             # handled | rejected_review | rejected_approval | withdrawn
@@ -235,7 +246,8 @@ class _Story:
                      {"method": "face_to_face", "stage": "during", "note": "重新办理，当面听取代表意见"})
             self.add(c.after(7, 20), "reply", lead.handler, self.reply(lead, plan.result_class, again=True))
             self.add(c.after(1, 3), "accept_reply", self.supervisor(), {"note": "重新办理答复，同意送达代表"})
-            self.add(c.after(3, 12, workday=False, office=False), "rate_again", self.deputy(), _rating(plan.ratings[1]))
+            self.add(c.after(3, 12, workday=False, office=False), "rate_again", self.deputy(),
+                     _rating(plan.ratings[1], again=True))
         if plan.fulfilled:
             self.add(c.between(date(2022, 10, 20), date(2023, 4, 20)), "contact", lead.handler,
                      {"method": "visit", "stage": "after", "note": "回访代表，通报承诺事项落实情况"})
@@ -253,7 +265,9 @@ class _Story:
                 "contact_person": f"{lead.handler_name}（{lead.phone}）"}
 
 
-def _rating(rating: str) -> dict:
+def _rating(rating: str, *, again: bool = False) -> dict:
     comments = {SATISFIED: "承办单位态度诚恳，办理认真", BASICALLY: "希望加快推进，早日见到实效",
                 UNSATISFIED: "答复未解决实际问题，希望重新办理"}
+    if again:
+        comments.update({BASICALLY: "重新办理态度积极，希望持续推进", UNSATISFIED: "重新办理后问题仍未解决"})
     return {"rating": rating, "comment": comments[rating]}

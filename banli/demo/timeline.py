@@ -11,7 +11,7 @@ from banli.engine.calendar import ChineseCalendar
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
-SESSION = (date(2022, 1, 6), date(2022, 1, 9))    # 县人大十六届一次会议: suggestions registered
+CONGRESS = (date(2022, 1, 6), date(2022, 1, 9))   # 县人大十六届一次会议: suggestions registered
 SORTING = (date(2022, 2, 14), date(2022, 2, 25))  # 初分
 REVIEW = (date(2022, 3, 1), date(2022, 3, 25))    # 初审
 AUDIT = (date(2022, 4, 6), date(2022, 4, 28))     # 审核

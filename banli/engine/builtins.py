@@ -11,10 +11,15 @@ _SALUTATION_END = re.compile(r"[：:\n]")
 
 
 @guard("children_done")
-def children_done(ctx) -> str | None:
-    """Every child item (a co-unit's task, say) has reached a final state."""
+def children_done(ctx, units: str | None = None) -> str | None:
+    """Every child item (a co-unit's task, say) has reached a final state. With `units` (a
+    field), only the children of units the item still names there count: a co-unit taken
+    off the item no longer holds up its reply."""
+    current = set(ctx.item.fields.get(units) or []) if units else None
     waiting = []
     for child in ctx.tx.children(ctx.item.id):
+        if current is not None and child.fields.get("lead_unit") not in current:
+            continue
         workflow = ctx.runtime.store.workflow_by_id(child.definition_id)
         if child.state not in workflow.final_states:
             waiting.append(child.fields.get("lead_unit") or child.ref)

@@ -159,7 +159,7 @@ class Runtime:
             raise NotPermitted(f"user '{actor.id}' may not fire '{event_name}' on {ref}: it needs {_roles_text(event.roles)}",
                                ref=ref, event=event_name)
         now = self.now()
-        self._check_allowed(tx, workflow, item, event, now)
+        self._check_allowed(tx, workflow, item, event, self._tentative_time(at, now, workflow))
         typed = self._check_data(tx, definition, event, data, ref)
         when = self._business_time(at, now, item, workflow)
         fields = dict(item.fields)
@@ -187,8 +187,18 @@ class Runtime:
         return self._commit(tx, workflow, item, event_name, item.state, to_state, actor, when, now,
                             typed, fields, deadline)
 
-    def _check_allowed(self, tx, workflow: CompiledWorkflow, item: ItemRecord, event: Event, now: datetime) -> None:
-        """State validity, the `within` window and guards on the item (exit 5)."""
+    @staticmethod
+    def _tentative_time(at, now: datetime, workflow: CompiledWorkflow) -> datetime:
+        """The event's business time for judging its window; a bad `--at` is reported later (exit 3)."""
+        if isinstance(at, datetime):
+            return at
+        try:
+            return parse_instant(str(at), workflow.zone) if at is not None else now
+        except InvalidInput:
+            return now
+
+    def _check_allowed(self, tx, workflow: CompiledWorkflow, item: ItemRecord, event: Event, when: datetime) -> None:
+        """State validity, the `within` window (judged at the event's business time) and guards (exit 5)."""
         ref, name = item.ref, event.name
         if item.state not in event.sources:
             valid = ", ".join(workflow.label(source) + f"({source})" for source in event.sources) or "none"
@@ -198,7 +208,7 @@ class Runtime:
             start = self._rule_start(tx, item, event.within.start, None)
             if start is not None:
                 closes = shift(start, event.within.after, workflow.calendar, workflow.zone)
-                if now > closes:
+                if when > closes:
                     raise NotAllowedNow(f"'{name}' on {ref} had to happen within {event.within.after} "
                                         f"(until {local_text(closes, workflow.zone)[:16]}); that window is closed",
                                         ref=ref, event=name)
@@ -206,7 +216,7 @@ class Runtime:
             entry = registry.guards()[call.name]
             if not entry.on_data:
                 context = Context(runtime=self, tx=tx, workflow=workflow, item=item, event=event, data={},
-                                  actor=SYSTEM_ACTOR, at=now, fields=dict(item.fields))
+                                  actor=SYSTEM_ACTOR, at=when, fields=dict(item.fields))
                 reason = entry.function(context, **call.kwargs())
                 if reason:
                     raise NotAllowedNow(f"'{name}' is not possible on {ref} yet: {reason}", ref=ref, event=name)

@@ -142,3 +142,37 @@ def test_unknown_deputy_is_refused_with_a_suggestion(runtime):
     with pytest.raises(InvalidInput, match="did you mean 张三"):
         runtime.create(workflow_id="npc-suggestion", ref="16-1-131", title="t", actor="reg", deputies=["张二"],
                        fields={"category": "城市建设"})
+
+
+def to_assigned(runtime, clock, ref, co_units="czj"):
+    runtime.create(workflow_id="npc-suggestion", ref=ref, title="关于县城供水管网改造的建议", actor="reg",
+                   deputies=["张三"], fields={"category": "城市建设"}, at="2026-01-05T09:00")
+    for user, event, data, at in [("reg", "sort", {"category": "城市建设"}, "2026-01-06T09:00"),
+                                  ("reg", "review", {}, "2026-01-07T09:00"), ("reg", "audit", {}, "2026-01-08T09:00"),
+                                  ("npc", "approve", {}, "2026-01-09T09:00"),
+                                  ("wang", "assign", {"lead_unit": "zjj", "co_units": co_units, "mode": "会办"},
+                                   "2026-03-02T09:00")]:
+        runtime.fire(ref, event, user, data, at=at)
+
+
+def test_window_is_judged_at_the_events_own_time(store, runtime, clock):
+    to_assigned(runtime, clock, "16-1-140")  # assigned Monday 2 March 2026: 5 workdays → Monday 9 March
+    # recorded months later, the change request made on 6 March is within its window …
+    assert runtime.fire("16-1-140", "request_change", "li", {"reason": "职责不符"}, at="2026-03-06T10:00").to_state \
+        == "change_requested"
+    runtime.fire("16-1-140", "reject_change", "wang", {"reason": "属于本单位职责"}, at="2026-03-07T10:00")
+    # … while one made on 20 March, after the window of the renewed assignment, is refused
+    with pytest.raises(NotAllowedNow, match="window is closed"):
+        runtime.fire("16-1-140", "request_change", "li", {"reason": "职责不符"}, at="2026-03-20T10:00")
+
+
+def test_a_co_unit_taken_off_the_item_no_longer_holds_up_the_reply(store, runtime, clock):
+    to_assigned(runtime, clock, "16-1-141", co_units="czj,jyj")
+    runtime.fire("16-1-141", "request_change", "li", {"reason": "协办单位有误"}, at="2026-03-03T09:00")
+    runtime.fire("16-1-141", "approve_change", "wang", {"lead_unit": "zjj", "co_units": "czj"}, at="2026-03-04T09:00")
+    runtime.fire("16-1-141", "sign_for", "li", {"leader": "王局长", "handler": "李科长"}, at="2026-03-05T09:00")
+    for user, event, data in [("zhao", "sign_for", {"leader": "赵局长", "handler": "钱科长"}),
+                              ("zhao", "submit_opinion", {"text": "同意"})]:
+        runtime.fire("16-1-141/czj", event, user, data, at="2026-03-06T09:00")
+    reply = {"result_class": "A", "text": "张三代表：您好！", "signer": "王局长", "contact_person": "李科长"}
+    assert runtime.fire("16-1-141", "reply", "li", reply, at="2026-03-10T09:00").to_state == "replied"
