@@ -27,6 +27,7 @@ class PersonSpec(_Strict):
     roles: list[str] = []
     unit: str | None = None
     deputy: str | None = None
+    email: str | None = None
 
     @field_validator("roles")
     @classmethod

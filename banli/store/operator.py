@@ -75,7 +75,7 @@ def apply_org(store: SqlStore, org, by: str, at: str) -> dict:
                     counts["deputies"] += 1
             for person in org.people:
                 values = {"name": person.name, "roles": ",".join(person.roles), "unit_id": person.unit,
-                          "deputy": person.deputy}
+                          "deputy": person.deputy, "email": person.email}
                 _upsert(connection, person_t, person_t.c.id, person.id, values)
                 counts["people"] += 1
             journal(connection, "org.load", by, {"units": [u.id for u in org.units],

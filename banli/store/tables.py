@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -38,6 +38,7 @@ class Person(SQLModel, table=True):
     roles: str = Field(default="")  # comma-separated role names
     unit_id: Optional[str] = Field(default=None, foreign_key="unit.id", max_length=64)
     deputy: Optional[str] = Field(default=None)
+    email: Optional[str] = Field(default=None)
 
 
 class Deputy(SQLModel, table=True):
@@ -48,6 +49,9 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         Index("ix_item_workflow_state", "workflow_id", "state"),
         Index("ix_item_parent", "parent_id"),
+        # the sweep's one index: only items with a reminder still to come are in it
+        Index("ix_item_next_due", "next_due_at", sqlite_where=text("next_due_at IS NOT NULL"),
+              postgresql_where=text("next_due_at IS NOT NULL")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -66,6 +70,9 @@ class Item(SQLModel, table=True):
     entered_at: str = Field(max_length=40)  # when the current state was entered (UTC)
     last_at: str = Field(max_length=40)  # business time of the latest event (UTC)
     deadline: Optional[str] = Field(default=None, max_length=40)  # UTC; overdue is computed
+    deadline_basis: Optional[str] = Field(default=None, max_length=16)  # calendar used: cn | plain | fallback
+    entered_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # trace seq that entered the current state: reminders are kept per state entry
+    next_due_at: Optional[str] = Field(default=None, max_length=40)  # UTC: the next reminder rule falls due
 
 
 class ItemDeputy(SQLModel, table=True):
@@ -115,3 +122,64 @@ class Journal(SQLModel, table=True):
     data: str = Field(sa_column=Column(Text, nullable=False))
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class CalendarYear(SQLModel, table=True):
+    """A year's official schedule added by the operator (`banli calendar add`)."""
+
+    __tablename__ = "calendar_year"
+
+    year: int = Field(primary_key=True)
+    holidays: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of ISO dates
+    workdays: str = Field(sa_column=Column(Text, nullable=False))  # adjusted working days (调休上班)
+    source: str = ""
+    added_at: str = Field(max_length=40)
+    added_by: str = Field(max_length=64)
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder rule that fell due and was acted on: one per item, state entry and rule."""
+
+    __table_args__ = (UniqueConstraint("item_id", "entered_seq", "rule"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id")
+    entered_seq: int
+    rule: str = Field(max_length=64)  # "state:INDEX", or "campaign:NAME:INDEX"
+    due_at: str = Field(max_length=40)
+    done_at: str = Field(max_length=40)
+    fired: Optional[str] = Field(default=None, max_length=64)
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: one message to one person, written in the transaction that caused it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)  # cause + recipient: never two for one cause
+    item_id: Optional[int] = Field(default=None, foreign_key="item.id")
+    ref: str = Field(default="", max_length=128)
+    recipient: str = Field(max_length=64)
+    recipient_name: str = ""
+    email: Optional[str] = None
+    subject: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: str = Field(max_length=40)
+
+
+class Delivery(SQLModel, table=True):
+    """One notification through one channel: attempts, back-off, outcome."""
+
+    __table_args__ = (
+        UniqueConstraint("notification_id", "channel"),
+        Index("ix_delivery_pending", "status", "next_attempt_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id")
+    channel: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
+    attempts: int = 0
+    next_attempt_at: str = Field(max_length=40)
+    last_error: str = ""
+    sent_at: Optional[str] = Field(default=None, max_length=40)
+    claimed_until: Optional[str] = Field(default=None, max_length=40)  # lease of the worker sending it
