@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from banli.engine.durations import parse_duration
 from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.registry import effect, guard
+from banli.engine.times import from_utc_text, utc_text
+from banli.errors import InvalidInput, NotAllowedNow
 
 _SALUTATION_END = re.compile(r"[：:\n]")
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @guard("children_done")
@@ -63,3 +68,22 @@ def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units") ->
 def set_fields(ctx, **values) -> None:
     """Set fields to fixed values (e.g. `supervised: true` when the supervision office steps in)."""
     ctx.fields.update(values)
+
+
+@effect("extend_deadline")
+def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
+    """Move the item's deadline later by the duration in data `by` (at most `max` at a time)."""
+    try:
+        extension = parse_duration(ctx.data.get(by, ""))
+    except ValueError as exc:
+        raise InvalidInput(f"'{by}': {exc}") from None
+    if not ctx.deadline:
+        raise NotAllowedNow(f"{ctx.item.ref} has no deadline to extend")
+    if max:
+        limit = parse_duration(max)
+        start = from_utc_text(ctx.deadline)
+        if ctx.workflow.after(start, extension)[0] > ctx.workflow.after(start, limit)[0]:
+            raise InvalidInput(f"an extension of {extension} is longer than the {limit} allowed; grant at most {limit}")
+    moved, basis = ctx.workflow.after(from_utc_text(ctx.deadline) - _MICROSECOND, extension)
+    ctx.deadline, ctx.deadline_basis = utc_text(moved), basis
+

@@ -8,12 +8,14 @@ first matching branch as it picks the first passing transition.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
-from banli.engine.calendar import calendar_for
+from banli.engine.calendar import Probe, calendar_for
+from banli.engine.durations import Duration, from_deadline, shift
 from banli.engine.model import Definition
 
 
@@ -39,13 +41,13 @@ class CompiledWorkflow:
     """A definition version ready to run: its machine, calendar, zone and identity."""
 
     def __init__(self, definition: Definition, def_hash: str, definition_id: int | None = None,
-                 version: int | None = None) -> None:
+                 version: int | None = None, schedules: dict | None = None) -> None:
         self.definition = definition
         self.hash = def_hash
         self.definition_id = definition_id
         self.version = version if version is not None else definition.version
         self.zone = ZoneInfo(definition.timezone)
-        self.calendar = calendar_for(definition.calendar)
+        self.calendar = calendar_for(definition.calendar, schedules)
         self.settings = dict(definition.settings)
         self.machine = self._build()
 
@@ -73,6 +75,15 @@ class CompiledWorkflow:
         token = Token(state, fields)
         self.machine.events[event].trigger(token)
         return token.state
+
+    def after(self, start: datetime, duration: Duration) -> tuple[datetime, str]:
+        """The instant `duration` after `start`, and the calendar basis it was counted on."""
+        probe = Probe(self.calendar)
+        return shift(start, duration, probe, self.zone), probe.basis
+
+    def around_deadline(self, deadline: datetime, duration: Duration, sign: int) -> datetime:
+        """`duration` after (sign 1) or before (sign -1) a deadline: when a reminder falls due."""
+        return from_deadline(deadline, duration, self.calendar, self.zone, sign)
 
     @cached_property
     def final_states(self) -> frozenset[str]:

@@ -33,7 +33,7 @@ CAMPAIGN_KEYS = ("label", "select", "fire", "due", "schedule", "reminders")
 SELECT_KEYS = ("state", "when")
 SCORING_KEYS = ("event", "points", "on_time", "when", "label")
 LABEL_KEYS = ("zh", "en")
-RESERVED_EVENTS = ("created", "migrated")
+RESERVED_EVENTS = ("created", "migrated", "deadline_recomputed")
 ALL_ROLES = GLOBAL_ROLES + ITEM_ROLES + (SYSTEM,)
 _ID = re.compile(r"^[a-z0-9-]+$")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -192,6 +192,11 @@ class _Parser:
             if name not in known:
                 self.error(values.at(index), f"unknown {kind} '{name}' in {where}; known: {', '.join(sorted(known))}")
                 continue
+            for key, value in params.items():  # `$setting` in parameters too
+                if isinstance(value, str) and value.startswith("$"):
+                    if value[1:] not in self.settings:
+                        self.error(values.at(index), f"{value} is not defined in settings ({kind} '{name}' in {where})")
+                    params[key] = self.settings.get(value[1:])
             result.append(Call(name=name, params=tuple(sorted(params.items()))))
         return tuple(result)
 
@@ -208,7 +213,7 @@ class _Parser:
         after = self.duration(rule, "after", f"{where}.{key}.after") if "after" in rule else None
         return Rule(after=after, start=str(start)) if after else None
 
-    def reminders(self, mapping: Located, key: str, where: str) -> tuple[Reminder, ...]:
+    def reminders(self, mapping: Located, key: str, where: str, state: str | None = None) -> tuple[Reminder, ...]:
         values = self.sequence(mapping.get(key), mapping.value_at(key), where)
         result = []
         for index, raw in enumerate(values):
@@ -227,6 +232,8 @@ class _Parser:
             fire = entry.get("fire")
             if fire is not None:
                 self.deferred.append((entry.value_at("fire"), "system-event", str(fire), f"{here}.fire"))
+                if state is not None:
+                    self.deferred.append((entry.value_at("fire"), f"from:{state}", str(fire), f"{here}.fire"))
             notify = self.roles(entry, "notify", f"{here}.notify", allow_system=False) if "notify" in entry else ()
             if offset:
                 result.append(Reminder(kind=kinds[0], offset=offset, notify=notify, fire=fire))
@@ -322,7 +329,7 @@ class _Parser:
                 name=str(name), label=self.label(spec, "label", str(name), where),
                 initial=self.boolean(spec, "initial", where), final=self.boolean(spec, "final", where),
                 deadline=self.rule(spec, "deadline", where) if "deadline" in spec else None,
-                reminders=self.reminders(spec, "reminders", where),
+                reminders=self.reminders(spec, "reminders", where, state=str(name)),
             )
         initial = [name for name, state in states.items() if state.initial]
         if states_raw and not initial:
@@ -523,6 +530,9 @@ class _Parser:
                 self.error(position, f"{where}: unknown event '{name}'; events: {', '.join(sorted(self.event_names))}")
             elif kind == "system-event" and name in events and SYSTEM not in events[name].roles:
                 self.error(position, f"{where}: event '{name}' is fired by the system, so its roles must include 'system'")
+            elif kind.startswith("from:") and name in events and kind[5:] not in events[name].sources:
+                self.error(position, f"{where}: event '{name}' is not possible in state '{kind[5:]}', "
+                                     "so this reminder could never fire it; add the state to its 'from'")
 
     def check_reachable(self, states: dict[str, State], events: dict[str, Event]) -> None:
         initial = [name for name, state in states.items() if state.initial]

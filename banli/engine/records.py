@@ -35,6 +35,9 @@ class ItemRecord:
     entered_at: str = ""
     last_at: str = ""
     deadline: str | None = None
+    deadline_basis: str | None = None
+    entered_seq: int = 0
+    next_due_at: str | None = None
 
     def evolve(self, **changes) -> "ItemRecord":
         return replace(self, **changes)

@@ -16,7 +16,7 @@ from typing import Callable
 from banli.engine import registry
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
-from banli.engine.durations import shift
+from banli.engine.reminders import next_due
 from banli.engine.model import SYSTEM, Event
 from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
 from banli.engine.times import from_utc_text, local_text, parse_instant, utc_now, utc_text
@@ -24,6 +24,7 @@ from banli.engine.values import coerce
 from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPermitted
 
 CREATED = "created"
+DEADLINE_RECOMPUTED = "deadline_recomputed"
 MAX_ATTEMPTS = 20
 
 
@@ -45,6 +46,8 @@ class Context:
     at: datetime
     fields: dict = field(default_factory=dict)  # the item's fields after the event's data
     to_state: str = ""
+    deadline: str | None = None  # UTC text; an effect may move it (an extension)
+    deadline_basis: str | None = None
 
     def deputies(self) -> list[str]:
         return self.tx.deputies(self.item.id)
@@ -125,8 +128,8 @@ class Runtime:
         tx.set_deputies(item.id, deputies)
         if "lead_unit" in typed or "co_units" in typed:
             tx.sync_assignments(item.id, typed.get("lead_unit"), typed.get("co_units") or [])
-        deadline = self._deadline(tx, workflow, item, initial, CREATED, when)
-        return self._commit(tx, workflow, item, CREATED, "", initial, actor, when, now, data, typed, deadline)
+        deadline, basis = self._deadline(tx, workflow, item, initial, CREATED, when)
+        return self._commit(tx, workflow, item, CREATED, "", initial, actor, when, now, data, typed, deadline, basis)
 
     # -- firing ----------------------------------------------------------------------------
 
@@ -165,7 +168,8 @@ class Runtime:
         fields = dict(item.fields)
         fields.update({key: value for key, value in typed.items() if event.data_spec(key).is_field})
         context = Context(runtime=self, tx=tx, workflow=workflow, item=item, event=event, data=typed,
-                          actor=actor, at=when, fields=fields)
+                          actor=actor, at=when, fields=fields, deadline=item.deadline,
+                          deadline_basis=item.deadline_basis)
         for call in event.guards:
             entry = registry.guards()[call.name]
             if entry.on_data:
@@ -181,11 +185,11 @@ class Runtime:
             registry.effects()[call.name].function(context, **call.kwargs())
         if fields.get("lead_unit") != item.fields.get("lead_unit") or fields.get("co_units") != item.fields.get("co_units"):
             tx.sync_assignments(item.id, fields.get("lead_unit"), fields.get("co_units") or [])
-        deadline = item.deadline
+        deadline, basis = context.deadline, context.deadline_basis
         if to_state != item.state:
-            deadline = self._deadline(tx, workflow, item, to_state, event_name, when)
+            deadline, basis = self._deadline(tx, workflow, item, to_state, event_name, when)
         return self._commit(tx, workflow, item, event_name, item.state, to_state, actor, when, now,
-                            typed, fields, deadline)
+                            typed, fields, deadline, basis)
 
     @staticmethod
     def _tentative_time(at, now: datetime, workflow: CompiledWorkflow) -> datetime:
@@ -207,7 +211,7 @@ class Runtime:
         if event.within:
             start = self._rule_start(tx, item, event.within.start, None)
             if start is not None:
-                closes = shift(start, event.within.after, workflow.calendar, workflow.zone)
+                closes, _basis = workflow.after(start, event.within.after)
                 if when > closes:
                     raise NotAllowedNow(f"'{name}' on {ref} had to happen within {event.within.after} "
                                         f"(until {local_text(closes, workflow.zone)[:16]}); that window is closed",
@@ -257,21 +261,45 @@ class Runtime:
         text = tx.last_occurrence(item.id, start)
         return from_utc_text(text) if text else None
 
-    def _deadline(self, tx, workflow: CompiledWorkflow, item: ItemRecord, state: str, event: str,
-                  when: datetime) -> str | None:
-        """The deadline of `state` entered by `event` at `when` (UTC text), if the state has one."""
+    def _deadline(self, tx, workflow: CompiledWorkflow, item: ItemRecord, state: str, event: str | None,
+                  when: datetime | None) -> tuple[str | None, str | None]:
+        """The deadline of `state` (UTC text) and the calendar basis it was counted on, if the
+        state has one; `event` at `when` is the event entering it (None when recomputing)."""
         rule = workflow.definition.states[state].deadline
         if rule is None:
-            return None
-        start = self._rule_start(tx, item, rule.start, (event if rule.start != "enter" else "enter", when))
+            return None, None
+        pending = (event if rule.start != "enter" else "enter", when) if event else None
+        start = self._rule_start(tx, item, rule.start, pending)
         if start is None:
+            return None, None
+        deadline, basis = workflow.after(start, rule.after)
+        return utc_text(deadline), basis
+
+    def recompute_deadline(self, tx, item: ItemRecord, reason: str, now: datetime) -> Fired | None:
+        """Count an item's deadline again (a calendar year was added); traced when it moves."""
+        workflow = self.store.workflow_by_id(item.definition_id)
+        deadline, basis = self._deadline(tx, workflow, item, item.state, None, None)
+        if (deadline, basis) == (item.deadline, item.deadline_basis):
             return None
-        return utc_text(shift(start, rule.after, workflow.calendar, workflow.zone))
+        last = from_utc_text(item.last_at)
+        return self._commit(tx, workflow, item, DEADLINE_RECOMPUTED, item.state, item.state, SYSTEM_ACTOR,
+                            max(now, last), now, {"reason": reason}, dict(item.fields), deadline, basis)
 
     def _commit(self, tx, workflow: CompiledWorkflow, item: ItemRecord, event: str, from_state: str, to_state: str,
-                actor: Actor, when: datetime, now: datetime, data: dict, fields: dict, deadline: str | None) -> Fired:
+                actor: Actor, when: datetime, now: datetime, data: dict, fields: dict, deadline: str | None,
+                basis: str | None) -> Fired:
         seq = item.seq + 1
         prev = item.head_hash or GENESIS
+        entered = to_state != from_state
+        entered_seq = seq if entered else item.entered_seq
+        if deadline != item.deadline or basis != item.deadline_basis:
+            # the trace shows every deadline set or moved, and the calendar it was counted on
+            data = {**data, "@deadline": {
+                "due": local_text(from_utc_text(deadline), workflow.zone) if deadline else None,
+                "was": local_text(from_utc_text(item.deadline), workflow.zone) if item.deadline else None,
+                "calendar": basis}}
+        done = set() if entered or not workflow.definition.states[to_state].reminders \
+            else tx.done_rules(item.id, entered_seq)
         row = {
             "ref": item.ref, "seq": seq, "event": event, "from_state": from_state, "to_state": to_state,
             "actor": actor.id, "occurred_at": local_text(when, workflow.zone),
@@ -281,8 +309,9 @@ class Runtime:
         row["hash"] = row_hash(**row)
         updated = tx.update_item(
             item.id, expected_version=item.version, state=to_state, fields=fields, seq=seq, head_hash=row["hash"],
-            entered_at=utc_text(when) if to_state != from_state else item.entered_at,
-            last_at=utc_text(when), deadline=deadline,
+            entered_at=utc_text(when) if entered else item.entered_at, last_at=utc_text(when),
+            deadline=deadline, deadline_basis=basis, entered_seq=entered_seq,
+            next_due_at=next_due(workflow, to_state, deadline, done),
         )
         if not updated:
             raise Retry()

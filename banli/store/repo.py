@@ -22,7 +22,9 @@ from banli.engine.records import Actor, ItemRecord
 from banli.engine.times import utc_text
 from banli.errors import InvalidInput, NotFound
 from banli.store.db import open_engine
-from banli.store.tables import Assignment, Deputy, Item, ItemDeputy, Person, Trace, Unit, WorkflowDefinition
+from banli.store.tables import (
+    Assignment, Deputy, Item, ItemDeputy, Person, Reminder, Trace, Unit, WorkflowDefinition,
+)
 
 item_t = Item.__table__
 trace_t = Trace.__table__
@@ -32,10 +34,12 @@ assignment_t = Assignment.__table__
 unit_t = Unit.__table__
 person_t = Person.__table__
 definition_t = WorkflowDefinition.__table__
+reminder_t = Reminder.__table__
 
 _ITEM_COLUMNS = [item_t.c[name] for name in (
     "id", "ref", "workflow_id", "definition_id", "parent_id", "title", "content", "state", "version", "seq",
-    "head_hash", "fields", "created_at", "entered_at", "last_at", "deadline")]
+    "head_hash", "fields", "created_at", "entered_at", "last_at", "deadline", "deadline_basis", "entered_seq",
+    "next_due_at")]
 
 
 # Statements built once: SQLAlchemy then reuses their compiled form for every event.
@@ -43,7 +47,8 @@ _SELECT_ITEM = select(*_ITEM_COLUMNS).where(item_t.c.ref == bindparam("b_ref"))
 _UPDATE_ITEM = update(item_t).where(
     and_(item_t.c.id == bindparam("b_id"), item_t.c.version == bindparam("b_version"))
 ).values({name: bindparam(name) for name in (
-    "state", "fields", "seq", "head_hash", "version", "entered_at", "last_at", "deadline")})
+    "state", "fields", "seq", "head_hash", "version", "entered_at", "last_at", "deadline", "deadline_basis",
+    "entered_seq", "next_due_at")})
 _INSERT_TRACE = insert(trace_t)
 
 
@@ -106,7 +111,8 @@ class Tx:
                     content: str, state: str, fields: dict, created_at: str) -> ItemRecord:
         values = dict(ref=ref, workflow_id=workflow_id, definition_id=definition_id, parent_id=parent_id, title=title,
                       content=content, state=state, version=0, seq=0, head_hash="", fields=canonical_json(fields),
-                      created_at=created_at, entered_at=created_at, last_at=created_at, deadline=None)
+                      created_at=created_at, entered_at=created_at, last_at=created_at, deadline=None,
+                      deadline_basis=None, entered_seq=0, next_due_at=None)
         try:
             item_id = self.conn.execute(insert(item_t).values(**values).returning(item_t.c.id)).scalar_one()
         except IntegrityError as exc:
@@ -130,12 +136,39 @@ class Tx:
             self.conn.execute(insert(assignment_t).values(item_id=item_id, unit_id=unit, role=role, child_id=child))
 
     def update_item(self, item_id: int, *, expected_version: int, state: str, fields: dict, seq: int,
-                    head_hash: str, entered_at: str, last_at: str, deadline: str | None) -> bool:
+                    head_hash: str, entered_at: str, last_at: str, deadline: str | None, deadline_basis: str | None,
+                    entered_seq: int, next_due_at: str | None) -> bool:
         result = self.conn.execute(_UPDATE_ITEM, {
             "b_id": item_id, "b_version": expected_version, "state": state, "fields": canonical_json(fields),
             "seq": seq, "head_hash": head_hash, "version": expected_version + 1, "entered_at": entered_at,
-            "last_at": last_at, "deadline": deadline})
+            "last_at": last_at, "deadline": deadline, "deadline_basis": deadline_basis, "entered_seq": entered_seq,
+            "next_due_at": next_due_at})
         return result.rowcount == 1
+
+    def done_rules(self, item_id: int, entered_seq: int) -> set[str]:
+        rows = self.conn.execute(select(reminder_t.c.rule).where(
+            and_(reminder_t.c.item_id == item_id, reminder_t.c.entered_seq == entered_seq)))
+        return {rule for (rule,) in rows}
+
+    def mark_reminder(self, item_id: int, entered_seq: int, rule: str, due_at: str, done_at: str,
+                      fired: str | None) -> None:
+        """Record that a rule was acted on; UNIQUE(item, entry, rule) makes a second time fail."""
+        self.conn.execute(insert(reminder_t).values(item_id=item_id, entered_seq=entered_seq, rule=rule, due_at=due_at,
+                                                    done_at=done_at, fired=fired))
+
+    def people_for(self, role: str, *, units: list[str] = (), deputies: list[str] = ()) -> list:
+        from banli.store.outbox import people_with_role
+
+        return people_with_role(self.conn, role, units=units, deputies=deputies)
+
+    def notify(self, *, cause: str, people: list, item: ItemRecord | None, subject: str, body: str, at: str) -> int:
+        from banli.store.outbox import enqueue
+
+        return enqueue(self.conn, cause=cause, people=people, item_id=item.id if item else None,
+                       ref=item.ref if item else "", subject=subject, body=body, at=at)
+
+    def set_next_due(self, item_id: int, next_due_at: str | None) -> None:
+        self.conn.execute(update(item_t).where(item_t.c.id == item_id).values(next_due_at=next_due_at))
 
     def append_trace(self, item_id: int, row: dict) -> None:
         self.conn.execute(_INSERT_TRACE, {"item_id": item_id, **row})
@@ -148,6 +181,7 @@ class SqlStore:
         self.engine: Engine = open_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
         self._by_id: dict[int, CompiledWorkflow] = {}
         self._actors: dict[str, Actor | None] = {}
+        self._schedules: dict | None = None  # the operator's calendar years, read once
 
     def close(self) -> None:
         self.engine.dispose()
@@ -202,12 +236,22 @@ class SqlStore:
             raise NotFound(f"no {which} registered; see 'banli workflow list'")
         return self.workflow_by_id(definition_id)
 
+    def forget_workflows(self) -> None:
+        """Compile afresh on next use (after a calendar year was added, say)."""
+        self._by_id.clear()
+        self._schedules = None
+
     def _compile(self, row) -> CompiledWorkflow:
         from banli.engine.load import load_text
         from banli.engine.parse import parse
 
+        from banli.store.calendar import load_years
+
         definition = parse(load_text(row.source, f"{row.workflow_id} v{row.version}"))
-        compiled = CompiledWorkflow(definition, row.hash, row.id, row.version)
+        if self._schedules is None:
+            with self.engine.connect() as connection:
+                self._schedules = load_years(connection)
+        compiled = CompiledWorkflow(definition, row.hash, row.id, row.version, self._schedules)
         self._by_id[row.id] = compiled
         return compiled
 
@@ -227,6 +271,13 @@ class SqlStore:
 
     def forget_actors(self) -> None:
         self._actors.clear()
+
+    def due_refs(self, as_of: str, limit: int | None = None) -> list[str]:
+        """Refs of items with a reminder due by `as_of` (UTC text), earliest first: one index range."""
+        query = select(item_t.c.ref).where(and_(item_t.c.next_due_at.is_not(None), item_t.c.next_due_at <= as_of)) \
+            .order_by(item_t.c.next_due_at)
+        with self.engine.connect() as connection:
+            return [ref for (ref,) in connection.execute(query.limit(limit) if limit else query)]
 
     def count(self, table) -> int:
         with self.engine.connect() as connection:

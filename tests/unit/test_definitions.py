@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from banli.engine.calendar import ChineseCalendar, PlainCalendar
+from banli.engine.calendar import ChineseCalendar, PlainCalendar, Probe, YearSchedule
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.definitions import builtin_files
 from banli.engine.durations import Duration, from_deadline, parse_duration, shift
@@ -241,19 +241,25 @@ def test_chinese_calendar_knows_the_adjusted_days():
 
 
 def test_an_operator_schedule_covers_a_year_the_library_does_not_know():
-    calendar = ChineseCalendar({2099: ({date(2099, 1, 1)}, {date(2099, 1, 3)})})
+    schedule = YearSchedule(2099, frozenset({date(2099, 1, 1)}), frozenset({date(2099, 1, 3)}))
+    calendar = ChineseCalendar({2099: schedule})
 
-    assert not calendar.is_workday(date(2099, 1, 1))   # a Thursday declared a holiday
-    assert calendar.is_workday(date(2099, 1, 3))       # a Saturday declared a workday
-    assert calendar.fallback_years == set()
+    assert calendar.lookup(date(2099, 1, 1)) == (False, "operator")   # a Thursday declared a holiday
+    assert calendar.lookup(date(2099, 1, 3)) == (True, "operator")    # a Saturday declared a workday
 
 
-def test_an_unknown_year_falls_back_to_monday_to_friday_and_says_so():
+def test_an_unknown_year_falls_back_to_monday_to_friday_and_says_so(caplog):
     calendar = ChineseCalendar()
 
-    assert calendar.is_workday(date(2099, 1, 1))
-    assert not calendar.is_workday(date(2099, 1, 3))
-    assert calendar.fallback_years == {2099}
+    assert calendar.lookup(date(2098, 1, 1)) == (True, "fallback")
+    assert calendar.lookup(date(2098, 1, 4)) == (False, "fallback")  # a Saturday
+    assert "no official holiday schedule for 2098" in caplog.text
+    probe = Probe(calendar)
+    shift(_local(2098, 1, 1, 9), parse_duration("3 workdays"), probe, SHANGHAI)
+    assert probe.basis == "fallback"
+    probe = Probe(calendar)
+    shift(_local(2025, 1, 6, 9), parse_duration("3 workdays"), probe, SHANGHAI)
+    assert probe.basis == "cn"
 
 
 # -- branch selection --------------------------------------------------------------------

@@ -1,0 +1,31 @@
+"""`banli remind`: one sweep over due reminders, escalations and timer events."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.options import as_of
+from banli.cli.render import emit_json, json_option, table
+
+
+@click.command()
+@click.option("--as-of", "as_of_text", metavar="T", help="Sweep as of this time (default now); past, or any with --dry-run.")
+@click.option("--dry-run", is_flag=True, help="List what is due without acting on it.")
+@json_option
+@click.pass_obj
+def remind(settings, as_of_text: str | None, dry_run: bool, as_json: bool) -> None:
+    """Act on every reminder that has fallen due: notify the people a rule names and fire
+    its event (urge 催办, supervise 督办 …) as `system`. Safe to run again: nothing is done twice."""
+    from banli.engine.sweep import sweep
+
+    report = sweep(settings.runtime(), as_of(as_of_text), dry_run=dry_run).as_json()
+    if as_json:
+        emit_json(report)
+        return
+    if report["actions"]:
+        table(["ref", "rule", "due", "notify", "fire"],
+              [[a["ref"], f"{a['kind']} {a['offset']}", a["due"][:16], ",".join(a["notify"]), a["fire"] or ""]
+               for a in report["actions"]])
+    verb = "would act on" if dry_run else "acted on"
+    click.echo(f"{verb} {report['reminders']} reminder(s) of {report['items']} item(s): "
+               f"{report['notifications']} notification(s), {report['events']} event(s)")

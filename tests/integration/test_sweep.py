@@ -1,0 +1,121 @@
+"""The reminder sweep at chosen instants: nothing before it is due, each rule acted on once,
+escalation after the overdue window, and a sweep killed half-way leaves exactly one of each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from banli.engine.sweep import sweep
+from banli.errors import InvalidInput
+from banli.store.audit import log, verify
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def assigned_on(runtime, ref: str, day: str) -> None:
+    runtime.create(workflow_id="npc-suggestion", ref=ref, title="关于城区道路积水治理的建议", actor="reg",
+                   deputies=["张三"], fields={"category": "城市建设"}, at="2026-01-05T09:00")
+    for user, event, data, at in [
+        ("reg", "sort", {"category": "城市建设"}, "2026-01-06T09:00"), ("reg", "review", {}, "2026-01-07T09:00"),
+        ("reg", "audit", {}, "2026-01-08T09:00"), ("npc", "approve", {}, "2026-01-09T09:00"),
+        ("wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}, f"{day}T09:00"),
+        ("li", "sign_for", {"leader": "王局长", "handler": "李科长"}, f"{day}T15:00"),
+    ]:
+        runtime.fire(ref, event, user, data, at=at)
+
+
+def events(store, ref: str) -> list[str]:
+    return [row["event"] for row in log(store, ref)]
+
+
+def notifications(store) -> list[tuple[str, str]]:
+    with store.engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(
+            text("SELECT recipient, subject FROM notification ORDER BY id"))]
+
+
+@pytest.fixture
+def item(runtime, clock):
+    clock.now = local(2026, 9, 1, 12)  # sweeps below run as of earlier, chosen instants
+    assigned_on(runtime, "16-1-200", "2026-03-02")  # reply due 3 months later: end of 2 June 2026
+    return "16-1-200"
+
+
+def test_sweeps_at_chosen_instants(store, runtime, item):
+    from banli.store.queries import show_item
+
+    assert show_item(store, item, as_of=local(2026, 5, 1))["deadline"] == "2026-06-03T00:00:00+08:00"
+    assert sweep(runtime, local(2026, 5, 20)).items == 0  # nothing before anything is due
+
+    early = sweep(runtime, local(2026, 5, 28, 9))  # 7 days before: the lead unit is told
+    assert [(a["rule"], a["kind"]) for a in early.actions] == [("handling:0", "before")]
+    assert notifications(store) == [("li", "【即将到期】16-1-200 关于城区道路积水治理的建议")]
+    assert events(store, item)[-1] == "sign_for"  # a `before` rule fires nothing
+
+    on_time = local(2026, 6, 2, 23, 59)
+    assert sweep(runtime, on_time).items == 0  # the last day is not over yet
+
+    overdue = sweep(runtime, local(2026, 6, 3, 0, 30))
+    assert [a["rule"] for a in overdue.actions] == ["handling:1"] and overdue.events == 1
+    assert events(store, item)[-1] == "urge"
+    assert log(store, item)[-1]["actor"] == "system"
+    assert {r for r, _ in notifications(store)} == {"li", "wang"}  # lead unit and supervisor
+    assert sweep(runtime, local(2026, 6, 3, 0, 30)).items == 0  # a second sweep: nothing more
+    assert sweep(runtime, local(2026, 6, 10)).items == 0
+
+    # 10 workdays past the deadline: 3–5, 8–12, 15–16 June → escalation as of 17 June
+    assert sweep(runtime, local(2026, 6, 16, 23)).items == 0
+    escalation = sweep(runtime, local(2026, 6, 17, 8))
+    assert [a["fire"] for a in escalation.actions] == ["supervise"]
+    assert events(store, item)[-2:] == ["urge", "supervise"]
+    assert sweep(runtime, local(2026, 8, 1)).items == 0
+    assert events(store, item).count("urge") == 1 and events(store, item).count("supervise") == 1
+    assert verify(store)["ok"]
+
+
+def test_dry_run_changes_nothing_and_may_look_ahead(store, runtime, item):
+    report = sweep(runtime, local(2026, 12, 1), dry_run=True)
+    assert [a["rule"] for a in report.actions] == ["handling:0", "handling:1", "handling:2"]
+    assert notifications(store) == [] and events(store, item)[-1] == "sign_for"
+    with pytest.raises(InvalidInput, match="in the future"):
+        sweep(runtime, local(2026, 12, 1))
+
+
+def test_a_sweep_killed_half_way_then_run_again_does_each_once(store, runtime, clock):
+    clock.now = local(2026, 9, 1, 12)
+    refs = [f"16-1-{n}" for n in range(300, 306)]
+    for ref in refs:
+        assigned_on(runtime, ref, "2026-03-02")
+    first = sweep(runtime, local(2026, 6, 20), stop_after=2)  # "killed" after two items
+    assert first.items == 2
+    second = sweep(runtime, local(2026, 6, 20))
+    assert second.items == 4
+    assert sweep(runtime, local(2026, 6, 20)).items == 0
+    for ref in refs:
+        assert events(store, ref).count("urge") == 1, ref
+        assert events(store, ref).count("supervise") == 1, ref
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM reminder")).scalar() == 3 * len(refs)
+        per_cause = connection.execute(text(
+            "SELECT count(*) FROM notification GROUP BY key HAVING count(*) > 1")).all()
+    assert per_cause == []
+    assert verify(store)["ok"]
+
+
+def test_a_new_state_entry_starts_its_reminders_afresh(store, runtime, item):
+    sweep(runtime, local(2026, 6, 4))
+    reply = {"result_class": "A", "text": "张三代表：您好！", "signer": "王局长", "contact_person": "李科长"}
+    runtime.fire(item, "reply", "li", reply, at="2026-06-05T09:00")
+    runtime.fire(item, "return_reply", "wang", {"reason": "答复过于笼统"}, at="2026-06-06T09:00")
+    # back in handling: a new state entry, the deadline still 3 months after assignment (overdue)
+    again = sweep(runtime, local(2026, 6, 7))
+    assert [a["rule"] for a in again.actions] == ["handling:0", "handling:1"]
+    assert events(store, item).count("urge") == 2
