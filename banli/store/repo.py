@@ -279,6 +279,11 @@ class SqlStore:
         with self.engine.connect() as connection:
             return [ref for (ref,) in connection.execute(query.limit(limit) if limit else query)]
 
+    def refs_with_deadline_basis(self, basis: str) -> list[str]:
+        with self.engine.connect() as connection:
+            return [ref for (ref,) in connection.execute(
+                select(item_t.c.ref).where(item_t.c.deadline_basis == basis).order_by(item_t.c.ref))]
+
     def count(self, table) -> int:
         with self.engine.connect() as connection:
             return connection.execute(select(func.count()).select_from(table)).scalar_one()

@@ -1,0 +1,66 @@
+"""`banli calendar add|show`: the official holiday schedule deadlines are counted on."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.render import emit_json, json_option
+from banli.cli.setup import operator
+
+
+@click.group()
+def calendar() -> None:
+    """Statutory holidays and adjusted workdays (the `cn` calendar of the definitions)."""
+
+
+@calendar.command("add")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@click.pass_obj
+def add(settings, file: str, as_json: bool) -> None:
+    """Add a year's official schedule from FILE (YAML: year, source, holidays, workdays).
+    Deadlines that were counted Monday–Friday for want of it are counted again, and traced."""
+    from banli.engine.deadlines import recount_fallback_deadlines
+    from banli.engine.schedule_file import read_schedule
+    from banli.engine.times import utc_now, utc_text
+    from banli.store.calendar import save_year
+
+    parsed = read_schedule(file)
+    replaced = save_year(settings.store, parsed.schedule(), source=parsed.source, by=operator(),
+                         at=utc_text(utc_now()))
+    moved = recount_fallback_deadlines(settings.runtime(), reason=f"calendar {parsed.year} added")
+    result = {"year": parsed.year, "holidays": len(parsed.holiday_days()), "workdays": len(parsed.workdays),
+              "replaced": replaced, "deadlines_recounted": len(moved), "items": moved}
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"{parsed.year}: {result['holidays']} holidays, {result['workdays']} adjusted workdays"
+               + (" (replaced the earlier schedule)" if replaced else ""))
+    click.echo(f"{len(moved)} deadline(s) counted again" + (": " + ", ".join(moved) if moved else ""))
+
+
+@calendar.command("show")
+@click.argument("year", type=int)
+@json_option
+@click.pass_obj
+def show(settings, year: int, as_json: bool) -> None:
+    """The holidays and adjusted workdays of YEAR, and where they come from."""
+    from banli.engine.calendar import official_days
+    from banli.errors import NotFound
+    from banli.store.calendar import load_years, year_source
+
+    with settings.store.engine.connect() as connection:
+        schedules = load_years(connection)
+    days = official_days(year, schedules)
+    if days is None:
+        raise NotFound(f"no holiday schedule for {year}: deadlines count Monday to Friday; "
+                       f"add the official one with 'banli calendar add FILE'")
+    source = year_source(settings.store, year) if year in schedules else "chinese-calendar"
+    result = {"year": year, "source": source, "holidays": sorted(d.isoformat() for d in days.holidays),
+              "workdays": sorted(d.isoformat() for d in days.workdays)}
+    if as_json:
+        emit_json(result)
+        return
+    click.echo(f"{year} ({source})")
+    click.echo("holidays 放假: " + ", ".join(d[5:] for d in result["holidays"]))
+    click.echo("workdays 调休上班: " + ", ".join(d[5:] for d in result["workdays"]))

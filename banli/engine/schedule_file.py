@@ -1,0 +1,86 @@
+"""A year's official holiday schedule as the operator writes it (`banli calendar add FILE`).
+
+    year: 2027
+    source: 国务院办公厅关于2027年部分节假日安排的通知
+    holidays:
+      - 2027-01-01
+      - {from: 2027-02-06, to: 2027-02-12, name: 春节}
+    workdays: [2027-02-14, 2027-02-20]     # weekend days worked (调休上班)
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from banli.engine.calendar import YearSchedule
+from banli.errors import InvalidInput
+
+
+class _Range(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    start: date
+    end: date
+    name: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys(cls, value):
+        if isinstance(value, dict):
+            value = dict(value)
+            value["start"], value["end"] = value.pop("from", None), value.pop("to", None)
+        return value
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+
+class ScheduleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int
+    source: str = ""
+    holidays: list[date | _Range] = []
+    workdays: list[date] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ScheduleFile":
+        holidays = self.holiday_days()
+        for day in sorted(holidays | set(self.workdays)):
+            if day.year != self.year:
+                raise ValueError(f"{day} is not in {self.year}")
+        both = holidays & set(self.workdays)
+        if both:
+            raise ValueError(f"{min(both)} is listed both as a holiday and as a workday")
+        for day in self.workdays:
+            if day.weekday() < 5:
+                raise ValueError(f"workday {day} is a weekday already; list only weekend days worked (调休)")
+        return self
+
+    def holiday_days(self) -> set[date]:
+        days: set[date] = set()
+        for entry in self.holidays:
+            days.update(entry.days() if isinstance(entry, _Range) else [entry])
+        return days
+
+    def schedule(self) -> YearSchedule:
+        return YearSchedule(self.year, frozenset(self.holiday_days()), frozenset(self.workdays))
+
+
+def read_schedule(path: str | Path) -> ScheduleFile:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"calendar file {path} not found") from exc
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
+    try:
+        return ScheduleFile.model_validate(raw or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InvalidInput(f"{path}: {where + ': ' if where else ''}{first['msg']}") from exc
