@@ -7,6 +7,7 @@ for SQLAlchemy (PERFORMANCE.md: ~0.25 s for SQLModel alone).
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 
 import click
@@ -22,6 +23,10 @@ COMMANDS = {
     "can": ("banli.cli.fire", "can", "Which events the acting user may fire on an item now, and why not the others."),
     "fire": ("banli.cli.fire", "fire", "Apply one event to an item (sign for, reply, rate …)."),
     "replay": ("banli.cli.fire", "replay", "Apply events from a JSON-lines file, in order."),
+    "calendar": ("banli.cli.calendar", "calendar", "Add or show a year's official holidays and adjusted workdays."),
+    "remind": ("banli.cli.remind", "remind", "One sweep: due reminders, escalations and timer events."),
+    "notify": ("banli.cli.notify", "notify", "Deliver pending notifications (channels in banli.toml) and list deliveries."),
+    "scheduler": ("banli.cli.scheduler", "scheduler", "Run the sweep, delivery, campaigns and bulletins on their schedules."),
     "audit": ("banli.cli.audit", "audit", "Read the trace, verify its hash chains, publish a root hash."),
     "demo": ("banli.cli.demo", "demo", "Play a county's handling year on a fresh database and print the summary."),
 }
@@ -103,6 +108,17 @@ def cli(ctx: click.Context, db: str, user: str | None, debug: bool) -> None:
       banli audit verify               is the record intact?
     """
     ctx.obj = Settings(db, user, debug)
+    _log_to_stderr()
+
+
+def _log_to_stderr() -> None:
+    """banli's warnings (a calendar year missing, say) and the scheduler's log go to stderr."""
+    logger = logging.getLogger("banli")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s banli: %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
 
 
 def _debug(ctx: click.Context) -> bool:

@@ -44,6 +44,11 @@ _ITEM_COLUMNS = [item_t.c[name] for name in (
 
 # Statements built once: SQLAlchemy then reuses their compiled form for every event.
 _SELECT_ITEM = select(*_ITEM_COLUMNS).where(item_t.c.ref == bindparam("b_ref"))
+# In a writing transaction on PostgreSQL the item row is locked as it is read, so a second
+# writer waits for the first to commit and then reads the new state: without it, the writer
+# that keeps losing the version check can lose it again and again (starve). SQLite's writers
+# are serialised by BEGIN IMMEDIATE instead. The version check stays as the safety net.
+_SELECT_ITEM_FOR_UPDATE = _SELECT_ITEM.with_for_update()
 _UPDATE_ITEM = update(item_t).where(
     and_(item_t.c.id == bindparam("b_id"), item_t.c.version == bindparam("b_version"))
 ).values({name: bindparam(name) for name in (
@@ -61,12 +66,14 @@ def item_from_row(row) -> ItemRecord:
 class Tx:
     """One database transaction, as the runtime sees it."""
 
-    def __init__(self, connection: Connection, store: "SqlStore") -> None:
+    def __init__(self, connection: Connection, store: "SqlStore", writing: bool = False) -> None:
         self.conn = connection
         self.store = store
+        self._select_item = _SELECT_ITEM_FOR_UPDATE if writing and connection.dialect.name == "postgresql" \
+            else _SELECT_ITEM
 
     def item(self, ref: str) -> ItemRecord | None:
-        row = self.conn.execute(_SELECT_ITEM, {"b_ref": ref}).first()
+        row = self.conn.execute(self._select_item, {"b_ref": ref}).first()
         return item_from_row(row) if row else None
 
     def children(self, item_id: int) -> list[ItemRecord]:
@@ -195,7 +202,7 @@ class SqlStore:
             connection = connection.execution_options(banli_write=True)
             try:
                 with connection.begin():
-                    yield Tx(connection, self)
+                    yield Tx(connection, self, writing=True)
             except IntegrityError as exc:
                 # UNIQUE(item_id, seq): another writer appended first. Run the event again.
                 if "seq" in str(exc.orig) or "trace" in str(exc.orig):

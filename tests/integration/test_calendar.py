@@ -30,7 +30,8 @@ def assign(runtime, ref: str, at: str) -> None:
         runtime.fire(ref, event, user, data, at=when)
 
 
-def test_a_2027_deadline_before_and_after_the_schedule_is_added(store, runtime, clock, caplog):
+def test_a_2027_deadline_before_and_after_the_schedule_is_added(store, runtime, clock, caplog, monkeypatch):
+    monkeypatch.setattr("banli.engine.calendar._warned_years", set())  # the warning is once per process
     clock.now = datetime(2027, 1, 10, 12, tzinfo=SHANGHAI)
     assign(runtime, "16-2-001", "2026-12-28T10:00")  # sign-for window: 5 workdays, into 2027
     item = show_item(store, "16-2-001", as_of=clock.now)

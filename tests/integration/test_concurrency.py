@@ -47,7 +47,7 @@ def test_two_processes_on_one_item_lose_nothing(store, db_url, tmp_path):
     to_handling(runtime, "16-1-050")
     per_writer = 40
     results = start_writers(db_url, tmp_path, "contact", ["16-1-050"], per_writer)
-    assert all(line[0] == "ok" for lines in results for line in lines)
+    assert all(line[0] == "ok" for lines in results for line in lines), [l for ls in results for l in ls if l[0] != "ok"]
     rows = log(store, "16-1-050")
     assert [row["seq"] for row in rows] == list(range(1, 7 + 2 * per_writer + 1))  # no gap, no duplicate
     notes = sorted(row["data"]["note"] for row in rows if row["event"] == "contact")

@@ -26,7 +26,7 @@ def main(url: str, go_file: str, tag: str, event: str, refs: str, count: str) ->
                 fired = runtime.fire(ref, event, USERS[event], DATA[event](tag, i))
                 print(f"ok {ref} {fired.seq}", flush=True)
             except BanliError as exc:
-                print(f"refused {ref} {exc.exit_code}", flush=True)
+                print(f"refused {ref} {exc.exit_code} {exc.message}", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,49 @@
+"""`banli notify deliver|list`: send the outbox through the channels of banli.toml, and look at it."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.render import emit_json, json_option, table
+
+STATUSES = ("pending", "sent", "failed")
+
+
+@click.group()
+def notify() -> None:
+    """Notifications: the outbox and its delivery (channels are set in banli.toml or $BANLI_CONFIG)."""
+
+
+@notify.command("deliver")
+@json_option
+@click.pass_obj
+def deliver(settings, as_json: bool) -> None:
+    """Send every notification that is due; failures are retried later with back-off."""
+    from banli.config import load_config
+    from banli.engine.times import utc_now
+    from banli.notify import deliver as run
+
+    counts = run(settings.store, load_config(), utc_now(), clock=utc_now)
+    if as_json:
+        emit_json(counts)
+    else:
+        click.echo(f"sent {counts['sent']}, retrying {counts['retrying']}, failed {counts['failed']}; "
+                   f"{counts['pending']} pending")
+
+
+@notify.command("list")
+@click.option("--status", type=click.Choice(STATUSES), help="Only deliveries with this status.")
+@json_option
+@click.pass_obj
+def list_(settings, status: str | None, as_json: bool) -> None:
+    """Deliveries, newest first: ref, recipient, channel, status, attempts, last error."""
+    from banli.notify import list_deliveries
+
+    rows = list_deliveries(settings.store, status=status)
+    if as_json:
+        emit_json(rows)
+        return
+    table(["ref", "recipient", "channel", "status", "attempts", "next / sent", "last error"],
+          [[r["ref"], r["recipient_name"] or r["recipient"], r["channel"] or "(not yet)", r["status"], r["attempts"],
+            (r["sent_at"] or r["next_attempt_at"] or "")[:16], (r["last_error"] or "")[:60]] for r in rows])
+    click.echo(f"{len(rows)} deliver{'y' if len(rows) == 1 else 'ies'}")

@@ -1,0 +1,175 @@
+"""banli.toml: the operator's settings for notification channels and the scheduler.
+
+Read from `$BANLI_CONFIG`, else `./banli.toml`; without a file every setting has its
+default (one channel, `log`). Checked with pydantic: any problem is one InvalidInput line
+naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+
+from banli.errors import InvalidInput
+
+DEFAULT_FILE = "banli.toml"
+CHANNELS = ("log", "email", "webhook")
+
+_INTERVAL = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_interval(text: object) -> timedelta:
+    """`N seconds|minutes|hours|days` → a timedelta (clock time, not workdays)."""
+    match = _INTERVAL.match(text) if isinstance(text, str) else None
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"bad interval {text!r}: write it as 'N seconds|minutes|hours|days' with N > 0, e.g. '5 minutes'")
+    return timedelta(seconds=int(match.group(1)) * _SECONDS[match.group(2)])
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EmailSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "banli@localhost"
+    starttls: bool = False
+    username: str = ""
+    password: str = ""  # or env BANLI_SMTP_PASSWORD, so the file need not hold it
+    timeout: float = Field(default=30, gt=0)
+
+    @model_validator(mode="after")
+    def _password_from_env(self) -> "EmailSettings":
+        if not self.password and os.environ.get("BANLI_SMTP_PASSWORD"):
+            return self.model_copy(update={"password": os.environ["BANLI_SMTP_PASSWORD"]})
+        return self
+
+
+class WebhookSettings(_Section):
+    url: str = ""
+    timeout: float = Field(default=10, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        return url
+
+
+class LogSettings(_Section):
+    file: str = "banli-notifications.log"  # relative to the config file's folder; "-" is stderr
+
+
+def _interval_field(default: str):
+    return Field(default=parse_interval(default))
+
+
+class NotifySettings(_Section):
+    channels: list[Literal["log", "email", "webhook"]] = ["log"]
+    max_attempts: int = Field(default=8, ge=1)
+    backoff: timedelta = _interval_field("1 minutes")  # doubles after each failed attempt …
+    backoff_max: timedelta = _interval_field("1 hours")  # … up to this
+    lease: timedelta = _interval_field("10 minutes")  # how long a worker holds the deliveries it claimed
+    batch: int = Field(default=100, ge=1)  # deliveries claimed at once
+    email: EmailSettings = EmailSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    log: LogSettings = LogSettings()
+
+    @field_validator("backoff", "backoff_max", "lease", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> timedelta:
+        return value if isinstance(value, timedelta) else parse_interval(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _once_each(cls, channels: list[str]) -> list[str]:
+        if len(set(channels)) != len(channels):
+            raise ValueError("a channel is listed twice")
+        return channels
+
+    @model_validator(mode="after")
+    def _complete(self) -> "NotifySettings":
+        if "webhook" in self.channels and not self.webhook.url:
+            raise ValueError("the webhook channel needs [notify.webhook] url")
+        return self
+
+
+class SchedulerSettings(_Section):
+    sweep_every: timedelta = _interval_field("5 minutes")
+    deliver_every: timedelta = _interval_field("1 minutes")
+
+    @field_validator("sweep_every", "deliver_every", mode="before")
+    @classmethod
+    def _interval(cls, value: object) -> timedelta:
+        return value if isinstance(value, timedelta) else parse_interval(value)
+
+
+class Config(_Section):
+    notify: NotifySettings = NotifySettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    _folder: Path = PrivateAttr(default=Path("."))  # where relative paths in the file start from
+
+    def log_file(self) -> Path | None:
+        """The log channel's file; None means stderr."""
+        name = self.notify.log.file
+        return None if name == "-" else self._folder / name
+
+
+def config_path(path: str | Path | None = None) -> Path:
+    return Path(path or os.environ.get("BANLI_CONFIG") or DEFAULT_FILE)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """The settings in `path` (default `$BANLI_CONFIG` or `./banli.toml`); defaults if the default file is absent."""
+    explicit = path is not None or bool(os.environ.get("BANLI_CONFIG"))
+    file = config_path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        if explicit:
+            raise InvalidInput(f"config file {file} not found (from {'BANLI_CONFIG' if path is None else 'the caller'})") from exc
+        return Config()
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{file}: not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidInput(f"{file}: not valid TOML: {exc}") from exc
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput(f"{file}: {_describe(exc)}") from exc
+    config._folder = file.parent
+    return config
+
+
+def _describe(exc: ValidationError) -> str:
+    """The first problem as `key.path: message`, unknown keys with the allowed ones."""
+    first = exc.errors()[0]
+    loc = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    index = "".join(f"[{part}]" for part in first["loc"] if isinstance(part, int))
+    if first["type"] == "extra_forbidden":
+        allowed = _fields_at(loc[:-1])
+        message = f"unknown key; allowed: {', '.join(allowed)}"
+    else:
+        message = first["msg"].removeprefix("Value error, ")
+    where = (".".join(loc) or "(top level)") + index
+    more = exc.error_count() - 1
+    return f"{where}: {message}" + (f" (and {more} more)" if more else "")
+
+
+def _fields_at(loc: list[str]) -> list[str]:
+    model: type[BaseModel] = Config
+    for part in loc:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return list(model.model_fields)

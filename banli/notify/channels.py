@@ -1,0 +1,237 @@
+"""Channels: how one message leaves banli (`log`, `email` over SMTP, `webhook` over HTTP POST).
+
+A channel either returns (sent) or raises `SendFailed`, permanent or worth retrying. Each
+message carries its outbox key, so a receiver can drop a copy sent again after a crash:
+e-mail as a deterministic `Message-ID`, the webhook as an `Idempotency-Key` header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import smtplib
+import ssl
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
+from typing import Protocol
+
+from banli.config import Config, EmailSettings, WebhookSettings
+from banli.engine.times import from_utc_text
+
+
+@dataclass(frozen=True, kw_only=True)
+class Message:
+    """One notification on its way to one person."""
+
+    key: str
+    item_id: int | None
+    ref: str
+    recipient: str
+    recipient_name: str
+    email: str | None
+    subject: str
+    body: str
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row) -> "Message":
+        return cls(key=row.key, item_id=row.item_id, ref=row.ref, recipient=row.recipient,
+                   recipient_name=row.recipient_name, email=row.email or None, subject=row.subject, body=row.body,
+                   created_at=from_utc_text(row.created_at))
+
+    @property
+    def who(self) -> str:
+        return f"{self.recipient_name} ({self.recipient})" if self.recipient_name else self.recipient
+
+
+class SendFailed(Exception):
+    """A message could not be sent; `permanent` ones are not tried again."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = " ".join(reason.split())[:500]  # one line in `notify list`
+        self.permanent = permanent
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: Message, now: datetime) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LogChannel:
+    """Appends one JSON line per message to a file (or stderr): for trials and for the record."""
+
+    name = "log"
+
+    def __init__(self, file: Path | None) -> None:
+        self.file = file
+
+    def send(self, message: Message, now: datetime) -> None:
+        line = json.dumps({"at": now.isoformat(), "key": message.key, "ref": message.ref,
+                           "recipient": message.recipient, "name": message.recipient_name,
+                           "subject": message.subject, "body": message.body}, ensure_ascii=False) + "\n"
+        if self.file is None:
+            sys.stderr.write(line)
+            return
+        try:
+            with self.file.open("a", encoding="utf-8") as out:
+                out.write(line)
+        except OSError as exc:
+            raise SendFailed(f"cannot append to {self.file}: {exc.strerror or exc}") from exc
+
+    def close(self) -> None:
+        pass
+
+
+def message_id(key: str, sender: str) -> str:
+    """The same `Message-ID` for every copy of one notification."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "banli.invalid"
+    return f"<banli.{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{domain}>"
+
+
+class EmailChannel:
+    """SMTP, one connection per delivery run; UTF-8 subject and body (Chinese is the norm).
+
+    If the server cannot be reached, the rest of the run's messages fail at once with the
+    same reason instead of each waiting for its own time-out.
+    """
+
+    name = "email"
+
+    def __init__(self, settings: EmailSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self._down: str | None = None
+
+    def build(self, message: Message, now: datetime) -> EmailMessage:
+        mail = EmailMessage()
+        mail["From"] = self.settings.sender
+        mail["To"] = formataddr((message.recipient_name, message.email))
+        mail["Subject"] = message.subject
+        mail["Date"] = format_datetime(now)
+        mail["Message-ID"] = message_id(message.key, self.settings.sender)
+        if message.ref:
+            mail["X-Banli-Ref"] = message.ref
+        mail.set_content(message.body, charset="utf-8", cte="base64")
+        return mail
+
+    def send(self, message: Message, now: datetime) -> None:
+        if not message.email:
+            raise SendFailed(f"no e-mail address for {message.who}; add 'email:' to the organisation file",
+                             permanent=True)
+        if self._down:
+            raise SendFailed(self._down)
+        mail = self.build(message, now)
+        try:
+            smtp = self._connection()
+        except (smtplib.SMTPException, OSError) as exc:
+            self._down = f"SMTP {self.settings.host}:{self.settings.port}: {_reason(exc)}"
+            raise SendFailed(self._down) from exc
+        try:
+            smtp.send_message(mail, from_addr=parseaddr(self.settings.sender)[1],
+                                            to_addrs=[message.email])
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            code, reply = next(iter(exc.recipients.values()))
+            raise SendFailed(f"SMTP refused {message.email}: {code} {_text(reply)}", permanent=code >= 500) from exc
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise SendFailed(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise SendFailed(f"SMTP {self.settings.host}:{self.settings.port}: {_reason(exc)}") from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            s = self.settings
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            try:
+                if s.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.username:
+                    smtp.login(s.username, s.password)
+            except BaseException:
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            smtp, self._smtp = self._smtp, None
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirected POST is not a delivery: let it fail as its 3xx status."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class WebhookChannel:
+    """HTTP POST of the message as JSON; 2xx is sent, anything else is retried.
+
+    Once the endpoint cannot be reached at all, the rest of the run's messages fail at once.
+    """
+
+    name = "webhook"
+
+    def __init__(self, settings: WebhookSettings) -> None:
+        self.settings = settings
+        self._opener = urllib.request.build_opener(_NoRedirects)
+        self._down: str | None = None
+
+    def send(self, message: Message, now: datetime) -> None:
+        if self._down:
+            raise SendFailed(self._down)
+        payload = {"key": message.key, "ref": message.ref, "recipient": message.recipient,
+                   "recipient_name": message.recipient_name, "subject": message.subject, "body": message.body,
+                   "created_at": message.created_at.isoformat()}
+        request = urllib.request.Request(
+            self.settings.url, data=json.dumps(payload, ensure_ascii=False).encode("utf-8"), method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": "banli",
+                     "Idempotency-Key": f"{message.key}:{self.name}"})
+        try:
+            with self._opener.open(request, timeout=self.settings.timeout) as response:
+                response.read()
+        except urllib.error.HTTPError as exc:
+            raise SendFailed(f"HTTP {exc.code} {exc.reason} from {self.settings.url}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            self._down = f"POST {self.settings.url}: {_reason(getattr(exc, 'reason', exc))}"
+            raise SendFailed(self._down) from exc
+
+    def close(self) -> None:
+        pass
+
+
+def _reason(exc: object) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def open_channels(config: Config) -> dict[str, Channel]:
+    """The configured channels, by name."""
+    makers = {
+        "log": lambda: LogChannel(config.log_file()),
+        "email": lambda: EmailChannel(config.notify.email),
+        "webhook": lambda: WebhookChannel(config.notify.webhook),
+    }
+    return {name: makers[name]() for name in config.notify.channels}

@@ -1,0 +1,112 @@
+"""APScheduler wiring: the reminder sweep and notification delivery on their intervals
+(campaigns and bulletins join here as they are built).
+
+Each process runs its own in-memory job store: APScheduler's job store is never shared
+between processes, so two schedulers never hand each other jobs. On SQLite only one
+scheduler may run per database file (a lock file beside it says so); on PostgreSQL several
+may run, and the work they share is claimed row by row.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from banli.engine.runtime import Runtime
+from banli.engine.sweep import sweep
+from banli.engine.times import utc_now
+from banli.errors import NotAllowedNow
+
+log = logging.getLogger("banli.scheduler")
+
+
+class SingleSchedulerLock:
+    """An exclusive lock file beside a SQLite database, held while the scheduler runs."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".scheduler.lock")
+        self.handle = None
+
+    def __enter__(self) -> "SingleSchedulerLock":
+        self.handle = open(self.path, "a+")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.seek(0)
+            holder = self.handle.read().strip() or "another process"
+            self.handle.close()
+            raise NotAllowedNow(f"a banli scheduler is already running on {self.path.with_suffix('').with_suffix('')} "
+                                f"(pid {holder}); stop it first, or use PostgreSQL to run several") from None
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.handle.write(str(os.getpid()))
+        self.handle.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()
+
+
+def sweep_job(runtime: Runtime) -> dict:
+    runtime.store.forget_workflows()  # pick up calendar years another process added
+    report = sweep(runtime, runtime.now()).as_json()
+    log.info("sweep: %s reminder(s) of %s item(s), %s notification(s), %s event(s)",
+             report["reminders"], report["items"], report["notifications"], report["events"])
+    return report
+
+
+def deliver_job(store, config) -> dict:
+    from banli.notify import deliver
+
+    counts = deliver(store, config, utc_now(), clock=utc_now)
+    log.info("deliver: %s", ", ".join(f"{key} {value}" for key, value in counts.items()))
+    return counts
+
+
+def build(runtime: Runtime, config, *, sweep_every: timedelta, deliver_every: timedelta) -> BlockingScheduler:
+    """A scheduler with the sweep and delivery jobs; each job never overlaps itself."""
+    scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(2)},
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    scheduler.add_job(sweep_job, "interval", args=[runtime], seconds=sweep_every.total_seconds(), id="sweep",
+                      next_run_time=utc_now())
+    scheduler.add_job(deliver_job, "interval", args=[runtime.store, config], seconds=deliver_every.total_seconds(),
+                      id="deliver", next_run_time=utc_now())
+    return scheduler
+
+
+def run(runtime: Runtime, config, *, database: Path | None, sweep_every: timedelta, deliver_every: timedelta) -> None:
+    """Run until SIGINT or SIGTERM, then let running jobs finish and return."""
+    scheduler = build(runtime, config, sweep_every=sweep_every, deliver_every=deliver_every)
+
+    def stop(signum, _frame) -> None:
+        log.info("received %s: stopping after the running jobs", signal.Signals(signum).name)
+        scheduler.shutdown(wait=True)
+
+    banner = (f"scheduler started (pid {os.getpid()}): sweep every {sweep_every.total_seconds():g} s, "
+              f"deliver every {deliver_every.total_seconds():g} s; Ctrl-C or SIGTERM stops it")
+    if database is None:
+        _start(scheduler, stop, banner)
+        return
+    with SingleSchedulerLock(database):
+        _start(scheduler, stop, banner)
+
+
+def _start(scheduler: BlockingScheduler, stop, banner: str) -> None:
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        log.info(banner)
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        log.info("scheduler stopped")
