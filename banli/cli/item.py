@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from banli.cli.options import as_of, pairs
-from banli.cli.render import emit_json, json_option, table
+from banli.cli.render import deadline_text, emit_json, json_option, table
 
 
 @click.group()
@@ -53,7 +53,7 @@ def list_(settings, state, unit, workflow_id, overdue, as_of_text, children, as_
         return
     table(["ref", "title", "state", "lead unit", "deadline", "overdue"],
           [[i["ref"], i["title"][:24], i["state_label"], i["fields"].get("lead_unit", ""),
-            (i["deadline"] or "")[:10], "逾期" if i["overdue"] else ""] for i in items])
+            deadline_text(i["deadline"]), "逾期" if i["overdue"] else ""] for i in items])
     click.echo(f"{len(items)} item(s)")
 
 
@@ -76,7 +76,7 @@ def show(settings, ref, as_of_text, as_json) -> None:
     click.echo(f"{info['ref']}  {info['title']}")
     click.echo(f"  workflow {info['workflow']}, state {info['state_label']} ({info['state']}), version {info['version']}")
     if info["deadline"]:
-        click.echo(f"  deadline {info['deadline'][:16]}" + ("  逾期 overdue" if info["overdue"] else ""))
+        click.echo(f"  deadline {deadline_text(info['deadline'])}" + ("  逾期 overdue" if info["overdue"] else ""))
     if info["deputies"]:
         click.echo("  deputies " + "、".join(info["deputies"]))
     for name, value in info["fields"].items():

@@ -33,3 +33,15 @@ def table(headers: list[str], rows: list[list[object]]) -> None:
 def json_option(function):
     """The `--json` flag every listing and every changing command takes."""
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")(function)
+
+
+def deadline_text(iso: str | None) -> str:
+    """A deadline for people: one at 24:00 is shown as its own last day ("2026-05-01 24:00")."""
+    if not iso:
+        return ""
+    from datetime import datetime, timedelta
+
+    instant = datetime.fromisoformat(iso)
+    if (instant.hour, instant.minute, instant.second) == (0, 0, 0):
+        return (instant - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
+    return instant.strftime("%Y-%m-%d %H:%M")

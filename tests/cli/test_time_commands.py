@@ -42,3 +42,15 @@ def test_remind_dry_run_and_sweep(banli, suggestion):
     assert events[-2:] == ["urge", "supervise"]
     future = banli("remind", "--as-of", "2099-01-01")
     assert future.exit_code == 3 and "in the future" in future.stderr
+
+
+def test_item_list_overdue_as_of(banli, suggestion):
+    walk(banli, suggestion, TO_HANDLING)  # reply due by the end of 1 May 2026
+    before = banli("item", "list", "--overdue", "--as-of", "2026-05-01T23:00", "--json").json()
+    after = banli("item", "list", "--overdue", "--as-of", "2026-05-02T00:30", "--json").json()
+    assert before == []
+    assert [(i["ref"], i["deadline"], i["overdue"]) for i in after] == [("16-1-001", "2026-05-02T00:00:00+08:00", True)]
+    shown = banli("item", "show", suggestion, "--as-of", "2026-04-01", "--json").json()
+    assert shown["overdue"] is False and shown["deadline"] == "2026-05-02T00:00:00+08:00"
+    text = banli("item", "list", "--as-of", "2026-06-01").stdout
+    assert "逾期" in text and "2026-05-01 24:00" in text
