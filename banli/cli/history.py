@@ -1,0 +1,55 @@
+"""`banli export FILE.jsonl` and `banli import-history FILE.jsonl`: the complete history."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.render import emit_json, json_option
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+@json_option
+@click.pass_obj
+def export(settings, file: str, as_json: bool) -> None:
+    """Write everything — definitions, calendar, organisation, journal, items, trace,
+    reminders, notifications — to FILE as JSON lines (format described in banli/store/history.py).
+    The same history always gives the same file."""
+    from banli.store.history import export_lines
+
+    lines = 0
+    with open(file, "w", encoding="utf-8", newline="\n") as handle:
+        for line in export_lines(settings.store):
+            handle.write(line + "\n")
+            lines += 1
+    if as_json:
+        emit_json({"file": file, "lines": lines})
+    else:
+        click.echo(f"wrote {lines} lines to {file}")
+
+
+@click.command("import-history")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@json_option
+@click.pass_obj
+def import_history(settings, file: str, as_json: bool) -> None:
+    """Restore FILE (written by 'banli export') into a new, empty database (--db), all or
+    nothing, then verify its trace. Do not run 'banli init' on the new database first."""
+    from banli.errors import AuditFailed
+    from banli.store.audit import verify
+    from banli.store.history import import_lines
+    from banli.store.schema import upgrade
+
+    upgrade(settings.store.engine)
+    with open(file, encoding="utf-8") as handle:
+        counts = import_lines(settings.store, handle, source=file)
+    result = verify(settings.store)
+    summary = {"file": file, "counts": counts, "verified": result["ok"], "rows": result["rows"]}
+    if as_json:
+        emit_json(summary)
+    else:
+        click.echo(f"imported {counts.get('item', 0)} items and {counts.get('trace', 0)} trace rows from {file}; "
+                   f"audit verify: {'ok' if result['ok'] else 'FAILED'}")
+    if not result["ok"]:
+        raise AuditFailed(f"the imported trace does not verify ({len(result['failures'])} problem(s)); "
+                          "the file was altered after export")
