@@ -134,3 +134,61 @@ def graph(settings, workflow_id: str, fmt: str, version: int | None, as_json: bo
         emit_json({"id": definition.id, "format": fmt, "diagram": diagram})
     else:
         click.echo(diagram, nl=False)
+
+
+@workflow.command("migrate")
+@click.argument("workflow_id")
+@click.option("--to", "to_version", type=int, required=True, help="The version to move running items to.")
+@click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
+              help="Where items in a state the new version lacks go (repeatable).")
+@click.option("--dry-run", is_flag=True, help="List every item's move without making it.")
+@json_option
+@click.pass_obj
+def migrate(settings, workflow_id: str, to_version: int, mappings: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Move running items of WORKFLOW_ID onto version --to. A state that keeps its name maps
+    to itself; every other occupied state needs --map OLD=NEW. One `migrated` trace row per item."""
+    from banli.cli.options import pairs
+    from banli.engine.migrate import migrate as run_migration
+    from banli.engine.records import Actor
+    from banli.errors import InvalidInput
+
+    actor = Actor(id=operator(), name=operator(), roles=frozenset({"admin"}))
+    try:
+        report = run_migration(settings.runtime(), workflow_id, to_version, pairs(mappings, "--map"), actor, dry_run)
+    except InvalidInput as exc:
+        if as_json and "report" in exc.facts:
+            emit_json({**exc.facts["report"], "error": exc.message})
+        raise
+    if as_json:
+        emit_json(report)
+        return
+    if report["moves"]:
+        table(["ref", "from", "to"], [[m["ref"], f"v{m['from_version']} {m['from_state']}",
+                                       f"v{m['to_version']} {m['to_state']}"] for m in report["moves"]])
+    verb = "would move" if dry_run else "moved"
+    click.echo(f"{verb} {len(report['moves'])} running item(s) of {workflow_id} to version {to_version}")
+
+
+@workflow.command("diff")
+@click.argument("workflow_id")
+@click.argument("version_a", type=int)
+@click.argument("version_b", type=int)
+@json_option
+@click.pass_obj
+def diff(settings, workflow_id: str, version_a: int, version_b: int, as_json: bool) -> None:
+    """What changed from version A to version B of WORKFLOW_ID."""
+    from banli.engine.diff import diff as compare
+
+    old = settings.store.workflow(workflow_id, version_a).definition
+    new = settings.store.workflow(workflow_id, version_b).definition
+    changes = compare(old, new)
+    if as_json:
+        emit_json({"id": workflow_id, "from": version_a, "to": version_b, "changes": changes})
+        return
+    if not changes:
+        click.echo(f"{workflow_id} v{version_a} and v{version_b} do the same")
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    for change in changes:
+        click.echo(f"{marks[change['change']]} {change['section']} {change['name']}")
+        for key, (before, after) in change["details"].items():
+            click.echo(f"    {key}: {before} → {after}")

@@ -25,6 +25,7 @@ from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPer
 
 CREATED = "created"
 DEADLINE_RECOMPUTED = "deadline_recomputed"
+MIGRATED = "migrated"
 MAX_ATTEMPTS = 20
 
 
@@ -285,12 +286,24 @@ class Runtime:
         return self._commit(tx, workflow, item, DEADLINE_RECOMPUTED, item.state, item.state, SYSTEM_ACTOR,
                             max(now, last), now, {"reason": reason}, dict(item.fields), deadline, basis)
 
+    def move_to_version(self, tx, item: ItemRecord, target: CompiledWorkflow, to_state: str, actor: Actor,
+                        now: datetime, data: dict) -> Fired:
+        """Pin the item to another version of its workflow, in `to_state`: a `migrated` trace row,
+        hashed with the new version, and the deadline counted under the new version's rules."""
+        tx.repin(item.id, target.definition_id)
+        item = item.evolve(definition_id=target.definition_id)
+        deadline, basis = self._deadline(tx, target, item, to_state, None, None)
+        last = from_utc_text(item.last_at)
+        return self._commit(tx, target, item, MIGRATED, item.state, to_state, actor, max(now, last), now, data,
+                            dict(item.fields), deadline, basis, new_entry=False)
+
     def _commit(self, tx, workflow: CompiledWorkflow, item: ItemRecord, event: str, from_state: str, to_state: str,
                 actor: Actor, when: datetime, now: datetime, data: dict, fields: dict, deadline: str | None,
-                basis: str | None) -> Fired:
+                basis: str | None, new_entry: bool | None = None) -> Fired:
         seq = item.seq + 1
         prev = item.head_hash or GENESIS
-        entered = to_state != from_state
+        # a migration renames the state the item is in; it does not enter it anew
+        entered = to_state != from_state if new_entry is None else new_entry
         entered_seq = seq if entered else item.entered_seq
         if deadline != item.deadline or basis != item.deadline_basis:
             # the trace shows every deadline set or moved, and the calendar it was counted on

@@ -174,6 +174,10 @@ class Tx:
         return enqueue(self.conn, cause=cause, people=people, item_id=item.id if item else None,
                        ref=item.ref if item else "", subject=subject, body=body, at=at)
 
+    def repin(self, item_id: int, definition_id: int) -> None:
+        """Pin an item to another version of its workflow (a migration)."""
+        self.conn.execute(update(item_t).where(item_t.c.id == item_id).values(definition_id=definition_id))
+
     def set_next_due(self, item_id: int, next_due_at: str | None) -> None:
         self.conn.execute(update(item_t).where(item_t.c.id == item_id).values(next_due_at=next_due_at))
 
@@ -285,6 +289,13 @@ class SqlStore:
             .order_by(item_t.c.next_due_at)
         with self.engine.connect() as connection:
             return [ref for (ref,) in connection.execute(query.limit(limit) if limit else query)]
+
+    def items_of_workflow(self, workflow_id: str) -> list[tuple[str, int, str]]:
+        """(ref, definition id, state) of every item of a workflow, in ref order."""
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(
+                select(item_t.c.ref, item_t.c.definition_id, item_t.c.state)
+                .where(item_t.c.workflow_id == workflow_id).order_by(item_t.c.ref))]
 
     def refs_with_deadline_basis(self, basis: str) -> list[str]:
         with self.engine.connect() as connection:

@@ -1,0 +1,69 @@
+"""Moving running items onto another version of their workflow (`banli workflow migrate`).
+
+A state that keeps its name maps to itself; every other occupied state needs an explicit
+`OLD=NEW`. A plan that would strand an item is refused whole, naming the items. The move
+itself is one `migrated` trace row per item, all in one transaction, and the item's
+deadline is counted again under the new version's rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from banli.engine.records import Actor
+from banli.engine.runtime import Runtime
+from banli.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Move:
+    ref: str
+    from_version: int
+    to_version: int
+    from_state: str
+    to_state: str | None  # None: no mapping, the item would be stranded
+
+
+def plan(runtime: Runtime, workflow_id: str, to_version: int, mapping: dict[str, str]) -> list[Move]:
+    """Every running item of `workflow_id` on another version, with the state it would move to."""
+    store = runtime.store
+    target = store.workflow(workflow_id, to_version)
+    unknown = sorted(new for new in mapping.values() if new not in target.definition.states)
+    if unknown:
+        raise InvalidInput(f"--map names state(s) {', '.join(unknown)} that version {to_version} of {workflow_id} "
+                           f"does not have; its states: {', '.join(target.definition.states)}")
+    moves = []
+    for ref, definition_id, state in store.items_of_workflow(workflow_id):
+        if definition_id == target.definition_id:
+            continue
+        current = store.workflow_by_id(definition_id)
+        if state in current.final_states:
+            continue  # finished items stay on the version they finished on
+        new_state = mapping.get(state, state if state in target.definition.states else None)
+        moves.append(Move(ref, current.version, to_version, state, new_state))
+    return moves
+
+
+def migrate(runtime: Runtime, workflow_id: str, to_version: int, mapping: dict[str, str], actor: Actor,
+            dry_run: bool = False) -> dict:
+    """Apply (or, with dry_run, only show) the plan; refuses if any item would be stranded."""
+    moves = plan(runtime, workflow_id, to_version, mapping)
+    stranded = [move for move in moves if move.to_state is None]
+    report = {"workflow": workflow_id, "to_version": to_version, "dry_run": dry_run,
+              "moves": [asdict(move) for move in moves], "stranded": [move.ref for move in stranded]}
+    if stranded:
+        states = sorted({move.from_state for move in stranded})
+        raise InvalidInput(
+            f"version {to_version} of {workflow_id} has no state {', '.join(states)}: add --map "
+            + " ".join(f"{state}=NEW" for state in states)
+            + f"; {len(stranded)} item(s) would be stranded: {', '.join(m.ref for m in stranded[:20])}"
+            + (" …" if len(stranded) > 20 else ""), report=report)
+    if dry_run or not moves:
+        return report
+    target = runtime.store.workflow(workflow_id, to_version)
+    now = runtime.now()
+    with runtime.store.write() as tx:
+        for move in moves:
+            runtime.move_to_version(tx, tx.item(move.ref), target, move.to_state, actor, now,
+                                    {"from_version": move.from_version, "to_version": to_version})
+    return report
