@@ -77,7 +77,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('deadline_basis', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True))
         batch_op.add_column(sa.Column('entered_seq', sa.Integer(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('next_due_at', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True))
-        batch_op.create_index('ix_item_next_due', ['next_due_at'], unique=False, sqlite_where=sa.text('next_due_at IS NOT NULL'), postgresql_where=sa.text('next_due_at IS NOT NULL'))
+        batch_op.create_index('ix_item_next_due', ['next_due_at', 'ref'], unique=False, sqlite_where=sa.text('next_due_at IS NOT NULL'), postgresql_where=sa.text('next_due_at IS NOT NULL'))
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('email', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
