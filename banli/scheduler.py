@@ -1,5 +1,5 @@
-"""APScheduler wiring: the reminder sweep and notification delivery on their intervals
-(campaigns and bulletins join here as they are built).
+"""APScheduler wiring: the reminder sweep and notification delivery on their intervals, and
+the campaigns the workflows schedule (bulletins join here when they are built).
 
 Each process runs its own in-memory job store: APScheduler's job store is never shared
 between processes, so two schedulers never hand each other jobs. On SQLite only one
@@ -73,10 +73,26 @@ def deliver_job(store, config) -> dict:
     return counts
 
 
+def campaign_job(runtime: Runtime, name: str) -> dict:
+    from banli.engine.campaigns import open_campaign
+
+    report = open_campaign(runtime, name, session=None, at=runtime.now())
+    log.info("campaign %s: selected %s item(s)", name, report["selected"])
+    return report
+
+
 def build(runtime: Runtime, config, *, sweep_every: timedelta, deliver_every: timedelta) -> BlockingScheduler:
-    """A scheduler with the sweep and delivery jobs; each job never overlaps itself."""
+    """A scheduler with the sweep and delivery jobs, and a job for every campaign a workflow
+    schedules (`schedule:` crontab, in the workflow's time zone); no job overlaps itself."""
+    from apscheduler.triggers.cron import CronTrigger
+
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(2)},
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+    for workflow in runtime.store.latest_workflows():
+        for name, campaign in workflow.definition.campaigns.items():
+            if campaign.schedule:
+                scheduler.add_job(campaign_job, CronTrigger.from_crontab(campaign.schedule, timezone=workflow.zone),
+                                  args=[runtime, name], id=f"campaign:{workflow.definition.id}:{name}")
     scheduler.add_job(sweep_job, "interval", args=[runtime], seconds=sweep_every.total_seconds(), id="sweep",
                       next_run_time=utc_now())
     scheduler.add_job(deliver_job, "interval", args=[runtime.store, config], seconds=deliver_every.total_seconds(),

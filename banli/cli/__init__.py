@@ -26,7 +26,11 @@ COMMANDS = {
     "calendar": ("banli.cli.calendar", "calendar", "Add or show a year's official holidays and adjusted workdays."),
     "remind": ("banli.cli.remind", "remind", "One sweep: due reminders, escalations and timer events."),
     "notify": ("banli.cli.notify", "notify", "Deliver pending notifications (channels in banli.toml) and list deliveries."),
+    "campaign": ("banli.cli.campaign", "campaign", "Open campaigns such as the look-back (回头看) and follow their progress."),
     "scheduler": ("banli.cli.scheduler", "scheduler", "Run the sweep, delivery, campaigns and bulletins on their schedules."),
+    "ledger": ("banli.cli.ledger", "ledger", "Export the ledger (台账) to Excel or CSV."),
+    "export": ("banli.cli.history", "export", "Write the complete history (definitions, org, items, trace) to JSON lines."),
+    "import-history": ("banli.cli.history", "import_history", "Restore a complete history written by 'banli export'."),
     "audit": ("banli.cli.audit", "audit", "Read the trace, verify its hash chains, publish a root hash."),
     "demo": ("banli.cli.demo", "demo", "Play a county's handling year on a fresh database and print the summary."),
 }

@@ -63,7 +63,8 @@ def _print_summary(summary: dict) -> None:
     click.echo(f"\n办理年度演示 — {summary.get('items', 0)} 件建议, {summary.get('events', 0)} 个事件 "
                f"(database {summary['database']})\n")
     for title, key in (("按类别 by category", "by_category"), ("按状态 by state", "by_state"),
-                       ("按办理结果 by result class", "by_result_class"), ("按代表评价 by rating", "by_rating")):
+                       ("按办理结果 by result class", "by_result_class"), ("按代表评价 by rating", "by_rating"),
+                       ("回头看 look-back outcomes", "lookback")):
         counts = summary.get(key) or {}
         if counts:
             click.echo(title)

@@ -25,7 +25,9 @@ from banli.demo.suggestion import (
 )
 from banli.demo.timeline import CONGRESS, YEAR_END, ZONE, text
 from banli.demo.topics import CATEGORIES, TOPICS, Topic, title, topics_for
+from banli.engine.campaigns import open_campaign
 from banli.engine.org import read_org
+from banli.engine.times import from_utc_text
 from banli.engine.runtime import Runtime
 from banli.errors import InvalidInput
 from banli.store.operator import apply_org
@@ -35,6 +37,8 @@ ORG_LOADED_AT = "2022-01-04T00:00:00.000000"  # UTC: 08:00 on 4 January 2022, be
 SUGGESTION, CO_TASK = "npc-suggestion", "unit-task"
 SEED_TOTAL = 151  # the seed report's year; the shares below are its counts out of 151
 RESULT_CLASSES = {"A": 88, "B": 57, "C": 6}
+LOOKBACK_OPENS = datetime(2022, 9, 19, 9, 0, tzinfo=ZONE)  # the seed's 回头看: 19 September …
+LOOKBACK_ENDS = datetime(2022, 10, 19, 17, 0, tzinfo=ZONE)  # … to 19 October 2022
 
 
 def prepare(store, *, by: str = "demo", at: str = ORG_LOADED_AT) -> dict:
@@ -43,8 +47,9 @@ def prepare(store, *, by: str = "demo", at: str = ORG_LOADED_AT) -> dict:
 
 
 def play_year(store, runtime: Runtime, *, seed: int = 2022, suggestions: int = 151,
-              progress: Callable[[int, int], None] | None = None) -> dict:
-    """Play one handling year on a prepared store; returns what happened, counted."""
+              progress: Callable[[int, int], None] | None = None, lookback: bool = True) -> dict:
+    """Play one handling year on a prepared store, ending with the look-back (回头看) unless
+    `lookback` is False; returns what happened, counted."""
     if runtime.now() < YEAR_END:
         raise InvalidInput(f"the demo year runs until {text(YEAR_END)[:10]}; give the runtime a clock after that")
     if suggestions < 1:
@@ -58,7 +63,46 @@ def play_year(store, runtime: Runtime, *, seed: int = 2022, suggestions: int = 1
             player.play(step)
         if progress:
             progress(done, len(plans))
-    return player.summary(seed, cast)
+    summary = player.summary(seed, cast)
+    if lookback:
+        summary["lookback"], latest = look_back(store, runtime, rng, cast)
+        looked_at = sum(summary["lookback"].values())  # each: lookback_open (by the system) and lookback_result
+        summary["events"] += looked_at
+        summary["trace_rows"] += 2 * looked_at
+        summary["last_event_at"] = max(summary["last_event_at"], latest)
+    return summary
+
+
+def look_back(store, runtime: Runtime, rng: random.Random, cast: Cast) -> tuple[dict, str]:
+    """The seed's look-back, 19 September to 19 October: every handled suggestion is looked at
+    again and its lead unit records what became of it; returns the outcomes counted and the
+    time of the latest event."""
+    report = open_campaign(runtime, "lookback", session=SESSION, at=LOOKBACK_OPENS)
+    outcomes: Counter = Counter()
+    latest = ""
+    for ref in report["items"]:
+        with store.read() as tx:
+            item = tx.item(ref)
+        outcome = _lookback_outcome(rng, item.fields)
+        last = max(from_utc_text(item.last_at).astimezone(ZONE), LOOKBACK_OPENS)
+        at = min(last + timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 6)), LOOKBACK_ENDS)
+        fired = runtime.fire(ref, "lookback_result", cast.staff[item.fields["lead_unit"]].handler,
+                             {"lookback_outcome": outcome}, at=text(max(at, last + timedelta(minutes=5))))
+        outcomes[outcome] += 1
+        latest = max(latest, fired.occurred_at)
+    return dict(outcomes.most_common()), latest
+
+
+def _lookback_outcome(rng: random.Random, fields: dict) -> str:
+    if fields.get("rating") == UNSATISFIED:
+        return "已重新办理"
+    if fields.get("rating") == BASICALLY:
+        return "已再次沟通"
+    if fields.get("result_class") == "B":
+        return rng.choices(["按期推进", "已落实", "进度滞后"], [70, 20, 10])[0]
+    if fields.get("result_class") == "C":
+        return rng.choice(["已具备解决条件", "已再次沟通", "已再次沟通"])
+    return "已落实"
 
 
 # -- the plan of the year -------------------------------------------------------------------

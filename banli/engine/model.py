@@ -119,6 +119,8 @@ class Campaign:
     due: Duration | None = None
     schedule: str | None = None
     reminders: tuple[Reminder, ...] = ()
+    result: str | None = None  # the event that records an item's outcome …
+    outcome: str | None = None  # … in this field
 
 
 @dataclass(frozen=True, kw_only=True)

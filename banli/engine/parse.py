@@ -29,7 +29,7 @@ DATA_KEYS = ("type", "label", "choices", "required")
 RULE_KEYS = ("after", "from")
 REMINDER_KEYS = ("before", "overdue", "notify", "fire")
 BRANCH_KEYS = ("when", "to")
-CAMPAIGN_KEYS = ("label", "select", "fire", "due", "schedule", "reminders")
+CAMPAIGN_KEYS = ("label", "select", "fire", "due", "schedule", "reminders", "result", "outcome")
 SELECT_KEYS = ("state", "when")
 SCORING_KEYS = ("event", "points", "on_time", "when", "label")
 LABEL_KEYS = ("zh", "en")
@@ -489,14 +489,40 @@ class _Parser:
                 self.error(spec.position, f"{where} needs 'fire': the event fired on each selected item")
             else:
                 self.deferred.append((spec.value_at("fire"), "system-event", str(spec["fire"]), f"{where}.fire"))
+            if "result" in spec:
+                self.deferred.append((spec.value_at("result"), "event", str(spec["result"]), f"{where}.result"))
+            outcome = spec.get("outcome")
+            if outcome is not None and outcome not in self.fields:
+                self.error(spec.value_at("outcome"), f"{where}.outcome: unknown field '{outcome}'; "
+                                                     f"fields: {', '.join(self.fields) or 'none'}")
+            if ("result" in spec) != ("outcome" in spec):
+                self.error(spec.position, f"{where}: 'result' (the event recording an outcome) and 'outcome' "
+                                          "(the field holding it) go together")
+            schedule = spec.get("schedule")
+            if schedule is not None:
+                self.check_cron(spec.value_at("schedule"), str(schedule), where)
+            if spec.get("reminders") and "due" not in spec:
+                self.error(spec.key_at("reminders"), f"{where}: reminders need 'due' (the task's due date)")
             campaigns[str(name)] = Campaign(
                 name=str(name), label=self.label(spec, "label", str(name), where), select=tuple(selectors),
                 fire=str(spec.get("fire", "")),
                 due=self.duration(spec, "due", f"{where}.due") if "due" in spec else None,
-                schedule=str(spec["schedule"]) if "schedule" in spec else None,
+                schedule=str(schedule) if schedule is not None else None,
                 reminders=self.reminders(spec, "reminders", where),
+                result=str(spec["result"]) if "result" in spec else None,
+                outcome=str(outcome) if outcome is not None else None,
             )
         return campaigns
+
+    def check_cron(self, position: Position, text: str, where: str) -> None:
+        """A campaign's `schedule` is a crontab line (minute hour day month weekday)."""
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(text)
+        except ValueError as exc:
+            self.error(position, f"{where}.schedule: '{text}' is not a crontab line "
+                                 f"(minute hour day month weekday, e.g. '0 9 19 9 *'): {exc}")
 
     def parse_scoring(self) -> tuple[ScoringRule, ...]:
         raw = self.sequence(self.doc.get("scoring"), self.doc.value_at("scoring"), "scoring")

@@ -17,18 +17,39 @@ def rule_key(state: str, index: int) -> str:
     return f"{state}:{index}"
 
 
-def schedule(workflow: CompiledWorkflow, state: str, deadline: str | None) -> list[tuple[str, Reminder, datetime]]:
-    """Every reminder rule of `state` with the instant it falls due, for this deadline (UTC text)."""
+def campaign_key(campaign_id: int, index: int) -> str:
+    return f"campaign:{campaign_id}:{index}"
+
+
+def is_campaign_key(key: str) -> bool:
+    return key.startswith("campaign:")
+
+
+def _due(workflow: CompiledWorkflow, deadline: str, rule: Reminder) -> datetime:
+    return workflow.around_deadline(from_utc_text(deadline), rule.offset, -1 if rule.kind == "before" else 1)
+
+
+def schedule(workflow: CompiledWorkflow, state: str, deadline: str | None,
+             tasks: list = ()) -> list[tuple[str, Reminder, datetime]]:
+    """Every reminder rule that applies to the item — its state's, against its deadline (UTC
+    text), and its open campaign tasks', against their due dates — with when each falls due."""
     spec = workflow.definition.states.get(state)
-    if spec is None or not spec.reminders or not deadline:
-        return []
-    at = from_utc_text(deadline)
-    return [(rule_key(state, index), rule,
-             workflow.around_deadline(at, rule.offset, -1 if rule.kind == "before" else 1))
-            for index, rule in enumerate(spec.reminders)]
+    rules = [(rule_key(state, index), rule, _due(workflow, deadline, rule))
+             for index, rule in enumerate(spec.reminders if spec and deadline else ())]
+    for task in tasks:
+        campaign = workflow.definition.campaigns.get(task.name)
+        if campaign is not None:
+            rules += [(campaign_key(task.campaign_id, index), rule, _due(workflow, task.due_at, rule))
+                      for index, rule in enumerate(campaign.reminders)]
+    return rules
 
 
-def next_due(workflow: CompiledWorkflow, state: str, deadline: str | None, done: set[str]) -> str | None:
+def next_due(workflow: CompiledWorkflow, state: str, deadline: str | None, done: set[str],
+             tasks: list = ()) -> str | None:
     """UTC text of the earliest rule still to do, or None: what the sweep's index looks for."""
-    pending = [due for key, _rule, due in schedule(workflow, state, deadline) if key not in done]
+    pending = [due for key, _rule, due in schedule(workflow, state, deadline, tasks) if key not in done]
     return utc_text(min(pending)) if pending else None
+
+
+def has_task_reminders(workflow: CompiledWorkflow) -> bool:
+    return any(campaign.reminders for campaign in workflow.definition.campaigns.values())

@@ -16,7 +16,7 @@ from typing import Callable
 from banli.engine import registry
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
-from banli.engine.reminders import next_due
+from banli.engine.reminders import has_task_reminders, next_due
 from banli.engine.model import SYSTEM, Event
 from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
 from banli.engine.times import from_utc_text, local_text, parse_instant, utc_now, utc_text
@@ -184,6 +184,9 @@ class Runtime:
         context.to_state = to_state
         for call in event.effects:
             registry.effects()[call.name].function(context, **call.kwargs())
+        for campaign in definition.campaigns.values():  # a campaign's result event closes its task
+            if campaign.result == event_name and fields.get(campaign.outcome) is not None:
+                tx.record_outcome(item.id, campaign.name, str(fields[campaign.outcome]), utc_text(when))
         if fields.get("lead_unit") != item.fields.get("lead_unit") or fields.get("co_units") != item.fields.get("co_units"):
             tx.sync_assignments(item.id, fields.get("lead_unit"), fields.get("co_units") or [])
         deadline, basis = context.deadline, context.deadline_basis
@@ -311,8 +314,9 @@ class Runtime:
                 "due": local_text(from_utc_text(deadline), workflow.zone) if deadline else None,
                 "was": local_text(from_utc_text(item.deadline), workflow.zone) if item.deadline else None,
                 "calendar": basis}}
-        done = set() if entered or not workflow.definition.states[to_state].reminders \
-            else tx.done_rules(item.id, entered_seq)
+        tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
+        done = tx.done_rules(item.id, entered_seq) if tasks or (
+            not entered and workflow.definition.states[to_state].reminders) else set()
         row = {
             "ref": item.ref, "seq": seq, "event": event, "from_state": from_state, "to_state": to_state,
             "actor": actor.id, "occurred_at": local_text(when, workflow.zone),
@@ -324,7 +328,7 @@ class Runtime:
             item.id, expected_version=item.version, state=to_state, fields=fields, seq=seq, head_hash=row["hash"],
             entered_at=utc_text(when) if entered else item.entered_at, last_at=utc_text(when),
             deadline=deadline, deadline_basis=basis, entered_seq=entered_seq,
-            next_due_at=next_due(workflow, to_state, deadline, done),
+            next_due_at=next_due(workflow, to_state, deadline, done, tasks),
         )
         if not updated:
             raise Retry()

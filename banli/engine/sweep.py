@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from banli.engine.model import GLOBAL_ROLES
 from banli.engine.records import SYSTEM_ACTOR, ItemRecord
-from banli.engine.reminders import next_due, schedule
+from banli.engine.reminders import has_task_reminders, is_campaign_key, next_due, schedule
 from banli.engine.runtime import MAX_ATTEMPTS, Retry, Runtime
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.errors import Conflict, InvalidInput
@@ -70,8 +70,9 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool) 
     workflow = runtime.store.workflow_by_id(item.definition_id)
     entry = item.entered_seq
     done = tx.done_rules(item.id, entry)
+    tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
     actions, notified, fired = [], 0, 0
-    for key, rule, due in schedule(workflow, item.state, item.deadline):
+    for key, rule, due in schedule(workflow, item.state, item.deadline, tasks):
         if key in done or due > as_of:
             continue
         action = {"ref": ref, "rule": key, "kind": rule.kind, "offset": str(rule.offset),
@@ -79,10 +80,11 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool) 
         actions.append(action)
         if dry_run:
             continue
-        tx.mark_reminder(item.id, item.entered_seq, key, utc_text(due), utc_text(as_of), rule.fire)
+        task = is_campaign_key(key)
+        tx.mark_reminder(item.id, 0 if task else item.entered_seq, key, utc_text(due), utc_text(as_of), rule.fire)
         done.add(key)
         if rule.notify:
-            notified += _notify(tx, workflow, item, key, rule, as_of)
+            notified += _notify(tx, workflow, item, key, rule, as_of, due if task else None)
         if rule.fire:
             last = from_utc_text(item.last_at)
             runtime.fire_in(tx, ref, rule.fire, SYSTEM_ACTOR, {}, max(as_of, last))
@@ -92,11 +94,13 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool) 
                 break
     if not dry_run:
         item = tx.item(ref)
-        tx.set_next_due(item.id, next_due(workflow, item.state, item.deadline, tx.done_rules(item.id, item.entered_seq)))
+        tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
+        tx.set_next_due(item.id, next_due(workflow, item.state, item.deadline,
+                                          tx.done_rules(item.id, item.entered_seq), tasks))
     return actions, notified, fired
 
 
-def _notify(tx, workflow, item: ItemRecord, key: str, rule, as_of: datetime) -> int:
+def _notify(tx, workflow, item: ItemRecord, key: str, rule, as_of: datetime, task_due: datetime | None) -> int:
     fields = item.fields
     people = []
     for role in rule.notify:
@@ -109,12 +113,14 @@ def _notify(tx, workflow, item: ItemRecord, key: str, rule, as_of: datetime) -> 
         elif role in GLOBAL_ROLES:
             people += tx.people_for(role)
     unique = list({person.id: person for person in people}.values())
-    last_day = (from_utc_text(item.deadline) - _MICROSECOND).astimezone(workflow.zone)  # 24:00 ends the day before
+    deadline = task_due or from_utc_text(item.deadline)
+    last_day = (deadline - _MICROSECOND).astimezone(workflow.zone)  # 24:00 ends the day before
     due_text = f"{last_day.year}年{last_day.month}月{last_day.day}日"
-    subject = f"【{KIND_LABELS[rule.kind]}】{item.ref} {item.title}"
+    kind = KIND_LABELS[rule.kind]
+    subject = f"【{kind}】{item.ref} {item.title}" if task_due is None else f"【回访核查{kind}】{item.ref} {item.title}"
     state = workflow.label(item.state)
     lines = [f"{workflow.definition.title}：{item.ref}《{item.title}》",
-             f"当前状态：{state}", f"办理期限：{due_text}"]
+             f"当前状态：{state}", f"{'办理期限' if task_due is None else '核查期限'}：{due_text}"]
     if rule.kind == "overdue":
         lines.append("该事项已超过办理期限，请抓紧办理并及时答复。")
     else:

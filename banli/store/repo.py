@@ -153,8 +153,9 @@ class Tx:
         return result.rowcount == 1
 
     def done_rules(self, item_id: int, entered_seq: int) -> set[str]:
+        # entered_seq 0 holds the item's campaign-task reminders, which outlive state entries
         rows = self.conn.execute(select(reminder_t.c.rule).where(
-            and_(reminder_t.c.item_id == item_id, reminder_t.c.entered_seq == entered_seq)))
+            and_(reminder_t.c.item_id == item_id, reminder_t.c.entered_seq.in_((entered_seq, 0)))))
         return {rule for (rule,) in rows}
 
     def mark_reminder(self, item_id: int, entered_seq: int, rule: str, due_at: str, done_at: str,
@@ -173,6 +174,17 @@ class Tx:
 
         return enqueue(self.conn, cause=cause, people=people, item_id=item.id if item else None,
                        ref=item.ref if item else "", subject=subject, body=body, at=at)
+
+    def open_tasks(self, item_id: int) -> list:
+        """The item's campaign tasks still waiting for an outcome."""
+        from banli.store.campaigns import open_tasks
+
+        return open_tasks(self.conn, item_id)
+
+    def record_outcome(self, item_id: int, campaign: str, outcome: str, at: str) -> int:
+        from banli.store.campaigns import record_outcome
+
+        return record_outcome(self.conn, item_id, campaign, outcome, at)
 
     def repin(self, item_id: int, definition_id: int) -> None:
         """Pin an item to another version of its workflow (a migration)."""
@@ -296,6 +308,16 @@ class SqlStore:
             return [tuple(row) for row in connection.execute(
                 select(item_t.c.ref, item_t.c.definition_id, item_t.c.state)
                 .where(item_t.c.workflow_id == workflow_id).order_by(item_t.c.ref))]
+
+    def latest_workflows(self) -> list[CompiledWorkflow]:
+        """The newest version of every registered workflow."""
+        latest = select(definition_t.c.workflow_id, func.max(definition_t.c.version).label("version")) \
+            .group_by(definition_t.c.workflow_id).subquery()
+        query = select(definition_t.c.id).join(latest, and_(definition_t.c.workflow_id == latest.c.workflow_id,
+                                                            definition_t.c.version == latest.c.version))
+        with self.engine.connect() as connection:
+            ids = [definition_id for (definition_id,) in connection.execute(query)]
+        return [self.workflow_by_id(definition_id) for definition_id in ids]
 
     def refs_with_deadline_basis(self, basis: str) -> list[str]:
         with self.engine.connect() as connection:

@@ -184,3 +184,33 @@ class Delivery(SQLModel, table=True):
     last_error: str = ""
     sent_at: Optional[str] = Field(default=None, max_length=40)
     claimed_until: Optional[str] = Field(default=None, max_length=40)  # lease of the worker sending it
+
+
+class Campaign(SQLModel, table=True):
+    """A dated review over a selection of items (the look-back, 回头看), per workflow and session."""
+
+    __table_args__ = (UniqueConstraint("name", "workflow_id", "session"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    workflow_id: str = Field(max_length=64)
+    session: str = Field(default="", max_length=64)
+    label: str = ""
+    opened_at: str = Field(max_length=40)
+    due_at: Optional[str] = Field(default=None, max_length=40)
+    opened_by: str = Field(max_length=64)
+
+
+class CampaignTask(SQLModel, table=True):
+    """One selected item's part in a campaign: selected once, with its due date and outcome."""
+
+    __tablename__ = "campaign_task"
+    __table_args__ = (UniqueConstraint("campaign_id", "item_id"), Index("ix_campaign_task_item", "item_id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    item_id: int = Field(foreign_key="item.id")
+    selected_at: str = Field(max_length=40)
+    due_at: Optional[str] = Field(default=None, max_length=40)
+    outcome: Optional[str] = Field(default=None, max_length=64)
+    outcome_at: Optional[str] = Field(default=None, max_length=40)

@@ -1,0 +1,67 @@
+"""`banli campaign open|status`: the look-back (回头看) and other campaigns."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.options import as_of
+from banli.cli.render import emit_json, json_option, table
+
+
+@click.group()
+def campaign() -> None:
+    """Campaigns: dated reviews over a selection of items, such as the look-back (回头看)."""
+
+
+@campaign.command("open")
+@click.argument("name")
+@click.option("--session", help="Only items of this session (field `session`, e.g. 16-1); default: every session.")
+@click.option("--at", "at_text", metavar="T", help="When the campaign opens (default now).")
+@json_option
+@click.pass_obj
+def open_(settings, name: str, session: str | None, at_text: str | None, as_json: bool) -> None:
+    """Open campaign NAME: select its items, give each a task with a due date, and fire the
+    campaign's event on each. Opening again selects only items not yet selected."""
+    from banli.cli.setup import operator
+    from banli.engine.campaigns import open_campaign
+    from banli.errors import InvalidInput
+
+    runtime = settings.runtime()
+    at = as_of(at_text)
+    if at > runtime.now():
+        raise InvalidInput("--at is in the future: a campaign opens when it opens")
+    report = open_campaign(runtime, name, session=session, at=at, by=operator())
+    if as_json:
+        emit_json(report)
+    else:
+        click.echo(f"{name}: selected {report['selected']} item(s)"
+                   + (f", {report['already']} already selected before" if report["already"] else ""))
+
+
+@campaign.command("status")
+@click.argument("name", required=False)
+@click.option("--session", help="Only this session.")
+@click.option("--as-of", "as_of_text", metavar="T", help="Judge due dates as of this time (default now).")
+@json_option
+@click.pass_obj
+def status(settings, name: str | None, session: str | None, as_of_text: str | None, as_json: bool) -> None:
+    """Progress of each campaign (or of NAME): per unit and per outcome."""
+    from banli.engine.campaigns import summarise
+    from banli.store.operator import show_org
+
+    summaries = summarise(settings.store, name, session, as_of(as_of_text))
+    if as_json:
+        emit_json(summaries)
+        return
+    if not summaries:
+        click.echo("no campaign opened yet" + (f" called {name}" if name else ""))
+    units = {unit["id"]: unit["name"] for unit in show_org(settings.store)["units"]}
+    for entry in summaries:
+        click.echo(f"{entry['label']} ({entry['name']}, session {entry['session'] or '-'}, opened "
+                   f"{entry['opened_at'][:10]}): {entry['done']}/{entry['selected']} done, {entry['open']} open")
+        if entry["by_outcome"]:
+            table(["outcome", "items"], [[outcome, count] for outcome, count in entry["by_outcome"].items()])
+        table(["unit", "selected", "done", "open", "overdue"],
+              [[units.get(unit, unit), c.get("selected", 0), c.get("done", 0), c.get("open", 0), c.get("overdue", 0)]
+               for unit, c in entry["by_unit"].items()])
+        click.echo()

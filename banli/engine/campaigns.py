@@ -1,0 +1,97 @@
+"""Campaigns (SPEC §7 `campaigns`): a dated review over a selection of items, such as the
+look-back (回头看).
+
+Opening a campaign selects the items its `select` rules match, gives each a task with a
+due date (whose reminders the sweep handles), and fires the campaign's event on it as
+`system` — one transaction per item, so opening again, or after a crash half-way, selects
+each item once. The `result` event records each item's outcome in the `outcome` field.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from banli.engine.compile import matches
+from banli.engine.records import SYSTEM_ACTOR
+from banli.engine.runtime import Runtime
+from banli.engine.times import from_utc_text, utc_text
+from banli.errors import NotFound
+
+
+def open_campaign(runtime: Runtime, name: str, *, session: str | None, at: datetime, by: str = "system",
+                  stop_after: int | None = None) -> dict:
+    """Open campaign `name` for `session` (every session found, if None) as of `at`."""
+    from banli.store import campaigns as rows
+
+    store = runtime.store
+    workflows = [wf for wf in store.latest_workflows() if name in wf.definition.campaigns]
+    if not workflows:
+        raise NotFound(f"no workflow defines a campaign '{name}'; see 'banli workflow show'")
+    report = {"campaign": name, "session": session, "at": at.isoformat(), "selected": 0, "already": 0, "items": []}
+    states = {selector.state for wf in workflows for selector in wf.definition.campaigns[name].select}
+    opened: dict[tuple[str, str], tuple[int, str | None]] = {}
+    done = 0
+    # an item that entered its state after `at` was not in it then: not selected as of `at`
+    for ref, definition_id, state, fields in rows.candidates(store, [wf.definition.id for wf in workflows], states,
+                                                             utc_text(at)):
+        item_session = str(fields.get("session", ""))
+        if session is not None and item_session != session:
+            continue
+        workflow = store.workflow_by_id(definition_id)
+        campaign = workflow.definition.campaigns.get(name)
+        if campaign is None or not any(sel.state == state and matches(sel.when, fields) for sel in campaign.select):
+            continue
+        key = (workflow.definition.id, item_session)
+        if key not in opened:
+            due = utc_text(workflow.after(at, campaign.due)[0]) if campaign.due else None
+            opened[key] = (rows.open_campaign_row(store, name=name, workflow_id=key[0], session=key[1],
+                                                  label=str(campaign.label), opened_at=utc_text(at), due_at=due,
+                                                  by=by)[0], due)
+        campaign_id, due = opened[key]
+        if stop_after is not None and done >= stop_after:
+            break
+        with store.write() as tx:
+            item = tx.item(ref)
+            if rows.has_task(tx.conn, campaign_id, item.id):
+                report["already"] += 1
+                continue
+            rows.add_task(tx.conn, campaign_id, item.id, utc_text(at), due)
+            runtime.fire_in(tx, ref, campaign.fire, SYSTEM_ACTOR, {"campaign": name} if _takes_campaign(
+                workflow, campaign.fire) else {}, max(at, from_utc_text(item.last_at)))
+        done += 1
+        report["selected"] += 1
+        report["items"].append(ref)
+    return report
+
+
+def _takes_campaign(workflow, event: str) -> bool:
+    return workflow.definition.events[event].data_spec("campaign") is not None
+
+
+def summarise(store, name: str | None = None, session: str | None = None, as_of: datetime | None = None) -> list[dict]:
+    """Progress of each campaign: totals, per unit, per outcome, overdue tasks."""
+    from banli.store import campaigns as rows
+
+    as_of_text = utc_text(as_of) if as_of else None
+    summaries = []
+    for entry in rows.status(store, name, session):
+        campaign, tasks = entry["campaign"], entry["tasks"]
+        per_unit: dict[str, Counter] = defaultdict(Counter)
+        for task in tasks:
+            unit = task["lead_unit"] or "-"
+            per_unit[unit]["selected"] += 1
+            per_unit[unit]["done" if task["outcome"] else "open"] += 1
+            if not task["outcome"] and as_of_text and task["due_at"] and task["due_at"] < as_of_text:
+                per_unit[unit]["overdue"] += 1
+        outcomes = Counter(task["outcome"] for task in tasks if task["outcome"])
+        summaries.append({
+            "name": campaign["name"], "label": campaign["label"], "workflow": campaign["workflow_id"],
+            "session": campaign["session"], "opened_at": campaign["opened_at"], "due_at": campaign["due_at"],
+            "selected": len(tasks), "done": sum(1 for t in tasks if t["outcome"]),
+            "open": sum(1 for t in tasks if not t["outcome"]),
+            "by_outcome": dict(outcomes.most_common()),
+            "by_unit": {unit: dict(counts) for unit, counts in sorted(per_unit.items())},
+            "open_items": [t["ref"] for t in tasks if not t["outcome"]],
+        })
+    return summaries
