@@ -1,0 +1,41 @@
+"""`banli ledger export`: the 台账 as an Excel workbook or a CSV file."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import click
+
+from banli.cli.options import as_of
+from banli.cli.render import emit_json, json_option
+
+ZONE = ZoneInfo("Asia/Shanghai")  # as `--as-of` is read
+
+
+@click.group()
+def ledger() -> None:
+    """The ledger (台账): one row per item with its assignment, deadline, urges, contacts,
+    reply, result, rating and days overdue."""
+
+
+@ledger.command("export")
+@click.argument("file", metavar="FILE.xlsx|FILE.csv", type=click.Path(dir_okay=False))
+@click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
+@click.option("--as-of", "as_of_text", metavar="T", help="Judge deadlines as of this time (default now).")
+@json_option
+@click.pass_obj
+def export(settings, file: str, session: str | None, as_of_text: str | None, as_json: bool) -> None:
+    """Write the ledger to FILE: .xlsx (sheets 台账 and 单位汇总, overdue rows in red) or
+    .csv (UTF-8 with BOM, the 台账 columns)."""
+    from banli.reports.excel import export_ledger
+
+    judged = as_of(as_of_text)
+    written = export_ledger(settings.store, file, as_of=judged, session=session)
+    summary = {"file": file, "rows": len(written.rows), "overdue": written.overdue, "units": len(written.units),
+               "session": session, "as_of": judged.astimezone(ZONE).isoformat(timespec="seconds")}
+    if as_json:
+        emit_json(summary)
+        return
+    scope = f"session {session}" if session else "all sessions"
+    click.echo(f"{file}: {summary['rows']} items ({scope}), {summary['overdue']} overdue, "
+               f"{summary['units']} lead units, as of {summary['as_of'][:16].replace('T', ' ')}")
