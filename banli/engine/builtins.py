@@ -86,4 +86,5 @@ def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
             raise InvalidInput(f"an extension of {extension} is longer than the {limit} allowed; grant at most {limit}")
     moved, basis = ctx.workflow.after(from_utc_text(ctx.deadline) - _MICROSECOND, extension)
     ctx.deadline, ctx.deadline_basis = utc_text(moved), basis
+    ctx.trace_data["@extension"] = str(extension)  # kept if the deadline is counted again
 

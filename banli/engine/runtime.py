@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from banli.engine import registry
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
+from banli.engine.durations import parse_duration
 from banli.engine.reminders import has_task_reminders, next_due
 from banli.engine.model import SYSTEM, Event
 from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
@@ -27,6 +28,7 @@ CREATED = "created"
 DEADLINE_RECOMPUTED = "deadline_recomputed"
 MIGRATED = "migrated"
 MAX_ATTEMPTS = 20
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Retry(Exception):
@@ -49,6 +51,7 @@ class Context:
     to_state: str = ""
     deadline: str | None = None  # UTC text; an effect may move it (an extension)
     deadline_basis: str | None = None
+    trace_data: dict = field(default_factory=dict)  # what an effect adds to the trace row (keys start with @)
 
     def deputies(self) -> list[str]:
         return self.tx.deputies(self.item.id)
@@ -193,7 +196,7 @@ class Runtime:
         if to_state != item.state:
             deadline, basis = self._deadline(tx, workflow, item, to_state, event_name, when)
         return self._commit(tx, workflow, item, event_name, item.state, to_state, actor, when, now,
-                            typed, fields, deadline, basis)
+                            {**typed, **context.trace_data}, fields, deadline, basis)
 
     @staticmethod
     def _tentative_time(at, now: datetime, workflow: CompiledWorkflow) -> datetime:
@@ -277,6 +280,12 @@ class Runtime:
         if start is None:
             return None, None
         deadline, basis = workflow.after(start, rule.after)
+        if rule.start not in ("enter", event):
+            # counted from an earlier event (3 months from `assign`): the extensions granted
+            # since then still hold when the state is entered again (a reply sent back)
+            for extension in tx.extensions_since(item.id, rule.start):
+                deadline, moved_basis = workflow.after(deadline - _MICROSECOND, parse_duration(extension))
+                basis = moved_basis if moved_basis == "fallback" else basis
         return utc_text(deadline), basis
 
     def recompute_deadline(self, tx, item: ItemRecord, reason: str, now: datetime) -> Fired | None:

@@ -114,6 +114,15 @@ class Tx:
             .order_by(trace_t.c.seq.desc()).limit(1)).first()
         return utc_text(datetime.fromisoformat(row[0])) if row else None
 
+    def extensions_since(self, item_id: int, event: str) -> list[str]:
+        """The extensions (`@extension` durations) granted since the latest occurrence of `event`."""
+        since = select(func.max(trace_t.c.seq)).where(and_(trace_t.c.item_id == item_id, trace_t.c.event == event)) \
+            .scalar_subquery()
+        rows = self.conn.execute(select(trace_t.c.data).where(and_(
+            trace_t.c.item_id == item_id, trace_t.c.seq > since, trace_t.c.data.contains('"@extension"')))
+            .order_by(trace_t.c.seq))
+        return [json.loads(data)["@extension"] for (data,) in rows]
+
     def insert_item(self, *, ref: str, workflow_id: str, definition_id: int, parent_id: int | None, title: str,
                     content: str, state: str, fields: dict, created_at: str) -> ItemRecord:
         values = dict(ref=ref, workflow_id=workflow_id, definition_id=definition_id, parent_id=parent_id, title=title,

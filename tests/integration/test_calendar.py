@@ -77,6 +77,12 @@ def test_extension_moves_the_deadline_and_the_trace_shows_both(store, runtime, c
     granted = log(store, "16-2-003")[-1]
     assert granted["data"]["@deadline"] == {"due": "2027-04-09T00:00:00+08:00", "was": "2027-03-09T00:00:00+08:00",
                                             "calendar": "cn"}
+    assert granted["data"]["@extension"] == "1 months"
+    # a reply sent back re-enters handling: the deadline is counted again, extension included
+    reply = {"result_class": "A", "text": "李四代表：您好！", "signer": "王局长", "contact_person": "李科长"}
+    runtime.fire("16-2-003", "reply", "li", reply, at="2027-02-21T10:00")
+    runtime.fire("16-2-003", "return_reply", "wang", {"reason": "答复过简"}, at="2027-02-21T11:00")
+    assert show_item(store, "16-2-003", as_of=clock.now)["deadline"] == "2027-04-09T00:00:00+08:00"
     with pytest.raises(InvalidInput, match="longer than the 3 months allowed"):
         runtime.fire("16-2-003", "grant_extension", "wang", {"extend_by": "4 months"}, at="2027-02-22T09:00")
     with pytest.raises(InvalidInput, match="bad duration"):
