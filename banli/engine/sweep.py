@@ -46,27 +46,32 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
                            "(use --dry-run to see what will fall due)")
     report = SweepReport(as_of=as_of.isoformat(), dry_run=dry_run)
     store = runtime.store
+    people = None  # read once, on the first notification of this sweep
     for number, ref in enumerate(store.due_refs(utc_text(as_of), limit), 1):
         if stop_after is not None and number > stop_after:
             break
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 with store.write() as tx:
-                    actions, notified, fired = _sweep_item(runtime, tx, ref, as_of, dry_run)
+                    people = people or tx.people()
+                    actions, notified, fired = _sweep_item(runtime, tx, ref, as_of, dry_run, people)
                 break
             except Retry:
                 continue
         else:
             raise Conflict(f"{ref} kept changing during the sweep; run it again")
-        report.items += 1
+        report.items += bool(actions)
         report.actions.extend(actions)
         report.notifications += notified
         report.events += fired
     return report
 
 
-def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool) -> tuple[list[dict], int, int]:
-    item = tx.item(ref)
+def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool,
+                people) -> tuple[list[dict], int, int]:
+    item = tx.claim(ref)
+    if item is None:  # another worker is sweeping it right now
+        return [], 0, 0
     workflow = runtime.store.workflow_by_id(item.definition_id)
     entry = item.entered_seq
     done = tx.done_rules(item.id, entry)
@@ -84,7 +89,7 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool) 
         tx.mark_reminder(item.id, 0 if task else item.entered_seq, key, utc_text(due), utc_text(as_of), rule.fire)
         done.add(key)
         if rule.notify:
-            notified += _notify(tx, workflow, item, key, rule, as_of, due if task else None)
+            notified += _notify(tx, people, workflow, item, key, rule, as_of, due if task else None)
         if rule.fire:
             last = from_utc_text(item.last_at)
             runtime.fire_in(tx, ref, rule.fire, SYSTEM_ACTOR, {}, max(as_of, last))
@@ -100,19 +105,20 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool) 
     return actions, notified, fired
 
 
-def _notify(tx, workflow, item: ItemRecord, key: str, rule, as_of: datetime, task_due: datetime | None) -> int:
+def _notify(tx, people, workflow, item: ItemRecord, key: str, rule, as_of: datetime,
+            task_due: datetime | None) -> int:
     fields = item.fields
-    people = []
+    found = []
     for role in rule.notify:
         if role == "lead_unit":
-            people += tx.people_for(role, units=[fields["lead_unit"]] if fields.get("lead_unit") else [])
+            found += people.with_role(role, units=[fields["lead_unit"]] if fields.get("lead_unit") else [])
         elif role == "co_unit":
-            people += tx.people_for(role, units=list(fields.get("co_units") or []))
+            found += people.with_role(role, units=list(fields.get("co_units") or []))
         elif role == "own_deputy":
-            people += tx.people_for(role, deputies=tx.deputies(item.id))
+            found += people.with_role(role, deputies=tx.deputies(item.id))
         elif role in GLOBAL_ROLES:
-            people += tx.people_for(role)
-    unique = list({person.id: person for person in people}.values())
+            found += people.with_role(role)
+    unique = list({person.id: person for person in found}.values())
     deadline = task_due or from_utc_text(item.deadline)
     last_day = (deadline - _MICROSECOND).astimezone(workflow.zone)  # 24:00 ends the day before
     due_text = f"{last_day.year}年{last_day.month}月{last_day.day}日"

@@ -6,7 +6,7 @@ crash, never writes a message twice. Delivery through channels is `banli.notify`
 
 from __future__ import annotations
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from banli.store.repo import person_t
@@ -15,32 +15,40 @@ from banli.store.tables import Notification
 notification_t = Notification.__table__
 
 
+class People:
+    """Everyone in the organisation, read once, resolving the roles a reminder notifies.
+
+    A sweep resolves roles for every due item; reading the people once for the whole sweep
+    spares a query per role per item."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.rows = list(connection.execute(select(person_t).order_by(person_t.c.id)))
+        self.roles = {row.id: set(filter(None, row.roles.split(","))) for row in self.rows}
+
+    def with_role(self, role: str, *, units: list[str] = (), deputies: list[str] = ()) -> list:
+        if role in ("lead_unit", "co_unit"):
+            return [row for row in self.rows if row.unit_id in units and "unit" in self.roles[row.id]]
+        if role == "own_deputy":
+            return [row for row in self.rows if row.deputy and row.deputy in deputies]
+        return [row for row in self.rows if role in self.roles[row.id]]
+
+
 def people_with_role(connection: Connection, role: str, *, units: list[str] = (), deputies: list[str] = ()) -> list:
     """Person rows a role resolves to: a unit's staff, an item's deputies, or every holder of a global role."""
-    if role in ("lead_unit", "co_unit"):
-        if not units:
-            return []
-        query = select(person_t).where(and_(person_t.c.unit_id.in_(units), person_t.c.roles.like("%unit%")))
-    elif role == "own_deputy":
-        if not deputies:
-            return []
-        query = select(person_t).where(person_t.c.deputy.in_(deputies))
-    else:
-        query = select(person_t).where((person_t.c.roles == role) | person_t.c.roles.like(f"{role},%")
-                                       | person_t.c.roles.like(f"%,{role}") | person_t.c.roles.like(f"%,{role},%"))
-    return list(connection.execute(query.order_by(person_t.c.id)))
+    return People(connection).with_role(role, units=units, deputies=deputies)
 
 
 def enqueue(connection: Connection, *, cause: str, people: list, item_id: int | None, ref: str, subject: str,
             body: str, at: str) -> int:
-    """One notification per person for `cause`; returns how many were new."""
-    written = 0
-    for person in people:
-        key = f"{cause}>{person.id}"
-        if connection.execute(select(notification_t.c.id).where(notification_t.c.key == key)).first():
-            continue
-        connection.execute(insert(notification_t).values(
-            key=key, item_id=item_id, ref=ref, recipient=person.id, recipient_name=person.name, email=person.email,
-            subject=subject, body=body, created_at=at))
-        written += 1
-    return written
+    """One notification per person for `cause` in one statement; returns how many were new.
+    A key already there (the same cause, the same person) is left alone."""
+    if not people:
+        return 0
+    rows = [{"key": f"{cause}>{person.id}", "item_id": item_id, "ref": ref, "recipient": person.id,
+             "recipient_name": person.name, "email": person.email, "subject": subject, "body": body,
+             "created_at": at} for person in people]
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert
+    return connection.execute(upsert(notification_t).on_conflict_do_nothing(index_elements=["key"]), rows).rowcount

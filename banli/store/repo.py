@@ -49,6 +49,7 @@ _SELECT_ITEM = select(*_ITEM_COLUMNS).where(item_t.c.ref == bindparam("b_ref"))
 # that keeps losing the version check can lose it again and again (starve). SQLite's writers
 # are serialised by BEGIN IMMEDIATE instead. The version check stays as the safety net.
 _SELECT_ITEM_FOR_UPDATE = _SELECT_ITEM.with_for_update()
+_SELECT_ITEM_SKIP_LOCKED = _SELECT_ITEM.with_for_update(skip_locked=True)
 _UPDATE_ITEM = update(item_t).where(
     and_(item_t.c.id == bindparam("b_id"), item_t.c.version == bindparam("b_version"))
 ).values({name: bindparam(name) for name in (
@@ -74,6 +75,14 @@ class Tx:
 
     def item(self, ref: str) -> ItemRecord | None:
         row = self.conn.execute(self._select_item, {"b_ref": ref}).first()
+        return item_from_row(row) if row else None
+
+    def claim(self, ref: str) -> ItemRecord | None:
+        """The item, locked for this transaction — or None if another worker holds it now
+        (PostgreSQL `FOR UPDATE SKIP LOCKED`; a crashed worker's lock goes with its connection)."""
+        if self.conn.dialect.name != "postgresql":
+            return self.item(ref)
+        row = self.conn.execute(_SELECT_ITEM_SKIP_LOCKED, {"b_ref": ref}).first()
         return item_from_row(row) if row else None
 
     def children(self, item_id: int) -> list[ItemRecord]:
@@ -173,10 +182,11 @@ class Tx:
         self.conn.execute(insert(reminder_t).values(item_id=item_id, entered_seq=entered_seq, rule=rule, due_at=due_at,
                                                     done_at=done_at, fired=fired))
 
-    def people_for(self, role: str, *, units: list[str] = (), deputies: list[str] = ()) -> list:
-        from banli.store.outbox import people_with_role
+    def people(self):
+        """Everyone in the organisation, to resolve roles to people (see `outbox.People`)."""
+        from banli.store.outbox import People
 
-        return people_with_role(self.conn, role, units=units, deputies=deputies)
+        return People(self.conn)
 
     def notify(self, *, cause: str, people: list, item: ItemRecord | None, subject: str, body: str, at: str) -> int:
         from banli.store.outbox import enqueue

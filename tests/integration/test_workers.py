@@ -1,0 +1,82 @@
+"""Several `banli remind` workers on one PostgreSQL database share the due items row by row
+(FOR UPDATE SKIP LOCKED): every item reminded exactly once, even when a worker is killed
+half-way and the others (and a later sweep) carry on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from banli.engine.runtime import Runtime
+from banli.store.audit import verify
+
+ROOT = Path(__file__).resolve().parents[2]
+ITEMS = 2000
+STEPS = [("reg", "sort", {"category": "城市建设"}), ("reg", "review", {}), ("reg", "audit", {}), ("npc", "approve", {}),
+         ("wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}),
+         ("li", "sign_for", {"leader": "王局长", "handler": "李科长"})]
+
+
+@pytest.fixture
+def pg_store(store, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("several workers share a database only on PostgreSQL (SQLite allows one scheduler)")
+    return store
+
+
+def overdue_items(store, count: int) -> None:
+    """`count` items assigned in January 2026: by now past their deadline and its escalation."""
+    runtime = Runtime(store)
+    with store.write() as tx:
+        for n in range(count):
+            ref = f"W-{n:05d}"
+            runtime.create_in(tx, workflow=store.workflow("npc-suggestion"), ref=ref, title="关于小区加装电梯的建议",
+                              actor=runtime.actor("reg"), deputies=["张三"], fields={"category": "城市建设"},
+                              at="2026-01-05T09:00")
+            for step, (user, event, data) in enumerate(STEPS):
+                runtime.fire_in(tx, ref, event, user, data, f"2026-01-{6 + step:02d}T09:00")
+
+
+def remind(db_url: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "banli", "--db", db_url, "remind", "--json"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def counts(store) -> dict:
+    with store.engine.connect() as connection:
+        return dict(connection.execute(text(
+            "SELECT event, count(*) FROM trace WHERE event IN ('urge', 'supervise') GROUP BY event")).all())
+
+
+def test_four_workers_remind_each_item_exactly_once_even_when_one_is_killed(pg_store, db_url):
+    store = pg_store
+    overdue_items(store, ITEMS)
+    workers = [remind(db_url) for _ in range(4)]
+    time.sleep(1.5)  # let them get going, then kill one mid-run
+    workers[0].send_signal(signal.SIGKILL)
+    results = [worker.communicate(timeout=600) for worker in workers]
+    assert workers[0].returncode == -signal.SIGKILL
+    assert all(worker.returncode == 0 for worker in workers[1:]), [err for _out, err in results[1:]]
+    finishing = remind(db_url)  # whatever the killed worker held is due again and is done now, once
+    out, err = finishing.communicate(timeout=600)
+    assert finishing.returncode == 0, err
+
+    assert counts(store) == {"urge": ITEMS, "supervise": ITEMS}
+    with store.engine.connect() as connection:
+        per_item = connection.execute(text(
+            "SELECT count(*) FROM reminder GROUP BY item_id, entered_seq, rule HAVING count(*) > 1")).all()
+        reminders = connection.execute(text("SELECT count(*) FROM reminder")).scalar()
+        duplicates = connection.execute(text(
+            "SELECT count(*) FROM notification GROUP BY key HAVING count(*) > 1")).all()
+        left = connection.execute(text(
+            "SELECT count(*) FROM item WHERE next_due_at IS NOT NULL AND next_due_at <= :now"),
+            {"now": "2026-11-01T00:00:00.000000"}).scalar()
+    assert per_item == [] and duplicates == [] and reminders == 3 * ITEMS and left == 0
+    assert verify(store)["ok"]
