@@ -31,6 +31,7 @@ COMMANDS = {
     "ledger": ("banli.cli.ledger", "ledger", "Export the ledger (台账) to Excel or CSV."),
     "export": ("banli.cli.history", "export", "Write the complete history (definitions, org, items, trace) to JSON lines."),
     "import-history": ("banli.cli.history", "import_history", "Restore a complete history written by 'banli export'."),
+    "report": ("banli.cli.report", "report", "Reports: the annual handling report (办理情况的报告), bulletins (通报), per-unit scores."),
     "audit": ("banli.cli.audit", "audit", "Read the trace, verify its hash chains, publish a root hash."),
     "demo": ("banli.cli.demo", "demo", "Play a county's handling year on a fresh database and print the summary."),
 }

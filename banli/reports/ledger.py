@@ -13,12 +13,13 @@ at least 1 once the deadline has passed: for a replied round, how late the reply
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.times import from_utc_text
-from banli.store.ledger_queries import LedgerSource, ledger_sources
+from banli.store.ledger_queries import LedgerEvent, LedgerSource, ledger_sources
 
 HEADERS = ("编号", "标题", "代表", "类别", "主办单位", "协办单位", "责任领导", "具体责任人", "交办日期", "办理期限",
            "状态", "催办次数", "联系次数(面商)", "答复日期", "办理结果", "代表评价", "逾期天数")
@@ -161,9 +162,9 @@ def reply_round(source: LedgerSource, workflow: CompiledWorkflow) -> tuple[datet
     if reply is None:
         return (from_utc_text(source.deadline) if source.deadline else None), None
     due = replied = None
-    for event in source.events:
+    for event, in_force in deadlines_in_force(source.events):
         if event.event == "reply":
-            replied = _local(event.occurred_at)
+            due, replied = in_force, _local(event.occurred_at)  # judged as scores judge it
             continue
         mark = event.data.get("@deadline")
         if mark and mark.get("due") and event.to_state in reply.sources:
@@ -171,6 +172,31 @@ def reply_round(source: LedgerSource, workflow: CompiledWorkflow) -> tuple[datet
     if due is None and source.state not in workflow.final_states:
         due = _ahead(source, workflow, reply.sources)
     return due, replied
+
+
+def deadlines_in_force(events: Iterable[LedgerEvent]) -> Iterator[tuple[LedgerEvent, datetime | None]]:
+    """Each trace row (in sequence order) with the item's deadline in force when it occurred:
+    the latest `@deadline.due` recorded before it, None if none was or the latest is none.
+    The runtime records `@deadline` whenever it sets, moves or clears the deadline, so this
+    is the deadline an event was judged against (a reply: the reply deadline, extensions
+    included). The rows must include every row that carries `@deadline`."""
+    due = None
+    for event in events:
+        yield event, due
+        due = deadline_after(event, due)
+
+
+def deadline_after(event: LedgerEvent, before: datetime | None) -> datetime | None:
+    """The deadline in force after a trace row: the one it recorded, else the one before it."""
+    mark = event.data.get("@deadline")
+    if mark is None:
+        return before
+    return _local(mark["due"]) if mark.get("due") else None
+
+
+def in_time(deadline: datetime | None, when: datetime) -> bool | None:
+    """Whether `when` is by the deadline (None: there was no deadline to judge by)."""
+    return None if deadline is None else when <= deadline
 
 
 def _ahead(source: LedgerSource, workflow: CompiledWorkflow, answering: tuple[str, ...]) -> datetime | None:

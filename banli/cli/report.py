@@ -1,0 +1,48 @@
+"""`banli report`: the annual handling report (`annual`), and beside it the bulletin and the
+per-unit scores."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.options import as_of
+from banli.cli.render import emit_json, json_option
+
+
+@click.group()
+def report() -> None:
+    """Reports: the annual handling report (办理情况的报告), bulletins (通报), per-unit scores."""
+
+
+@report.command("annual")
+@click.option("--session", required=True, help="The session reported on (the field `session`, e.g. 16-1).")
+@click.option("--out", "out", metavar="F.md|F.docx|F.html", type=click.Path(dir_okay=False),
+              help="Write the report to this file (a Markdown file's charts go to F_charts/ beside it).")
+@click.option("--as-of", "as_of_text", metavar="T", help="Judge deadlines as of this time (default now).")
+@json_option
+@click.pass_obj
+def annual(settings, session: str, out: str | None, as_of_text: str | None, as_json: bool) -> None:
+    """The annual report of a session, in Chinese: basic facts, how the work was done (per
+    unit), problems found, and charts. Without --out, the report is printed as Markdown;
+    with --json, its figures (SPEC §4) are printed instead."""
+    from banli.reports.annual import build_annual, write_annual
+
+    judged = as_of(as_of_text)
+    if out:
+        built = write_annual(settings.store, session, out, judged)
+    else:
+        built = build_annual(settings.store, session, judged)
+    if as_json:
+        emit_json({**built.metrics.to_json(), **({"file": out} if out else {})})
+    elif out:
+        metrics = built.metrics
+        click.echo(f"{out}: session {session}, {metrics.total} items, satisfaction "
+                   f"{_percent(metrics.satisfaction_rate)}, replied on time {_percent(metrics.replied_on_time_rate)}")
+    else:
+        from banli.reports.render.markdown import markdown
+
+        click.echo(markdown(built.document), nl=False)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}%"

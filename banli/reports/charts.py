@@ -1,0 +1,104 @@
+"""The report's charts as PNG images, drawn by matplotlib (Agg, no pyplot state) in the CJK
+font shipped in banli/reports/fonts (a subset of Noto Sans CJK SC), so that their Chinese
+reads the same on any machine, whatever fonts it has."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+FONT_FILE = Path(__file__).with_name("fonts") / "NotoSansSC-banli.otf"
+FONT_FAMILY = "Banli Noto Sans SC"
+# after the shipped font: a system CJK font for a rare character it lacks, then matplotlib's own
+FALLBACK = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "DejaVu Sans")
+COLOURS = ("#2f5597", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#bf9000")
+ON_TIME, LATE, OPEN_LATE = "#548235", "#c55a11", "#c00000"
+DPI = 200
+
+
+@cache
+def font_families() -> tuple[str, ...]:
+    """Register the shipped font with matplotlib (once); it and the fallbacks this machine has,
+    in order (naming a missing family makes matplotlib log a warning for every text drawn)."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(FONT_FILE))
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    return (FONT_FAMILY, *(name for name in FALLBACK if name in installed))
+
+
+def _style() -> dict:
+    return {"font.family": list(font_families()), "axes.unicode_minus": False, "font.size": 10,
+            "axes.spines.top": False, "axes.spines.right": False}
+
+
+def _figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def bar_chart(title: str, labels: list[str], values: list[int], *, unit: str = "件") -> bytes:
+    """Vertical bars, each with its count above it."""
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        figure = _figure(6.4, 3.4)
+        axes = figure.add_subplot()
+        bars = axes.bar(labels, values, color=[COLOURS[i % len(COLOURS)] for i in range(len(labels))], width=0.6)
+        axes.bar_label(bars, labels=[f"{value}{unit}" for value in values], padding=2)
+        axes.set_title(title)
+        axes.set_ylabel(unit)
+        axes.set_ylim(0, max([*values, 1]) * 1.18)
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        return _png(figure)
+
+
+def share_chart(title: str, labels: list[str], values: list[int], *, unit: str = "件") -> bytes:
+    """A ring of shares, each labelled with its count and percent."""
+    import matplotlib
+
+    shown = [(label, value) for label, value in zip(labels, values) if value]
+    total = sum(value for _label, value in shown)
+    with matplotlib.rc_context(_style()):
+        figure = _figure(6.4, 3.4)
+        axes = figure.add_subplot()
+        if total:
+            axes.pie([value for _label, value in shown], colors=COLOURS[:len(shown)], startangle=90, counterclock=False,
+                     labels=[f"{label}  {value}{unit}（{value * 100 / total:.0f}%）" for label, value in shown],
+                     wedgeprops={"width": 0.42, "edgecolor": "white"})
+        axes.set_title(title)
+        axes.set_aspect("equal")
+        return _png(figure)
+
+
+def timeliness_chart(title: str, units: list[str], on_time: list[int], late: list[int], open_late: list[int],
+                     names: tuple[str, str, str]) -> bytes:
+    """One horizontal bar per unit, stacked: replied on time, replied late, open past the deadline."""
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        figure = _figure(6.4, max(2.4, 0.6 + 0.32 * len(units)))
+        axes = figure.add_subplot()
+        rows = list(range(len(units)))[::-1]  # the first unit on top
+        left = [0] * len(units)
+        for values, colour, name in zip((on_time, late, open_late), (ON_TIME, LATE, OPEN_LATE), names):
+            axes.barh(rows, values, left=left, color=colour, label=name, height=0.62)
+            left = [a + b for a, b in zip(left, values)]
+        axes.set_yticks(rows, units)
+        axes.set_xlabel("件")
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.set_title(title)
+        axes.set_xlim(0, max([*left, 1]) * 1.05)
+        axes.legend(loc="lower right", frameon=False, fontsize=8)  # units come most items first: room at the foot
+        return _png(figure)

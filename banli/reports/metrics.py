@@ -1,0 +1,310 @@
+"""The metrics of one session (SPEC §5), read from the ledger's rows and the trace.
+
+- by category / by result class: counts, and percent of all top-level items of the session.
+- government_handled: items whose lead unit is marked `government: true`.
+- satisfaction_rate: (满意 + 基本满意) / rated, on each item's latest rating (a re-handled
+  item's second rating); beside it the strict rate (满意 only) and the first-round rate
+  (each item's first `rate`, before any re-handling).
+- replied_on_time_rate: replied by the deadline / (replied + open and overdue). Each item is
+  judged as its ledger row judges it (banli/reports/ledger.py), so the report and the 台账
+  agree: on its latest reply round, extensions included. A re-handled item counts by its
+  second reply; while its second reply is still due and not yet late it is neither replied
+  nor overdue, and so outside the rate until it is one or the other.
+- face_to_face_rate: assigned items with at least one event whose data has `method:
+  face_to_face` / assigned items.
+
+Percents are exact fractions rounded half up to two decimals (145/148 → 97.97), and None
+where there is nothing to divide by (no item rated yet).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from banli.engine.times import from_utc_text, utc_text
+from banli.reports.ledger import COUNTED, FACE_TO_FACE, LedgerRow, ledger_row
+from banli.store import report_queries
+from banli.store.ledger_queries import ledger_sources
+
+SATISFIED, BASICALLY, UNSATISFIED = "satisfied", "basically_satisfied", "unsatisfied"
+RATING_KINDS = {"满意": SATISFIED, SATISFIED: SATISFIED, "基本满意": BASICALLY, BASICALLY: BASICALLY,
+                "不满意": UNSATISFIED, UNSATISFIED: UNSATISFIED}
+RESULT_CLASSES = ("A", "B", "C")
+# what the report reads of the trace, beyond the ledger's own events
+EVENTS = COUNTED + ("rate", "rate_again", "return_reply", "accept_reply", "request_change", "grant_extension",
+                    "supervise", "fulfil")
+FIRST_RATING = "rate"
+
+
+def percent(part: int, whole: int, places: int = 2) -> float | None:
+    """`part / whole` in percent, rounded half up; None when `whole` is 0."""
+    if not whole:
+        return None
+    exact = Decimal(part) * 100 / Decimal(whole)
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemFacts:
+    """One top-level item as the report sees it: its ledger row and what else the trace says."""
+
+    row: LedgerRow
+    government: bool
+    first_rating: str  # a rating kind (SATISFIED …) or "" when never rated
+    latest_rating: str
+    face_to_face: bool  # at least one face-to-face contact
+    contacts: int
+    replies: int = 0  # replies sent, every round (one sent back and sent again counts twice)
+    returned: tuple[str, ...] = ()  # the reasons replies were sent back (退回重新答复)
+    reclassified: tuple[str, str] | None = None  # (the unit's class, the class the reviewer set)
+    extensions: int = 0
+    change_requests: int = 0
+    supervised: bool = False
+    mode: str = ""
+    fulfilled: bool = False
+    lookback: str | None = None  # the look-back outcome; "" while its task is open; None: not selected
+    lookback_late: bool = False  # its task is open past its due date
+
+    @property
+    def assigned(self) -> bool:
+        return self.row.assigned_on is not None
+
+    @property
+    def replied(self) -> bool:
+        return self.row.replied_on is not None
+
+    @property
+    def on_time(self) -> bool:
+        return self.replied and self.row.overdue_days == 0
+
+    @property
+    def replied_late(self) -> bool:
+        return self.replied and bool(self.row.overdue_days)
+
+    @property
+    def open_overdue(self) -> bool:
+        return not self.replied and bool(self.row.overdue_days)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionFacts:
+    session: str
+    as_of: datetime
+    items: tuple[ItemFacts, ...]
+    categories: tuple[str, ...]  # the definitions' order of the category choices
+    lookback_label: str = ""  # the campaign's label (回头看), when one was held
+    lookback_opened: date | None = None
+    lookback_due: date | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Share:
+    count: int
+    percent: float | None
+
+    def to_json(self) -> dict:
+        return {"count": self.count, "percent": self.percent}
+
+
+@dataclass(kw_only=True)
+class UnitSummary:
+    """One lead unit's year: a row of the report's per-unit table."""
+
+    unit: str
+    name: str
+    government: bool
+    items: int = 0
+    replied: int = 0
+    on_time: int = 0
+    overdue: int = 0  # replied late, or open past the deadline
+    urges: int = 0
+    face_to_face: int = 0  # items with a face-to-face contact
+    ratings: Counter = field(default_factory=Counter)  # by rating kind, latest rating
+    lookback: Counter = field(default_factory=Counter)  # by outcome
+
+    def add(self, item: ItemFacts) -> None:
+        self.items += 1
+        self.replied += item.replied
+        self.on_time += item.on_time
+        self.overdue += item.row.overdue
+        self.urges += item.row.urges
+        self.face_to_face += item.face_to_face
+        if item.latest_rating:
+            self.ratings[item.latest_rating] += 1
+        if item.lookback:
+            self.lookback[item.lookback] += 1
+
+    def to_json(self) -> dict:
+        return {"unit": self.unit, "name": self.name, "government": self.government, "items": self.items,
+                "replied": self.replied, "on_time": self.on_time, "overdue": self.overdue, "urges": self.urges,
+                "face_to_face": self.face_to_face,
+                **{kind: self.ratings[kind] for kind in (SATISFIED, BASICALLY, UNSATISFIED)},
+                "lookback": dict(self.lookback)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnnualMetrics:
+    session: str
+    as_of: datetime
+    total: int
+    by_category: dict[str, int]
+    government_handled: int
+    by_result_class: dict[str, Share]
+    rated: int
+    satisfied: int
+    basically_satisfied: int
+    unsatisfied: int
+    first_round: dict[str, int]  # rating kind -> count, first ratings
+    assigned: int
+    replied: int
+    replied_on_time: int
+    open_overdue: int
+    face_to_face: int
+    units: tuple[UnitSummary, ...]
+
+    @property
+    def government_share(self) -> float | None:
+        return percent(self.government_handled, self.total)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return percent(self.satisfied + self.basically_satisfied, self.rated)
+
+    @property
+    def strict_satisfaction_rate(self) -> float | None:
+        return percent(self.satisfied, self.rated)
+
+    @property
+    def first_round_rated(self) -> int:
+        return sum(self.first_round.values())
+
+    @property
+    def first_round_satisfaction_rate(self) -> float | None:
+        return percent(self.first_round[SATISFIED] + self.first_round[BASICALLY], self.first_round_rated)
+
+    @property
+    def replied_on_time_rate(self) -> float | None:
+        return percent(self.replied_on_time, self.replied + self.open_overdue)
+
+    @property
+    def face_to_face_rate(self) -> float | None:
+        return percent(self.face_to_face, self.assigned)
+
+    def to_json(self) -> dict:
+        """SPEC §4's fixed keys, then the figures beside them."""
+        return {
+            "session": self.session, "total": self.total, "by_category": dict(self.by_category),
+            "government_handled": self.government_handled,
+            "by_result_class": {name: share.to_json() for name, share in self.by_result_class.items()},
+            "rated": self.rated, "satisfaction_rate": self.satisfaction_rate, "satisfied": self.satisfied,
+            "basically_satisfied": self.basically_satisfied, "unsatisfied": self.unsatisfied,
+            "replied_on_time_rate": self.replied_on_time_rate, "face_to_face_rate": self.face_to_face_rate,
+            "as_of": self.as_of.isoformat(timespec="seconds"),
+            "government_share": self.government_share,
+            "strict_satisfaction_rate": self.strict_satisfaction_rate,
+            "first_round_satisfaction_rate": self.first_round_satisfaction_rate,
+            "first_round": {"rated": self.first_round_rated, **self.first_round},
+            "assigned": self.assigned, "replied": self.replied, "replied_on_time": self.replied_on_time,
+            "open_overdue": self.open_overdue, "face_to_face": self.face_to_face,
+            "units": [unit.to_json() for unit in self.units],
+        }
+
+
+def measure(facts: SessionFacts) -> AnnualMetrics:
+    """The metrics of the session's items (pure: no database)."""
+    items = facts.items
+    categories = Counter(item.row.category for item in items if item.row.category)
+    by_category = {name: categories[name] for name in facts.categories}
+    by_category.update({name: count for name, count in sorted(categories.items()) if name not in by_category})
+    classes = Counter(item.row.result_class for item in items if item.row.result_class)
+    class_names = list(RESULT_CLASSES) + sorted(name for name in classes if name not in RESULT_CLASSES)
+    latest = Counter(item.latest_rating for item in items if item.latest_rating)
+    first = Counter(item.first_rating for item in items if item.first_rating)
+    return AnnualMetrics(
+        session=facts.session, as_of=facts.as_of, total=len(items), by_category=by_category,
+        government_handled=sum(item.government for item in items),
+        by_result_class={name: Share(count=classes[name], percent=percent(classes[name], len(items)))
+                         for name in class_names},
+        rated=sum(latest.values()), satisfied=latest[SATISFIED], basically_satisfied=latest[BASICALLY],
+        unsatisfied=latest[UNSATISFIED], first_round={kind: first[kind] for kind in (SATISFIED, BASICALLY, UNSATISFIED)},
+        assigned=sum(item.assigned for item in items), replied=sum(item.replied for item in items),
+        replied_on_time=sum(item.on_time for item in items), open_overdue=sum(item.open_overdue for item in items),
+        face_to_face=sum(item.assigned and item.face_to_face for item in items),
+        units=unit_summaries(items),
+    )
+
+
+def unit_summaries(items: tuple[ItemFacts, ...]) -> tuple[UnitSummary, ...]:
+    """Per lead unit, most items first."""
+    units: dict[str, UnitSummary] = {}
+    for item in items:
+        if item.row.lead_unit:
+            units.setdefault(item.row.lead_unit, UnitSummary(unit=item.row.lead_unit, name=item.row.lead_unit_name,
+                                                             government=item.government)).add(item)
+    return tuple(sorted(units.values(), key=lambda unit: (-unit.items, unit.unit)))
+
+
+# -- reading the facts ----------------------------------------------------------------------
+
+def collect(store, session: str, as_of: datetime) -> SessionFacts:
+    """The session's top-level items with their ledger rows (judged as of `as_of`), the
+    ratings, contacts, returned replies and look-back outcomes the trace records."""
+    workflows = store.latest_workflows()
+    face_events = tuple(sorted({name for workflow in workflows for name, event in workflow.definition.events.items()
+                                if event.internal and event.data_spec("method") is not None}))
+    sources = ledger_sources(store, events=tuple(dict.fromkeys(EVENTS + face_events)), session=session)
+    flags = report_queries.units(store)
+    campaign_tasks = report_queries.campaign_tasks(store, session)  # by opening: the latest per item wins
+    tasks = {task.item_id: task for task in campaign_tasks}
+    categories: dict[str, None] = {}
+    items = []
+    for source in sources:
+        workflow = store.workflow_by_id(source.definition_id)
+        category = workflow.definition.fields.get("category")
+        categories.update(dict.fromkeys(category.choices if category else ()))
+        row = ledger_row(source, workflow, as_of)
+        events = source.events
+        ratings = [RATING_KINDS.get(str(event.data.get("rating")), "") for event in events
+                   if event.event == FIRST_RATING and event.data.get("rating")]
+        task = tasks.get(source.id)
+        items.append(ItemFacts(
+            row=row, government=bool(row.lead_unit and flags.get(row.lead_unit) and flags[row.lead_unit].government),
+            first_rating=ratings[0] if ratings else "",
+            latest_rating=RATING_KINDS.get(str(source.fields.get("rating") or ""), ""),
+            face_to_face=any(event.data.get("method") == FACE_TO_FACE for event in events),
+            contacts=sum(event.event in face_events for event in events),
+            replies=sum(event.event == "reply" for event in events),
+            returned=tuple(str(event.data.get("reason", "")) for event in events if event.event == "return_reply"),
+            reclassified=_reclassified(events),
+            extensions=sum(event.event == "grant_extension" for event in events),
+            change_requests=sum(event.event == "request_change" for event in events),
+            supervised=bool(source.fields.get("supervised")), mode=str(source.fields.get("mode") or ""),
+            fulfilled=bool(source.fields.get("fulfilled")),
+            lookback=None if task is None else (task.outcome or ""),
+            lookback_late=bool(task and not task.outcome and task.due_at and task.due_at < utc_text(as_of)),
+        ))
+    latest = campaign_tasks[-1] if campaign_tasks and sources else None
+    zone = store.workflow_by_id(sources[0].definition_id).zone if sources else None
+    return SessionFacts(
+        session=session, as_of=as_of, items=tuple(items), categories=tuple(categories),
+        lookback_label=latest.label if latest else "",
+        lookback_opened=_day(latest.opened_at, zone) if latest else None,
+        lookback_due=_day(latest.due_at, zone) if latest and latest.due_at else None)
+
+
+def _reclassified(events) -> tuple[str, str] | None:
+    """The latest reply's class and the class the reviewer set on accepting it, if they differ."""
+    replied = changed = None
+    for event in events:
+        if event.event == "reply":
+            replied, changed = event.data.get("result_class"), None
+        elif event.event == "accept_reply" and event.data.get("result_class") and replied:
+            changed = (str(replied), str(event.data["result_class"]))
+    return changed if changed and changed[0] != changed[1] else None
+
+
+def _day(utc: str, zone) -> date:
+    return from_utc_text(utc).astimezone(zone).date()

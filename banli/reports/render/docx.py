@@ -1,0 +1,229 @@
+"""A report as a Word document (python-docx): A4, Word's own styles (Title, Heading 1/2,
+Caption, Table Grid) set to the fonts of a Chinese government document — 宋体 for the text,
+黑体 for the title and headings, 楷体 for sub-headings — with the East Asian font named
+(w:eastAsia) and the language zh-CN, so Word and LibreOffice draw the Chinese in a CJK font.
+The fonts go by their English names (SimSun …): Word takes them for 宋体 …, and LibreOffice,
+where they are missing, knows what to put in their place (SimSun → Noto Serif CJK), which it
+does not for the Chinese names."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import timezone
+from pathlib import Path
+
+from docx import Document as new_document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from banli.reports.document import Chart, Document, Heading, Paragraph, Table
+
+LATIN = "Times New Roman"
+SONG, HEI, KAI = "SimSun", "SimHei", "KaiTi"
+BLACK = RGBColor(0, 0, 0)
+HEADER_FILL = "E8EDF5"
+TEXT_WIDTH = 15.6  # cm: A4 less the margins
+CHART_WIDTH = Cm(15.5)
+_THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def write_docx(document: Document, path: Path) -> None:
+    word = new_document()
+    _page(word)
+    _styles(word)
+    title = word.add_paragraph(style="Title")
+    for index, line in enumerate(document.title_lines or (document.title,)):
+        run = title.add_run(line)
+        if index < len(document.title_lines) - 1:
+            run.add_break()
+    subtitle = word.add_paragraph(document.subtitle)
+    subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for block in document.blocks:
+        if isinstance(block, Heading):
+            word.add_heading(block.text, level=block.level)
+        elif isinstance(block, Paragraph):
+            paragraph = word.add_paragraph(block.text)
+            if block.indent:
+                paragraph.paragraph_format.first_line_indent = Pt(24)  # two characters of 12 pt
+        elif isinstance(block, Table):
+            _table(word, block)
+        elif isinstance(block, Chart):
+            _chart(word, block)
+    _properties(word, document)
+    word.save(str(path))
+
+
+def _page(word) -> None:
+    section = word.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+
+
+def _fonts(style, east_asian: str, size: float, *, bold: bool = False) -> None:
+    """Latin and East Asian fonts of a style, instead of the template's theme fonts."""
+    style.font.name = LATIN
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    style.font.italic = False
+    style.font.color.rgb = BLACK
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attribute in _THEME_FONTS:
+        fonts.attrib.pop(qn(attribute), None)
+    fonts.set(qn("w:eastAsia"), east_asian)
+    fonts.set(qn("w:hint"), "eastAsia")
+
+
+def _language(rpr) -> None:
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _styles(word) -> None:
+    defaults = word.styles.element.find(qn("w:docDefaults"))
+    rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), SONG)
+    _language(rpr)
+    styles = word.styles
+    normal = styles["Normal"]
+    _fonts(normal, SONG, 12)
+    _language(normal.element.get_or_add_rPr())
+    normal.paragraph_format.line_spacing = 1.5
+    normal.paragraph_format.space_after = Pt(0)
+    title = styles["Title"]
+    _fonts(title, HEI, 20)
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Pt(6)
+    _no_border(title)
+    for name, east_asian, size, bold in (("Heading 1", HEI, 14, False), ("Heading 2", KAI, 13, True)):
+        heading = styles[name]
+        _fonts(heading, east_asian, size, bold=bold)
+        heading.paragraph_format.space_before, heading.paragraph_format.space_after = Pt(10), Pt(4)
+    caption = styles["Caption"]
+    _fonts(caption, HEI, 10.5)
+    caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption.paragraph_format.space_before, caption.paragraph_format.space_after = Pt(6), Pt(4)
+    settings = word.settings.element
+    theme_lang = settings.find(qn("w:themeFontLang"))
+    if theme_lang is None:
+        theme_lang = OxmlElement("w:themeFontLang")
+        settings.append(theme_lang)
+    theme_lang.set(qn("w:val"), "en-US")
+    theme_lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _no_border(style) -> None:
+    """The template's Title has a rule under it; a report's title does not."""
+    ppr = style.element.find(qn("w:pPr"))
+    border = ppr.find(qn("w:pBdr")) if ppr is not None else None
+    if border is not None:
+        ppr.remove(border)
+
+
+def _table(word, block: Table) -> None:
+    word.add_paragraph(block.caption, style="Caption").paragraph_format.keep_with_next = True  # never alone at a page's foot
+    rows = list(block.rows) + ([block.total] if block.total else [])
+    table = word.add_table(rows=1 + len(rows), cols=len(block.headers))
+    table.style = word.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    size = Pt(10.5 if len(block.headers) <= 6 else 9)
+    numeric = [block.numeric(column) for column in range(len(block.headers))]
+    header = table.rows[0]
+    _repeat_header(header)
+    for cell, text in zip(header.cells, block.headers):
+        _shade(cell)
+        _text(cell, text, size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    for index, values in enumerate(rows, start=1):
+        total = block.total is not None and index == len(rows)
+        for cell, value, number in zip(table.rows[index].cells, values, numeric):
+            _text(cell, "" if value is None else str(value), size, bold=total,
+                  align=WD_ALIGN_PARAGRAPH.RIGHT if number else None)
+    for column, width in zip(table.columns, _widths(block.headers, rows, numeric, size.pt)):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
+def _display(value) -> int:
+    """Width in half-width characters: CJK characters count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str("" if value is None else value))
+
+
+def _widths(headers: tuple[str, ...], rows: list[tuple], numeric: list[bool], size: float) -> list:
+    """Column widths filling the text width: figures and headers (wrapped once at most) keep
+    their width, and the text columns share the rest, the widest giving way first."""
+    unit = size * 2.54 / 72 / 2  # cm per half-width character
+    padding = 0.45  # cm: the cell's margins
+    available = (TEXT_WIDTH - padding * len(headers)) / unit
+    # a header of up to three characters stays on one line; a longer one wraps once
+    least = [_display(header) if _display(header) <= 6 else -(-_display(header) // 4) * 2 for header in headers]
+    natural = [max([_display(row[column]) for row in rows] + [least[column]]) for column in range(len(headers))]
+    fixed = sum(width for width, number in zip(natural, numeric) if number)
+    text = [column for column, number in enumerate(numeric) if not number]
+    widths = list(natural)
+    if sum(natural) > available and text:
+        low, high = 0.0, float(max(natural))
+        for _step in range(40):  # the widest a text column may be, so that all fit
+            level = (low + high) / 2
+            if fixed + sum(max(least[c], min(natural[c], level)) for c in text) > available:
+                high = level
+            else:
+                low = level
+        for column in text:
+            widths[column] = max(least[column], min(natural[column], low))
+    scale = available / sum(widths)  # fill the line (or shrink all, if even that does not fit)
+    return [Cm(round(width * scale * unit + padding, 2)) for width in widths]
+
+
+def _text(cell, text: str, size, *, bold: bool = False, align=None) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.line_spacing = 1.0
+    if align is not None:
+        paragraph.alignment = align
+    run = paragraph.add_run(text)
+    run.font.size = size
+    run.font.bold = bold
+
+
+def _repeat_header(row) -> None:
+    """The header row repeats on every page a long table runs over."""
+    marker = OxmlElement("w:tblHeader")
+    marker.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(marker)
+
+
+def _shade(cell) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), HEADER_FILL)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _chart(word, block: Chart) -> None:
+    paragraph = word.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.paragraph_format.keep_with_next = True
+    paragraph.add_run().add_picture(io.BytesIO(block.png), width=CHART_WIDTH)
+    word.add_paragraph(block.caption, style="Caption")
+
+
+def _properties(word, document: Document) -> None:
+    properties = word.core_properties
+    properties.title = document.title
+    properties.author = properties.last_modified_by = document.author
+    properties.keywords = "; ".join(document.keywords)
+    properties.language = "zh-CN"
+    properties.comments = document.subtitle
+    properties.revision = 1
+    # naive UTC, as the core properties are written; the date the figures were judged
+    properties.created = properties.modified = document.created.astimezone(timezone.utc).replace(tzinfo=None)
