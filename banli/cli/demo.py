@@ -26,8 +26,10 @@ def _fresh_sqlite(url: str) -> None:
 @json_option
 @click.pass_obj
 def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -> None:
-    """Play a county's year of deputies' suggestions (registration to rating) on a fresh
-    database through the npc-suggestion workflow, and print what came of it."""
+    """Play a county's year of deputies' suggestions (registration to rating and the
+    look-back) on a fresh database through the npc-suggestion workflow, print what came of
+    it and the annual report, and write the report (DOCX) and the ledger (XLSX) next to the
+    database."""
     from banli.cli.setup import initialise
     from banli.demo.year import play_year, prepare
     from banli.errors import InvalidInput
@@ -53,10 +55,32 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
     summary["database"] = url
     labels = settings.store.workflow("npc-suggestion")
     summary["by_state"] = {labels.label(state): count for state, count in summary["by_state"].items()}
+    report = _documents(settings.store, url, summary)
     if as_json:
         emit_json(summary)
         return
     _print_summary(summary)
+    from banli.reports.render.markdown import markdown
+
+    click.echo("\n" + markdown(report.document))
+    click.echo(f"报告 report: {summary['report']}\n台账 ledger: {summary['ledger']}")
+
+
+def _documents(store, url: str, summary: dict):
+    """The year's annual report (DOCX) and ledger (XLSX), written next to the database."""
+    from datetime import datetime
+
+    from banli.demo.timeline import ZONE
+    from banli.reports.annual import write_annual
+    from banli.reports.excel import export_ledger
+
+    folder = Path(url.removeprefix("sqlite:///")).resolve().parent if url.startswith("sqlite:///") else Path.cwd()
+    as_of = datetime(2023, 5, 10, 9, 0, tzinfo=ZONE)  # the report is given to the congress on 10 May 2023
+    summary["report"] = str(folder / "办理情况报告.docx")
+    summary["ledger"] = str(folder / "台账.xlsx")
+    report = write_annual(store, summary["session"], summary["report"], as_of)
+    export_ledger(store, summary["ledger"], as_of=as_of, session=summary["session"])
+    return report
 
 
 def _print_summary(summary: dict) -> None:
