@@ -106,6 +106,17 @@ class NotifySettings(_Section):
 class SchedulerSettings(_Section):
     sweep_every: timedelta = _interval_field("5 minutes")
     deliver_every: timedelta = _interval_field("1 minutes")
+    bulletin: str = "0 8 1 * *"  # crontab: the month's bulletin (通报) at 08:00 on the 1st; "" for none
+    bulletin_dir: str = "bulletins"  # relative to the config file's folder
+
+    @field_validator("bulletin")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        if value:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(value)  # raises ValueError with the reason
+        return value
 
     @field_validator("sweep_every", "deliver_every", mode="before")
     @classmethod
@@ -117,6 +128,9 @@ class Config(_Section):
     notify: NotifySettings = NotifySettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     _folder: Path = PrivateAttr(default=Path("."))  # where relative paths in the file start from
+
+    def bulletin_folder(self) -> Path:
+        return self._folder / self.scheduler.bulletin_dir
 
     def log_file(self) -> Path | None:
         """The log channel's file; None means stderr."""

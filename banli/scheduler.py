@@ -1,5 +1,5 @@
-"""APScheduler wiring: the reminder sweep and notification delivery on their intervals, and
-the campaigns the workflows schedule (bulletins join here when they are built).
+"""APScheduler wiring: the reminder sweep and notification delivery on their intervals, the
+campaigns the workflows schedule, and the monthly bulletin (`[scheduler] bulletin` crontab).
 
 Each process runs its own in-memory job store: APScheduler's job store is never shared
 between processes, so two schedulers never hand each other jobs. On SQLite only one
@@ -81,6 +81,14 @@ def campaign_job(runtime: Runtime, name: str) -> dict:
     return report
 
 
+def bulletin_job(runtime: Runtime, folder: Path) -> dict:
+    from banli.reports.bulletin import bulletin_job as write_bulletin
+
+    result = write_bulletin(runtime.store, runtime.now(), folder)
+    log.info("bulletin %s: %s", result["period"], ", ".join(str(f) for f in result["files"]))
+    return result
+
+
 def build(runtime: Runtime, config, *, sweep_every: timedelta, deliver_every: timedelta) -> BlockingScheduler:
     """A scheduler with the sweep and delivery jobs, and a job for every campaign a workflow
     schedules (`schedule:` crontab, in the workflow's time zone); no job overlaps itself."""
@@ -93,6 +101,9 @@ def build(runtime: Runtime, config, *, sweep_every: timedelta, deliver_every: ti
             if campaign.schedule:
                 scheduler.add_job(campaign_job, CronTrigger.from_crontab(campaign.schedule, timezone=workflow.zone),
                                   args=[runtime, name], id=f"campaign:{workflow.definition.id}:{name}")
+    if config.scheduler.bulletin:  # the month before, written as Markdown and Word
+        scheduler.add_job(bulletin_job, CronTrigger.from_crontab(config.scheduler.bulletin, timezone="Asia/Shanghai"),
+                          args=[runtime, config.bulletin_folder()], id="bulletin")
     scheduler.add_job(sweep_job, "interval", args=[runtime], seconds=sweep_every.total_seconds(), id="sweep",
                       next_run_time=utc_now())
     scheduler.add_job(deliver_job, "interval", args=[runtime.store, config], seconds=deliver_every.total_seconds(),

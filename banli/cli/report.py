@@ -46,3 +46,13 @@ def annual(settings, session: str, out: str | None, as_of_text: str | None, as_j
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}%"
+
+
+def _attach() -> None:
+    from banli.cli.report_extra import bulletin, units
+
+    report.add_command(bulletin)
+    report.add_command(units)
+
+
+_attach()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -137,3 +138,14 @@ def test_a_scheduled_campaign_gets_a_cron_job_that_opens_it(store, runtime, cloc
     assert campaign_job(runtime, "autumn")["selected"] == 1  # what the job does when it fires
     assert campaign_job(runtime, "autumn")["selected"] == 0
     assert [row["event"] for row in log(store, "F-1")] == ["created", "close", "review"]
+
+
+def test_the_scheduler_writes_the_monthly_bulletin(store, runtime, clock, tmp_path):
+    from banli.config import Config
+    from banli.scheduler import build, bulletin_job
+
+    scheduler = build(runtime, Config(), sweep_every=timedelta(minutes=5), deliver_every=timedelta(minutes=1))
+    job = scheduler.get_job("bulletin")
+    assert {field.name: str(field) for field in job.trigger.fields}["day"] == "1"
+    written = bulletin_job(runtime, tmp_path)  # what the job does on the 1st: last month's bulletin
+    assert written["period"] == "2026-05" and all(path.exists() for path in map(Path, written["files"]))

@@ -1,0 +1,63 @@
+"""`banli report bulletin` and `banli report units`: the monthly bulletin (通报) and the
+per-unit scores (绩效考核), attached to the `report` group."""
+
+from __future__ import annotations
+
+import click
+
+from banli.cli.options import as_of
+from banli.cli.render import emit_json, json_option, table
+
+
+@click.command()
+@click.option("--period", required=True, metavar="YYYY-MM", help="The month to report, e.g. 2022-08.")
+@click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
+@click.option("--out", "out", metavar="F.md|F.docx|F.html", type=click.Path(dir_okay=False),
+              help="Write the bulletin to a Markdown, Word or HTML file instead of printing it.")
+@click.option("--as-of", "as_of_text", metavar="T", help="For a month under way: judge as of this time (default now).")
+@json_option
+@click.pass_obj
+def bulletin(settings, period: str, session: str | None, out: str | None, as_of_text: str | None,
+             as_json: bool) -> None:
+    """The bulletin (通报) of one month: each lead unit's replies (on time or late), items
+    overdue at the month's end, urges and ratings; the units praised and criticised.
+    Markdown on stdout unless --out or --json."""
+    from banli.reports.bulletin import build_bulletin, render_markdown, write_bulletin
+
+    built = build_bulletin(settings.store, period, now=as_of(as_of_text), session=session)
+    written = str(write_bulletin(built, out)) if out else None
+    if as_json:
+        emit_json({**built.as_json(), "file": written})
+    elif written:
+        click.echo(f"{written}: {built.title}, {len(built.units)} unit(s), "
+                   f"{len(built.praised)} praised, {len(built.criticised)} criticised")
+    else:
+        click.echo(render_markdown(built), nl=False)
+
+
+@click.command()
+@click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
+@click.option("--unit", metavar="U", help="One unit (id or name), with every event that scored.")
+@click.option("--detail", is_flag=True, help="Every unit with every event that scored.")
+@json_option
+@click.pass_obj
+def units(settings, session: str | None, unit: str | None, detail: bool, as_json: bool) -> None:
+    """Per-unit scores from the workflow's `scoring` rules, highest first; with --unit or
+    --detail, the events behind each score (ref, seq, event, time, rule, points)."""
+    from banli.reports.scores import build_scores
+
+    scores = build_scores(settings.store, session=session, unit=unit)
+    if as_json:
+        emit_json({"session": session, "units": [score.as_json() for score in scores]})
+        return
+    if not scores:
+        click.echo("no unit has led an item yet" + (f" in session {session}" if session else ""))
+        return
+    table(["unit", "name", "score", "events"], [[s.unit, s.name, s.score, len(s.awards)] for s in scores])
+    if not (unit or detail):
+        return
+    for score in scores:
+        click.echo(f"\n{score.name} ({score.unit or '-'}): {score.score}")
+        rows = [[a.ref, a.seq, a.event, a.occurred_at[:16].replace("T", " "), a.rule, f"{a.points:+d}"]
+                for a in score.awards]
+        table(["ref", "seq", "event", "occurred_at", "rule", "points"], rows + [["合计", "", "", "", "", score.score]])

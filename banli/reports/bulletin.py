@@ -1,0 +1,278 @@
+"""The monthly bulletin (通报): each lead unit's month — replies on time or late, items overdue
+at the month's end, urges, the deputies' ratings — with the units praised and criticised,
+as Chinese prose and a table — a document the report renderers write as Markdown, Word or
+HTML (banli/reports/render/) — and the job the scheduler runs for it.
+
+The seed: "对工作台账实施跟踪督办、定期通报，办理好的通报表扬，办理差的通报批评". Praised: a unit
+that replied in the month, every reply on time, no 不满意 rating in the month and nothing
+overdue at its end. Criticised: a unit with a late reply in the month or an item overdue at
+its end. Everything is attributed to the item's lead unit at the time (a reply to the unit
+that replied, an item overdue at the month's end to the unit that held it then), and a
+reply is on time as scores and the ledger judge it (banli.reports.ledger.deadlines_in_force).
+An item is overdue at the month's end when it waits for its reply (it is in a state its
+`reply` event leaves from) and the deadline then in force has passed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from banli.engine.runtime import CREATED, MIGRATED
+from banli.errors import InvalidInput
+from banli.reports.document import Document, Heading, Paragraph, Table
+from banli.reports.ledger import RATINGS, TOTAL, in_time
+from banli.reports.scores import LEAD_UNIT, fields_setters, steps, workflows_in_use
+from banli.store.score_queries import traced_items, unit_names
+
+log = logging.getLogger("banli.bulletin")
+
+DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
+REPLY, URGE, RATING = "reply", "urge", "rating"
+UNSATISFIED = ("不满意", "unsatisfied")
+COLUMNS = ("承办单位", "承办件数", "本月答复", "按期答复", "逾期答复", "月末逾期未答复", "本月催办", *RATINGS)
+NOTE = "注：答复是否按期，以答复时有效的办理期限（含批准的延期）为准；逾期未答复件以统计期末仍待答复且已过期限计。"
+_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+
+
+@dataclass(kw_only=True)
+class UnitMonth:
+    """One lead unit's figures for the month."""
+
+    unit: str
+    name: str
+    items: int = 0  # items it leads at the month's end (assigned then or before)
+    replied: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0  # items waiting for its reply past their deadline at the month's end
+    urges: int = 0
+    ratings: Counter = field(default_factory=Counter)
+
+    @property
+    def unsatisfied(self) -> int:
+        return sum(self.ratings[value] for value in UNSATISFIED)
+
+    @property
+    def praised(self) -> bool:
+        return self.replied > 0 and self.on_time == self.replied and not self.unsatisfied and not self.overdue
+
+    @property
+    def criticised(self) -> bool:
+        return self.late > 0 or self.overdue > 0
+
+    def add(self, other: UnitMonth) -> None:
+        for name in ("items", "replied", "on_time", "late", "overdue", "urges"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.ratings.update(other.ratings)
+
+    def cells(self) -> list:
+        return [self.name, self.items, self.replied, self.on_time, self.late, self.overdue, self.urges,
+                *(self.ratings[rating] for rating in RATINGS)]
+
+    def as_json(self) -> dict:
+        return {"unit": self.unit, "name": self.name, "items": self.items, "replied": self.replied,
+                "on_time": self.on_time, "late": self.late, "overdue": self.overdue, "urges": self.urges,
+                "ratings": {rating: self.ratings[rating] for rating in sorted(self.ratings, key=_rating_order)}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bulletin:
+    period: str  # YYYY-MM
+    title: str  # 人大代表建议办理情况通报（2022年8月）
+    start: datetime
+    end: datetime  # the first instant of the next month
+    until: datetime  # `end`, or the time of writing while the month is under way
+    units: tuple[UnitMonth, ...]  # most items first
+    session: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.until == self.end
+
+    @property
+    def praised(self) -> list[UnitMonth]:
+        return [unit for unit in self.units if unit.praised]
+
+    @property
+    def criticised(self) -> list[UnitMonth]:
+        return [unit for unit in self.units if unit.criticised]
+
+    def total(self) -> UnitMonth:
+        total = UnitMonth(unit="", name=TOTAL)
+        for unit in self.units:
+            total.add(unit)
+        return total
+
+    def as_json(self) -> dict:
+        return {"period": self.period, "title": self.title, "session": self.session,
+                "from": self.start.isoformat(), "until": self.until.isoformat(),
+                "units": [unit.as_json() for unit in self.units],
+                "praised": [{"unit": unit.unit, "name": unit.name} for unit in self.praised],
+                "criticised": [{"unit": unit.unit, "name": unit.name, "late": unit.late, "overdue": unit.overdue}
+                               for unit in self.criticised],
+                "total": {key: value for key, value in self.total().as_json().items() if key not in ("unit", "name")}}
+
+
+def month_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The first instant of the month YYYY-MM and of the next, in `zone`."""
+    match = _PERIOD.fullmatch(period or "")
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise InvalidInput(f"--period {period!r} must be a month written YYYY-MM, e.g. 2022-08")
+    year, month = int(match[1]), int(match[2])
+    start = datetime(year, month, 1, tzinfo=zone)
+    return start, datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+
+
+def month_before(instant: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> str:
+    """YYYY-MM of the month before the one `instant` falls in (the month just ended)."""
+    local = instant.astimezone(zone)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+def build_bulletin(store, period: str, *, now: datetime | None = None, session: str | None = None) -> Bulletin:
+    """The bulletin of month `period` (YYYY-MM) over the top-level items (of `session`);
+    a month still under way is judged as of `now`."""
+    workflows = {workflow.definition_id: workflow for workflow in workflows_in_use(store, session)}
+    zones = {workflow.zone.key for workflow in workflows.values()}
+    zone = ZoneInfo(zones.pop()) if len(zones) == 1 else DEFAULT_ZONE
+    start, end = month_bounds(period, zone)
+    until = min(end, now.astimezone(zone)) if now is not None else end
+    if until <= start:
+        raise InvalidInput(f"{period} has not begun yet: a bulletin reports a month that has begun")
+    events = {REPLY, URGE, CREATED, MIGRATED}
+    for workflow in workflows.values():
+        events |= fields_setters(workflow, {LEAD_UNIT, RATING})
+        events |= {name for name, event in workflow.definition.events.items() if not event.internal}
+    names = unit_names(store)
+    months: dict[str, UnitMonth] = {}
+
+    def month_of(unit: str) -> UnitMonth:
+        return months.setdefault(unit, UnitMonth(unit=unit, name=names.get(unit, unit)))
+
+    for item in traced_items(store, events=events, session=session):
+        workflow = workflows[item.definition_id]
+        reply = workflow.definition.events.get(REPLY)
+        last = None
+        for step in steps(item, workflow):
+            at = step.at
+            if at >= until:
+                break
+            last = step
+            if at < start or not step.unit:
+                continue
+            if step.event.event == REPLY:
+                judged = in_time(step.deadline, at)
+                counts = month_of(step.unit)
+                counts.replied += 1
+                counts.on_time += judged is True
+                counts.late += judged is False
+            elif step.event.event == URGE:
+                month_of(step.unit).urges += 1
+            if RATING in step.event.data and step.fields.get(RATING) is not None:
+                month_of(step.unit).ratings[str(step.fields[RATING])] += 1
+        if last is not None and last.unit:
+            counts = month_of(last.unit)
+            counts.items += 1
+            due = last.deadline_after
+            waiting = reply is not None and last.event.to_state in reply.sources
+            counts.overdue += waiting and due is not None and until > due
+    titles = {str(workflow.definition.title) for workflow in workflows.values()}
+    subject = titles.pop() if len(titles) == 1 else ""
+    subject += "" if subject.endswith("办理") else "办理"  # 人大代表建议办理情况通报
+    heading = f"{subject}情况通报（{start.year}年{start.month}月）"
+    ordered = sorted(months.values(), key=lambda unit: (-unit.items, unit.unit))
+    return Bulletin(period=period, title=heading, start=start, end=end, until=until, units=tuple(ordered),
+                    session=session)
+
+
+# -- the document ------------------------------------------------------------------------------
+
+
+def _day(instant: datetime) -> str:
+    return f"{instant.year}年{instant.month}月{instant.day}日"
+
+
+def _rating_order(rating: str) -> tuple:
+    return (RATINGS.index(rating) if rating in RATINGS else len(RATINGS), rating)
+
+
+def _ratings_text(ratings: Counter) -> str:
+    return "、".join(f"{rating}{ratings[rating]}件" for rating in sorted(ratings, key=_rating_order) if ratings[rating])
+
+
+def covered(bulletin: Bulletin) -> str:
+    last = bulletin.until - timedelta(microseconds=1)  # the month's end is 24:00 of its last day
+    return f"（统计期间：{_day(bulletin.start)}至{_day(last)}）"
+
+
+def document(bulletin: Bulletin) -> Document:
+    """The bulletin as a document (banli/reports/document.py) the report renderers write."""
+    total = bulletin.total()
+    month = f"{bulletin.start.year}年{bulletin.start.month}月"
+    ends = f"{bulletin.start.month}月底" if bulletin.complete else _day(bulletin.until)
+    rated = sum(total.ratings.values())
+    summary = (f"{month}，{len(bulletin.units)}个承办单位承办的{total.items}件建议中，本月答复{total.replied}件，"
+               f"其中按期答复{total.on_time}件、逾期答复{total.late}件；截至{ends}，逾期未答复{total.overdue}件；"
+               f"本月催办{total.urges}次；代表评价{rated}件" + (f"（{_ratings_text(total.ratings)}）" if rated else "") + "。")
+    praised = [f"{unit.name}（本月答复{unit.replied}件，均按期答复"
+               + (f"，代表评价{_ratings_text(unit.ratings)}" if unit.ratings else "") + "）"
+               for unit in bulletin.praised]
+    criticised = []
+    for unit in bulletin.criticised:
+        facts = [f"逾期答复{unit.late}件" if unit.late else "",
+                 f"截至{ends}逾期未答复{unit.overdue}件" if unit.overdue else "",
+                 f"本月被催办{unit.urges}次" if unit.urges else "",
+                 f"代表不满意{unit.unsatisfied}件" if unit.unsatisfied else ""]
+        criticised.append(f"{unit.name}（{'，'.join(fact for fact in facts if fact)}）")
+    praise = (f"以下单位本月答复全部按期、代表无不满意评价、无逾期未答复件，予以通报表扬：{'；'.join(praised)}。"
+              if praised else "本月无通报表扬的单位。")
+    criticism = (f"以下单位存在逾期答复或逾期未答复的建议，予以通报批评：{'；'.join(criticised)}。"
+                 "请以上单位认真查找原因，加强与代表的沟通，对逾期未答复的建议限期答复。"
+                 if criticised else "本月无通报批评的单位。")
+    table = Table(caption=f"表1  各承办单位{month}办理情况", headers=COLUMNS,
+                  rows=tuple(tuple(unit.cells()) for unit in bulletin.units), total=tuple(total.cells()))
+    blocks = (Paragraph(text=summary), Heading(text="一、通报表扬"), Paragraph(text=praise),
+              Heading(text="二、通报批评"), Paragraph(text=criticism), Heading(text="三、各单位办理情况"), table,
+              Paragraph(text=NOTE, indent=False))
+    return Document(title=bulletin.title, title_lines=(bulletin.title,), subtitle=covered(bulletin), blocks=blocks,
+                    created=bulletin.until, keywords=("通报", bulletin.period))
+
+
+def render_markdown(bulletin: Bulletin) -> str:
+    from banli.reports.render.markdown import markdown
+
+    return markdown(document(bulletin))
+
+
+def write_bulletin(bulletin: Bulletin, path: str | Path) -> Path:
+    """Write the bulletin to `path`, .md, .docx or .html; replaced whole, never half-written."""
+    from banli.reports.render import write
+
+    write(document(bulletin), Path(path))
+    return Path(path)
+
+
+def bulletin_job(store, period_or_now: str | datetime, out_dir: str | Path) -> dict:
+    """The scheduler's job: the bulletin of `period_or_now` (YYYY-MM), or of the month before
+    the instant `period_or_now` (run on the 1st, it reports the month just ended), written to
+    OUT_DIR/bulletin-YYYY-MM.md and .docx. Running it again rewrites the same files."""
+    if isinstance(period_or_now, datetime):
+        period, now = month_before(period_or_now), period_or_now
+    else:
+        period, now = period_or_now, None
+    bulletin = build_bulletin(store, period, now=now)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [str(write_bulletin(bulletin, out / f"bulletin-{period}{suffix}")) for suffix in (".md", ".docx")]
+    report = {"period": period, "files": files, "praised": [unit.unit for unit in bulletin.praised],
+              "criticised": [unit.unit for unit in bulletin.criticised]}
+    log.info("bulletin %s: %s praised, %s criticised, written to %s", period, len(report["praised"]),
+             len(report["criticised"]), ", ".join(files))
+    return report
