@@ -50,9 +50,16 @@ class ChineseCalendar:
 
     def __init__(self, schedules: dict[int, YearSchedule] | None = None) -> None:
         self.schedules = schedules or {}
+        self._known: dict[date, tuple[bool, str]] = {}  # chinese-calendar checks its range on every call
 
     def lookup(self, day: date) -> tuple[bool, str]:
         """Whether `day` is a workday, and on what basis: cn, operator or fallback."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._lookup(day)
+        return known
+
+    def _lookup(self, day: date) -> tuple[bool, str]:
         schedule = self.schedules.get(day.year)
         if schedule is not None:
             return schedule.is_workday(day), OPERATOR

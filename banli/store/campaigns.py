@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 
 from banli.store.repo import SqlStore, item_t
 from banli.store.tables import Campaign, CampaignTask
@@ -58,12 +58,13 @@ def add_task(connection, campaign_id: int, item_id: int, selected_at: str, due_a
                                              due_at=due_at))
 
 
+_OPEN_TASKS = select(task_t.c.campaign_id, campaign_t.c.name, task_t.c.due_at) \
+    .join(campaign_t, campaign_t.c.id == task_t.c.campaign_id) \
+    .where(and_(task_t.c.item_id == bindparam("b_item"), task_t.c.outcome.is_(None), task_t.c.due_at.is_not(None)))
+
+
 def open_tasks(connection, item_id: int) -> list[OpenTask]:
-    rows = connection.execute(
-        select(task_t.c.campaign_id, campaign_t.c.name, task_t.c.due_at)
-        .join(campaign_t, campaign_t.c.id == task_t.c.campaign_id)
-        .where(and_(task_t.c.item_id == item_id, task_t.c.outcome.is_(None), task_t.c.due_at.is_not(None))))
-    return [OpenTask(*row) for row in rows]
+    return [OpenTask(*row) for row in connection.execute(_OPEN_TASKS, {"b_item": item_id})]
 
 
 def record_outcome(connection, item_id: int, name: str, outcome: str, at: str) -> int:

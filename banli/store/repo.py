@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -56,6 +56,10 @@ _UPDATE_ITEM = update(item_t).where(
     "state", "fields", "seq", "head_hash", "version", "entered_at", "last_at", "deadline", "deadline_basis",
     "entered_seq", "next_due_at")})
 _INSERT_TRACE = insert(trace_t)
+# entered_seq 0 holds the item's campaign-task reminders, which outlive state entries
+_DONE_RULES = select(reminder_t.c.rule).where(and_(
+    reminder_t.c.item_id == bindparam("b_item"),
+    or_(reminder_t.c.entered_seq == bindparam("b_seq"), reminder_t.c.entered_seq == 0)))
 
 
 def item_from_row(row) -> ItemRecord:
@@ -171,10 +175,7 @@ class Tx:
         return result.rowcount == 1
 
     def done_rules(self, item_id: int, entered_seq: int) -> set[str]:
-        # entered_seq 0 holds the item's campaign-task reminders, which outlive state entries
-        rows = self.conn.execute(select(reminder_t.c.rule).where(
-            and_(reminder_t.c.item_id == item_id, reminder_t.c.entered_seq.in_((entered_seq, 0)))))
-        return {rule for (rule,) in rows}
+        return {rule for (rule,) in self.conn.execute(_DONE_RULES, {"b_item": item_id, "b_seq": entered_seq})}
 
     def mark_reminder(self, item_id: int, entered_seq: int, rule: str, due_at: str, done_at: str,
                       fired: str | None) -> None:
