@@ -1,6 +1,9 @@
-"""`banli item add|list|show`: register items and look at them."""
+"""`banli item add|import|list|show`: register items and look at them."""
 
 from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
 
 import click
 
@@ -31,6 +34,52 @@ def add(settings, workflow_id, ref, title, deputies, fields, content, at, as_jso
         emit_json(fired.as_json())
     else:
         click.echo(f"{ref} registered: {fired.to_state} (seq {fired.seq})")
+
+
+@item.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--workflow", "workflow_id", default="npc-suggestion", show_default=True, help="Workflow of the items.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; import nothing.")
+@json_option
+@click.pass_obj
+def import_(settings, file, workflow_id, dry_run, as_json) -> None:
+    """Register every row of FILE (CSV or XLSX), or none: each problem is listed as FILE:ROW: message.
+
+    \b
+    The header row names the columns: ref (编号) and title (标题) are required; deputies (代表,
+    several separated by 、，,;), content (内容) and submitted_on (提交日期) are optional; any
+    other column is a field of the workflow, by name or label (category or 类别).
+    CSV may be UTF-8, UTF-8 with BOM or GB18030; of an XLSX workbook the first sheet is read.
+    """
+    from banli.engine.importer import ImportRefused, import_file
+
+    try:
+        report = import_file(settings.runtime(), file, actor=settings.user, workflow_id=workflow_id,
+                             dry_run=dry_run, progress=None if as_json else _progress_bar)
+    except ImportRefused as exc:
+        if as_json:
+            emit_json(exc.report.as_json())
+        else:
+            for problem in exc.problems:
+                click.echo(problem.render(file), err=True)
+        raise  # the summary line and exit 3
+    if as_json:
+        emit_json(report.as_json())
+    elif dry_run:
+        click.echo(f"{file}: {report.rows} row(s) checked, no errors; dry run: nothing was imported")
+    else:
+        click.echo(f"{file}: {report.imported} item(s) imported into {report.workflow}")
+
+
+@contextmanager
+def _progress_bar(label: str, total: int):
+    """A bar on stderr for large files, only when stderr is a terminal."""
+    stream = sys.stderr
+    if total < 1000 or not stream.isatty():
+        yield lambda _steps: None
+        return
+    with click.progressbar(length=total, label=label, file=stream) as bar:
+        yield bar.update
 
 
 @item.command("list")

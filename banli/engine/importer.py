@@ -74,7 +74,7 @@ class Sheet:
     rows: list[tuple[int, list[str]]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Candidate:
     """One checked row, ready to be registered."""
 
@@ -89,10 +89,17 @@ class Candidate:
 
 @dataclass(kw_only=True)
 class Plan:
-    sheet: Sheet
+    """A checked file: its rows ready to register, or its problems (the sheet is not kept: memory)."""
+
+    file: str
+    rows: int
     workflow: CompiledWorkflow
     candidates: list[Candidate] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+
+    def report(self, *, dry_run: bool, imported: int = 0, problems: list[Problem] | None = None) -> "ImportReport":
+        return ImportReport(file=self.file, workflow=self.workflow.definition.id, rows=self.rows, imported=imported,
+                            dry_run=dry_run, problems=tuple(self.problems if problems is None else problems))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,11 +137,11 @@ def import_file(runtime, path: str | Path, *, actor: str, workflow_id: str = DEF
     problem. With `dry_run` only the checks run."""
     who = registering_actor(runtime, actor)
     workflow = runtime.store.workflow(workflow_id)
-    sheet = read_sheet(path)
-    plan = check(runtime, workflow, sheet, progress=progress)
+    plan = check(runtime, workflow, read_sheet(path), progress=progress)
+    if plan.problems:
+        raise ImportRefused(plan.report(dry_run=dry_run))
     imported = 0 if dry_run else register(runtime, plan, who, progress=progress)
-    return ImportReport(file=str(path), workflow=workflow.definition.id, rows=len(sheet.rows), imported=imported,
-                        dry_run=dry_run)
+    return plan.report(dry_run=dry_run, imported=imported)
 
 
 def registering_actor(runtime, user: str | None) -> Actor:
@@ -281,10 +288,10 @@ def _cell_text(value: object) -> str:
 # -- checking --------------------------------------------------------------------------------
 
 def check(runtime, workflow: CompiledWorkflow, sheet: Sheet, *, progress: Progress | None = None) -> Plan:
-    """Every row checked, every problem collected; raises ImportRefused if there is any."""
+    """Every row checked, every problem collected in the plan's `problems` (row order)."""
     from banli.store import bulk
 
-    plan = Plan(sheet=sheet, workflow=workflow)
+    plan = Plan(file=sheet.file, rows=len(sheet.rows), workflow=workflow)
     columns = _columns(sheet, workflow, plan.problems)
     ref_at = columns.get("ref")
     refs = [cells[ref_at] for _n, cells in sheet.rows if ref_at is not None and ref_at < len(cells)]
@@ -300,10 +307,7 @@ def check(runtime, workflow: CompiledWorkflow, sheet: Sheet, *, progress: Progre
             if index % STEP == 0:
                 step(STEP)
         step(len(sheet.rows) % STEP)
-    if plan.problems:
-        plan.problems.sort(key=lambda problem: problem.row)
-        raise ImportRefused(ImportReport(file=sheet.file, workflow=workflow.definition.id, rows=len(sheet.rows),
-                                         imported=0, dry_run=False, problems=tuple(plan.problems)))
+    plan.problems.sort(key=lambda problem: problem.row)
     return plan
 
 
@@ -376,6 +380,9 @@ class _Lookup:
 
 
 class _RowChecker:
+    """Checks one row at a time: against the workflow's fields, the names in the database, and
+    the refs of the rows above it."""
+
     def __init__(self, workflow: CompiledWorkflow, sheet: Sheet, columns: dict[str, int], names,
                  existing: set[str], now: datetime) -> None:
         self.workflow, self.sheet, self.columns, self.existing, self.now = workflow, sheet, columns, existing, now
@@ -401,12 +408,9 @@ class _RowChecker:
             index = self.columns.get(name)
             return cells[index] if index is not None and index < len(cells) else ""
 
-        for index in range(self.width, len(cells)):
-            if cells[index]:
-                problem("", f"a value in column {_letter(index)}, which has no header: {cells[index][:20]!r}")
-        for index in range(min(self.width, len(cells))):
-            if cells[index] and not self.sheet.header[index]:
-                problem("", f"a value in column {_letter(index)}, which has no header: {cells[index][:20]!r}")
+        for index, value in enumerate(cells):
+            if value and (index >= self.width or not self.sheet.header[index]):
+                problem("", f"a value in column {_letter(index)}, which has no header: {value[:20]!r}")
         ref, title = cell("ref"), cell("title")
         if "ref" in self.columns:
             self._check_ref(ref, number, problem)
@@ -510,7 +514,9 @@ def register(runtime, plan: Plan, actor: Actor, *, progress: Progress | None = N
     """Register every checked row in one transaction: all of them, or (on any error) none."""
     from banli.engine.runtime import Retry
 
-    workflow, sheet = plan.workflow, plan.sheet
+    if plan.problems:
+        raise ImportRefused(plan.report(dry_run=False))
+    workflow = plan.workflow
     total = len(plan.candidates)
     try:
         with (progress or _no_progress)("importing", total) as step, runtime.store.write() as tx:
@@ -519,9 +525,8 @@ def register(runtime, plan: Plan, actor: Actor, *, progress: Progress | None = N
                     runtime.create_in(tx, workflow=workflow, ref=item.ref, title=item.title, actor=actor,
                                       deputies=item.deputies, fields=item.fields, content=item.content, at=item.at)
                 except InvalidInput as exc:  # e.g. another user registered this ref since the check
-                    raise ImportRefused(ImportReport(
-                        file=sheet.file, workflow=workflow.definition.id, rows=len(sheet.rows), imported=0,
-                        dry_run=False, problems=(Problem(row=item.row, column="", message=exc.message),))) from exc
+                    raise ImportRefused(plan.report(dry_run=False, problems=[
+                        Problem(row=item.row, column="", message=exc.message)])) from exc
                 if index % STEP == 0:
                     step(STEP)
             step(total % STEP)

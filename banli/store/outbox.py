@@ -51,4 +51,7 @@ def enqueue(connection: Connection, *, cause: str, people: list, item_id: int | 
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert
-    return connection.execute(upsert(notification_t).on_conflict_do_nothing(index_elements=["key"]), rows).rowcount
+    # RETURNING counts what was written; rowcount is not reported reliably for this statement
+    statement = upsert(notification_t).values(rows).on_conflict_do_nothing(index_elements=["key"]) \
+        .returning(notification_t.c.id)
+    return len(connection.execute(statement).all())
