@@ -129,7 +129,7 @@ class Runtime:
         item = tx.insert_item(ref=ref, workflow_id=definition.id, definition_id=workflow.definition_id,
                               parent_id=parent_id, title=title, content=content, state=initial,
                               fields=typed, created_at=utc_text(when))
-        tx.set_deputies(item.id, deputies)
+        tx.set_deputies(item.id, deputies, new=True)
         if "lead_unit" in typed or "co_units" in typed:
             tx.sync_assignments(item.id, typed.get("lead_unit"), typed.get("co_units") or [])
         deadline, basis = self._deadline(tx, workflow, item, initial, CREATED, when)
@@ -323,7 +323,7 @@ class Runtime:
                 "due": local_text(from_utc_text(deadline), workflow.zone) if deadline else None,
                 "was": local_text(from_utc_text(item.deadline), workflow.zone) if item.deadline else None,
                 "calendar": basis}}
-        tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
+        tasks = tx.open_tasks(item.id) if item.seq and has_task_reminders(workflow) else []  # none on a new item
         done = tx.done_rules(item.id, entered_seq) if tasks or (
             not entered and workflow.definition.states[to_state].reminders) else set()
         row = {

@@ -56,6 +56,8 @@ _UPDATE_ITEM = update(item_t).where(
     "state", "fields", "seq", "head_hash", "version", "entered_at", "last_at", "deadline", "deadline_basis",
     "entered_seq", "next_due_at")})
 _INSERT_TRACE = insert(trace_t)
+_INSERT_ITEM = insert(item_t).returning(item_t.c.id)
+_INSERT_DEPUTY = insert(item_deputy_t)
 # entered_seq 0 holds the item's campaign-task reminders, which outlive state entries
 _DONE_RULES = select(reminder_t.c.rule).where(and_(
     reminder_t.c.item_id == bindparam("b_item"),
@@ -143,16 +145,18 @@ class Tx:
                       created_at=created_at, entered_at=created_at, last_at=created_at, deadline=None,
                       deadline_basis=None, entered_seq=0, next_due_at=None)
         try:
-            item_id = self.conn.execute(insert(item_t).values(**values).returning(item_t.c.id)).scalar_one()
+            item_id = self.conn.execute(_INSERT_ITEM, values).scalar_one()
         except IntegrityError as exc:
             raise InvalidInput(f"item {ref} already exists; choose another ref") from exc
         values.update(id=item_id, fields=dict(fields))
         return ItemRecord(**values)
 
-    def set_deputies(self, item_id: int, names: list[str]) -> None:
-        self.conn.execute(delete(item_deputy_t).where(item_deputy_t.c.item_id == item_id))
+    def set_deputies(self, item_id: int, names: list[str], new: bool = False) -> None:
+        """The item's deputies, in order; `new`: the item was just inserted and has none yet."""
+        if not new:
+            self.conn.execute(delete(item_deputy_t).where(item_deputy_t.c.item_id == item_id))
         if names:
-            self.conn.execute(insert(item_deputy_t), [
+            self.conn.execute(_INSERT_DEPUTY, [
                 {"item_id": item_id, "name": name, "position": index} for index, name in enumerate(dict.fromkeys(names))])
 
     def sync_assignments(self, item_id: int, lead: str | None, co_units: list[str]) -> None:
