@@ -64,20 +64,26 @@ def db_url(request, tmp_path) -> str:
     drop()
 
 
-@pytest.fixture
-def store(db_url):
-    """A store with the schema, the built-in workflows and tests/data/org.yaml."""
+def prepared_store(url: str):
+    """A store at `url` with the schema, the built-in workflows and tests/data/org.yaml."""
     from banli.engine.definitions import builtin_files, register_file
     from banli.engine.org import read_org
     from banli.store.operator import apply_org
     from banli.store.repo import SqlStore
     from banli.store.schema import upgrade
 
-    store = SqlStore(db_url)
+    store = SqlStore(url)
     upgrade(store.engine)
     for path in builtin_files():
         register_file(store, path, "test")
     apply_org(store, read_org(DATA / "org.yaml"), "test", "2026-01-01T00:00:00.000000")
+    return store
+
+
+@pytest.fixture
+def store(db_url):
+    """A store with the schema, the built-in workflows and tests/data/org.yaml."""
+    store = prepared_store(db_url)
     yield store
     store.close()
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from banli.engine.model import GLOBAL_ROLES
-from banli.errors import InvalidInput
+from banli.files import read_yaml_model
 
 
 class _Strict(BaseModel):
@@ -62,15 +61,4 @@ class OrgFile(_Strict):
 
 def read_org(path: str | Path) -> OrgFile:
     """Read and check an organisation file; one clear InvalidInput on any problem."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InvalidInput(f"organisation file {path} not found") from exc
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
-    try:
-        return OrgFile.model_validate(raw or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidInput(f"{path}: {where}: {first['msg']}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")) from exc
+    return read_yaml_model(path, OrgFile, "organisation file")

@@ -13,11 +13,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from banli.engine.calendar import YearSchedule
-from banli.errors import InvalidInput
+from banli.files import read_yaml_model
 
 
 class _Range(BaseModel):
@@ -72,15 +71,4 @@ class ScheduleFile(BaseModel):
 
 
 def read_schedule(path: str | Path) -> ScheduleFile:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InvalidInput(f"calendar file {path} not found") from exc
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
-    try:
-        return ScheduleFile.model_validate(raw or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidInput(f"{path}: {where + ': ' if where else ''}{first['msg']}") from exc
+    return read_yaml_model(path, ScheduleFile, "calendar file")

@@ -5,10 +5,7 @@ Excel reads the Chinese right; the 台账 columns only)."""
 from __future__ import annotations
 
 import csv
-import os
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timezone
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from banli.errors import InvalidInput
+from banli.files import replacing
 from banli.reports.ledger import HEADERS, UNIT_HEADERS, Ledger, build_ledger
 
 FORMATS = (".xlsx", ".csv")
@@ -40,7 +38,7 @@ def export_ledger(store, path: str | Path, *, as_of, session: str | None = None)
     path = Path(path)
     suffix = ledger_format(path)
     ledger = build_ledger(store, as_of=as_of, session=session)
-    with _replacing(path) as temporary:
+    with replacing(path) as temporary:
         if suffix == ".xlsx":
             write_xlsx(ledger, temporary)
         else:
@@ -53,19 +51,6 @@ def ledger_format(path: Path) -> str:
     if suffix not in FORMATS:
         raise InvalidInput(f"{path}: the ledger is written as .xlsx or .csv; name the file e.g. 台账.xlsx")
     return suffix
-
-
-@contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """Write beside `path`, then move into place: a failed write leaves no half a file."""
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}; check that its folder exists and is writable") from exc
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def write_xlsx(ledger: Ledger, path: Path) -> None:

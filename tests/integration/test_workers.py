@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from banli.engine.runtime import Runtime
 from banli.store.audit import verify
-from tests.conftest import DATA, _pg_database
+from tests.conftest import _pg_database, prepared_store
 
 ROOT = Path(__file__).resolve().parents[2]
 ITEMS = 2000
@@ -35,17 +35,7 @@ def pg_url():
 
 @pytest.fixture
 def pg_store(pg_url):
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.org import read_org
-    from banli.store.operator import apply_org
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
-
-    store = SqlStore(pg_url)
-    upgrade(store.engine)
-    for path in builtin_files():
-        register_file(store, path, "test")
-    apply_org(store, read_org(DATA / "org.yaml"), "test", "2026-01-01T00:00:00.000000")
+    store = prepared_store(pg_url)
     yield store
     store.close()
 

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from banli.errors import InvalidInput
+from banli.files import replacing
 from banli.reports.document import Document
 
 FORMATS = (".md", ".docx", ".html")
@@ -30,7 +28,7 @@ def chart_folder(path: Path) -> Path:
 def write(document: Document, path: Path) -> None:
     """Write `document` to `path`; a failed write leaves no half a file."""
     suffix = report_format(path)
-    with _replacing(path) as temporary:
+    with replacing(path) as temporary:
         if suffix == ".docx":
             from banli.reports.render.docx import write_docx
 
@@ -57,13 +55,3 @@ def _write_charts(document: Document, folder: Path) -> None:
             (folder / f"{chart.name}.png").write_bytes(chart.png)
 
 
-@contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
-    try:
-        yield temporary
-        os.replace(temporary, path)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}; check that its folder exists and is writable") from exc
-    finally:
-        temporary.unlink(missing_ok=True)

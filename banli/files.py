@@ -1,0 +1,47 @@
+"""Reading and writing the files users hand banli, with one clear error line each."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from banli.errors import InvalidInput
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def read_yaml_model(path: str | Path, model: type[Model], what: str) -> Model:
+    """A YAML file checked against a pydantic model; any problem is one InvalidInput line."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"{what} {path} not found") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: not UTF-8 text; save the {what} as UTF-8") from exc
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
+    try:
+        return model.model_validate(raw or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise InvalidInput(f"{path}: {where + ': ' if where else ''}{first['msg']}{more}") from exc
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Write beside `path`, then move into place: a failed write leaves no half a file."""
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}; check that its folder exists and is writable") from exc
+    finally:
+        temporary.unlink(missing_ok=True)
