@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Callable, ContextManager, Iterable, Iterator
 
 from banli.engine.compile import CompiledWorkflow
+from banli.engine.model import REGISTERING_ROLES
 from banli.engine.records import SYSTEM_ACTOR, Actor
 from banli.engine.times import parse_instant
 from banli.engine.values import coerce
 from banli.errors import Conflict, InvalidInput, NotPermitted
 
 DEFAULT_WORKFLOW = "npc-suggestion"
-REGISTERING_ROLES = frozenset({"registrar", "supervisor", "admin"})  # as Runtime.create requires
 MAX_REF = 128  # the item.ref column's width
 HEADER_SEARCH = 10  # a title row or two above the header is common in county ledgers
 

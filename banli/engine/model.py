@@ -8,6 +8,7 @@ from banli.engine.durations import Duration
 
 GLOBAL_ROLES = ("registrar", "reviewer", "supervisor", "unit", "deputy", "npc_office", "auditor", "admin")
 ITEM_ROLES = ("lead_unit", "co_unit", "own_deputy")
+REGISTERING_ROLES = frozenset({"registrar", "supervisor", "admin"})  # who may register items (SPEC §4)
 SYSTEM = "system"
 FIELD_TYPES = ("unit", "units", "choice", "text", "int", "date", "bool", "person")
 ENTER = "enter"

@@ -18,7 +18,7 @@ from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.durations import parse_duration
 from banli.engine.reminders import has_task_reminders, next_due
-from banli.engine.model import SYSTEM, Event
+from banli.engine.model import REGISTERING_ROLES, SYSTEM, Event
 from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
 from banli.engine.times import from_utc_text, local_text, parse_instant, utc_now, utc_text
 from banli.engine.values import coerce
@@ -95,7 +95,7 @@ class Runtime:
                fields: dict | None = None, content: str = "", at: str | datetime | None = None) -> Fired:
         """Register one item in its workflow's initial state, with its `created` trace row."""
         who = self.actor(actor)
-        if who is not SYSTEM_ACTOR and not who.roles & {"registrar", "supervisor", "admin"}:
+        if who is not SYSTEM_ACTOR and not who.roles & REGISTERING_ROLES:
             raise NotPermitted(f"user '{who.id}' may not register items: that needs the role registrar, supervisor or admin")
         workflow = self.store.workflow(workflow_id)
         with self.store.write() as tx:
