@@ -1,0 +1,472 @@
+"""Rows per second of `banli audit verify` over a million trace rows, against raw sqlite3 doing the same checks.
+
+A SQLite database with banli's schema gets `--rows` hash-chained trace rows, `--rows-per-item`
+per item (not timed; reused by the next run with the same parameters). The rows are copies
+of one real item's trace, made through banli (registered, walked to `handling`, urged):
+each copy gets its own ref and its chain is hashed anew with `banli.engine.chain.row_hash`,
+so the trace verifies. The rows are written round by round (every item's seq 1, then every
+item's seq 2 …), as events of many items interleave in a real year. Then banli's `verify`
+(`banli.store.audit.verify`, the work of `banli audit verify`) is timed against a raw
+sqlite3 loop doing the same checks: fetch by rowid, SHA-256 of the `\\x1f`-joined text,
+sequence and prev_hash against a dict of chain heads, the heads against the item rows.
+
+    .venv/bin/python bench/verify.py [--rows 1000000] [--rows-per-item 10] [--keep] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import json
+import multiprocessing
+import pstats
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ORG = Path(__file__).resolve().parent.parent / "tests" / "data" / "org.yaml"
+SETUP_AT = "2026-01-01T00:00:00.000000"
+WORKFLOW = "npc-suggestion"
+LAYOUT = 1  # bump when the generated rows change, so that old databases are rebuilt
+GENESIS, SEPARATOR = "0" * 64, "\x1f"
+BATCH = 50_000
+# Registration → handling, as the smoke test walks it; then urges by the supervisor.
+TO_HANDLING = [
+    ("sort", "reg", {"category": "城市建设"}),
+    ("review", "reg", {}),
+    ("audit", "reg", {}),
+    ("approve", "npc", {}),
+    ("assign", "wang", {"lead_unit": "zjj", "co_units": "czj", "mode": "会办"}),
+    ("sign_for", "li", {"leader": "局长", "handler": "科员"}),
+]
+TRACE_COLUMNS = ("ref", "seq", "event", "from_state", "to_state", "actor", "occurred_at", "recorded_at", "data",
+                 "def_hash", "prev_hash")
+ITEM_COLUMNS = ("ref", "workflow_id", "definition_id", "parent_id", "title", "content", "state", "version", "seq",
+                "head_hash", "fields", "created_at", "entered_at", "last_at", "deadline", "deadline_basis",
+                "entered_seq", "next_due_at")
+
+
+# -- the database ----------------------------------------------------------------------------
+
+def open_store(url: str, fresh: bool):
+    """A banli store; a fresh database gets the schema, the built-in workflows and the test org."""
+    from banli.engine.definitions import builtin_files, register_file
+    from banli.engine.org import read_org
+    from banli.store.operator import apply_org
+    from banli.store.repo import SqlStore
+    from banli.store.schema import upgrade
+
+    store = SqlStore(url)
+    if fresh:
+        upgrade(store.engine)
+        for path in builtin_files():
+            register_file(store, path, "bench")
+        apply_org(store, read_org(ORG), "bench", SETUP_AT)
+    return store
+
+
+def remove_db(path: Path) -> None:
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        stale.unlink(missing_ok=True)
+
+
+def stored_params(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    try:
+        with sqlite3.connect(path) as conn:
+            return json.loads(conn.execute("SELECT params FROM bench_verify_params").fetchone()[0])
+    except (sqlite3.Error, TypeError):
+        return None  # not one of ours, or a build that did not finish
+
+
+def template(store, rows_per_item: int) -> tuple[dict, list[dict]]:
+    """One item made through banli, with `rows_per_item` trace rows: its item row and its trace."""
+    import logging
+
+    from banli.engine.runtime import Runtime
+
+    logging.getLogger("banli").setLevel(logging.ERROR)  # deadlines run into a year with no holiday schedule
+    runtime = Runtime(store)
+    ref = "TEMPLATE"
+    runtime.create(workflow_id=WORKFLOW, ref=ref, title="关于加强物业管理的建议", actor="reg",
+                   deputies=["张三"], fields={"category": "城市建设"})
+    for number in range(rows_per_item - 1):
+        event, actor, data = TO_HANDLING[number] if number < len(TO_HANDLING) else \
+            ("urge", "wang", {"note": f"请加快办理进度（第{number - len(TO_HANDLING) + 1}次催办）"})
+        runtime.fire(ref, event, actor, data)
+    with store.engine.connect() as connection:
+        from sqlalchemy import text
+
+        item = dict(connection.execute(text("SELECT * FROM item WHERE ref = :ref"), {"ref": ref}).one()._mapping)
+        trace = [dict(row._mapping) for row in connection.execute(
+            text("SELECT * FROM trace WHERE ref = :ref ORDER BY seq"), {"ref": ref})]
+    return item, trace[:rows_per_item]
+
+
+def build(path: Path, params: dict) -> dict:
+    """Schema through banli, a template item through banli in a scratch database, then the
+    copies through sqlite3: trace rows round by round, item rows with their chain heads."""
+    from banli.engine.chain import row_hash
+
+    timings = {}
+    started = time.perf_counter()
+    remove_db(path)
+    scratch = path.with_name(path.name + ".template")
+    remove_db(scratch)
+    open_store(f"sqlite:///{path}", fresh=True).close()
+    store = open_store(f"sqlite:///{scratch}", fresh=True)
+    item_row, trace_rows = template(store, params["rows_per_item"])
+    store.close()
+    remove_db(scratch)
+    timings["schema"] = time.perf_counter() - started
+
+    rows, per_item = params["rows"], params["rows_per_item"]
+    items = -(-rows // per_item)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")  # a benchmark's scratch data: durability is not the point
+    definition_id = conn.execute("SELECT id FROM workflow_definition WHERE workflow_id = ? ORDER BY version DESC",
+                                 (WORKFLOW,)).fetchone()[0]
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    refs = [f"V-{number:07d}" for number in range(1, items + 1)]
+    heads = [GENESIS] * items
+    counts = [0] * items
+    insert_trace = (f"INSERT INTO trace (item_id, {', '.join(TRACE_COLUMNS)}, hash) "
+                    f"VALUES ({', '.join(['?'] * (len(TRACE_COLUMNS) + 2))})")
+    batch = []
+    for number in range(rows):
+        index, seq = number % items, number // items + 1
+        source = trace_rows[seq - 1]
+        fields = (refs[index], seq, source["event"], source["from_state"], source["to_state"], source["actor"],
+                  source["occurred_at"], source["recorded_at"], source["data"], source["def_hash"], heads[index])
+        digest = row_hash(*fields)
+        heads[index] = digest
+        counts[index] = seq
+        batch.append((index + 1, *fields, digest))
+        if len(batch) == BATCH:
+            conn.executemany(insert_trace, batch)
+            batch.clear()
+    conn.executemany(insert_trace, batch)
+    timings["trace"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    columns = ("id",) + ITEM_COLUMNS
+    insert_item = f"INSERT INTO item ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
+    last = {row["seq"]: row for row in trace_rows}
+
+    def item_rows():
+        for index in range(items):
+            values = dict(item_row, ref=refs[index], definition_id=definition_id, seq=counts[index],
+                          head_hash=heads[index], version=counts[index])
+            values["state"] = last[counts[index]]["to_state"]
+            yield (index + 1, *(values[name] for name in ITEM_COLUMNS))
+
+    conn.executemany(insert_item, item_rows())
+    conn.execute("CREATE TABLE bench_verify_params (params TEXT NOT NULL)")  # written last: marks a finished build
+    conn.execute("INSERT INTO bench_verify_params VALUES (?)", (json.dumps(params, sort_keys=True),))
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")  # pages in order in the file, so that a scan by rowid reads it front to back
+    conn.close()
+    timings["items"] = time.perf_counter() - started
+    return timings
+
+
+# -- the two verifiers -------------------------------------------------------------------------
+
+def banli_verify(path: Path, progress=None) -> dict:
+    from banli.store.audit import verify
+
+    store = open_store(f"sqlite:///{path}", fresh=False)
+    try:
+        return verify(store, progress)
+    finally:
+        store.close()
+
+
+def raw_verify(path: Path, progress=None, as_bytes: bool = False) -> dict:
+    """banli's checks on raw sqlite3: one pass by rowid, a dict of chain heads, then the items
+    and the operator journal. `as_bytes` fetches text as bytes (no UTF-8 decode and re-encode)."""
+    conn = sqlite3.connect(path)
+    try:
+        if as_bytes:
+            conn.text_factory = bytes
+            heads, failures, rows = _check_bytes(conn, "", (), progress)
+            conn.text_factory = str
+        else:
+            heads, failures, rows = _check_text(conn, progress)
+        return _finish(conn, {item_id: (seq, head if isinstance(head, str) else head.decode())
+                              for item_id, (seq, head) in heads.items()}, failures, rows)
+    finally:
+        conn.close()
+
+
+def _check_text(conn, progress) -> tuple[dict, list, int]:
+    sha256, sep = hashlib.sha256, SEPARATOR
+    heads: dict[int, tuple[int, str]] = {}
+    failures, rows = [], 0
+    for item_id, stored, ref, seq, event, from_state, to_state, actor, occurred, recorded, data, def_hash, prev \
+            in conn.execute(f"SELECT item_id, hash, {', '.join(TRACE_COLUMNS)} FROM trace ORDER BY id"):
+        rows += 1
+        text = sep.join((ref, str(seq), event, from_state, to_state, actor, occurred, recorded, data, def_hash, prev))
+        if sha256(text.encode("utf-8")).hexdigest() != stored:
+            failures.append((ref, seq, "hash"))
+        expected_seq, expected_prev = heads.get(item_id, (0, GENESIS))
+        if seq != expected_seq + 1:
+            failures.append((ref, seq, "seq"))
+        elif prev != expected_prev:
+            failures.append((ref, seq, "prev"))
+        heads[item_id] = (seq, stored)
+        if progress and rows % 10_000 == 0:
+            progress(rows)
+    return heads, failures, rows
+
+
+def _check_bytes(conn, where: str, args: tuple, progress) -> tuple[dict, list, int]:
+    """The pass on bytes; the heads hold, per item, the first (seq, prev_hash) and the last
+    (seq, hash) seen, so that passes over ranges of rowids can be joined (see raw_parallel)."""
+    sha256, sep, genesis = hashlib.sha256, SEPARATOR.encode(), GENESIS.encode()
+    firsts: dict[int, tuple[int, bytes]] = {}
+    heads: dict[int, tuple[int, bytes]] = {}
+    failures, rows = [], 0
+    for item_id, stored, ref, seq, event, from_state, to_state, actor, occurred, recorded, data, def_hash, prev \
+            in conn.execute(f"SELECT item_id, hash, {', '.join(TRACE_COLUMNS)} FROM trace {where} ORDER BY id", args):
+        rows += 1
+        text = sep.join((ref, b"%d" % seq, event, from_state, to_state, actor, occurred, recorded, data, def_hash, prev))
+        if sha256(text).hexdigest().encode() != stored:
+            failures.append((ref.decode(), seq, "hash"))
+        head = heads.get(item_id)
+        if head is None:
+            if where:
+                firsts[item_id] = (seq, prev)
+            elif seq != 1 or prev != genesis:
+                failures.append((ref.decode(), seq, "seq" if seq != 1 else "prev"))
+        elif seq != head[0] + 1:
+            failures.append((ref.decode(), seq, "seq"))
+        elif prev != head[1]:
+            failures.append((ref.decode(), seq, "prev"))
+        heads[item_id] = (seq, stored)
+        if progress and rows % 10_000 == 0:
+            progress(rows)
+    return (heads, firsts) if where else heads, failures, rows
+
+
+def _range_pass(path: str, low: int, high: int):
+    conn = sqlite3.connect(path)
+    conn.text_factory = bytes
+    try:
+        return _check_bytes(conn, "WHERE id >= ? AND id < ?", (low, high), None)
+    finally:
+        conn.close()
+
+
+def raw_parallel(path: Path, progress=None, processes: int = 2) -> dict:
+    """The bytes pass split into `processes` ranges of rowids, one process each (forked);
+    the ranges' chain ends are then joined in order."""
+    conn = sqlite3.connect(path)
+    try:
+        low, high = conn.execute("SELECT min(id), max(id) + 1 FROM trace").fetchone()
+        bounds = [low + (high - low) * part // processes for part in range(processes + 1)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            parts = pool.starmap(_range_pass, [(str(path), bounds[i], bounds[i + 1]) for i in range(processes)])
+        genesis = GENESIS.encode()
+        heads: dict[int, tuple[int, bytes]] = {}
+        failures, rows = [], 0
+        for (part_heads, firsts), part_failures, part_rows in parts:
+            failures += part_failures
+            rows += part_rows
+            for item_id, (seq, prev) in firsts.items():
+                expected_seq, expected_prev = heads.get(item_id, (0, genesis))
+                if seq != expected_seq + 1 or prev != expected_prev:
+                    failures.append((item_id, seq, "chain across ranges"))
+            heads.update(part_heads)
+        if progress:
+            progress(rows)
+        return _finish(conn, {item_id: (seq, head.decode()) for item_id, (seq, head) in heads.items()},
+                       failures, rows)
+    finally:
+        conn.close()
+
+
+def _finish(conn, heads: dict, failures: list, rows: int) -> dict:
+    """The chain heads against the item rows, and the operator journal."""
+    sha256, sep = hashlib.sha256, SEPARATOR
+    items = 0
+    for item_id, ref, seq, head in conn.execute("SELECT id, ref, seq, head_hash FROM item"):
+        items += 1
+        if heads.get(item_id, (0, "")) != (seq, head):
+            failures.append((ref, seq, "head"))
+    expected_seq, prev = 1, GENESIS
+    for seq, action, actor, recorded, data, prev_hash, stored in conn.execute(
+            "SELECT seq, action, actor, recorded_at, data, prev_hash, hash FROM journal ORDER BY id"):
+        text = sep.join(("@journal", str(seq), action, "", "", actor, recorded, recorded, data, "", prev_hash))
+        if sha256(text.encode("utf-8")).hexdigest() != stored or seq != expected_seq or prev_hash != prev:
+            failures.append(("@journal", seq, "journal"))
+        expected_seq, prev = seq + 1, stored
+    return {"ok": not failures, "items": items, "rows": rows, "failures": failures}
+
+
+def raw_fetch(path: Path, progress=None) -> dict:
+    """The floor: the same rows fetched by rowid, nothing checked."""
+    conn = sqlite3.connect(path)
+    rows = 0
+    try:
+        for _row in conn.execute(f"SELECT item_id, hash, {', '.join(TRACE_COLUMNS)} FROM trace ORDER BY id"):
+            rows += 1
+    finally:
+        conn.close()
+    return {"ok": True, "items": 0, "rows": rows, "failures": []}
+
+
+BASELINE = "raw sqlite3 (same checks)"
+METHODS = {
+    BASELINE: raw_verify,
+    "banli verify": banli_verify,
+    "raw sqlite3, fetch only": raw_fetch,
+    # what it would take to reach the target, not banli: text fetched as bytes, then that on 2 cores
+    "raw, bytes": lambda path, progress=None: raw_verify(path, progress, as_bytes=True),
+    "raw, bytes, 2 processes": raw_parallel,
+}
+UNTRACED = {"raw, bytes, 2 processes"}  # its work is in child processes: no tracemalloc or RSS figure
+
+
+# -- measuring --------------------------------------------------------------------------------
+
+def _high_water_kib() -> int:
+    """This process's peak RSS. Not ru_maxrss: Linux carries that over from the parent across
+    fork and exec, so a spawned child would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+def _child_peak(name: str, path: str, queue) -> None:
+    """In a fresh interpreter: run one method once, report the process's peak RSS."""
+    if name == "banli verify":  # the imports are part of the command, but not of the verify
+        import banli.store.audit  # noqa: F401
+    before = _high_water_kib()
+    METHODS[name](Path(path))
+    queue.put((before, _high_water_kib()))
+
+
+def peak_rss(name: str, path: Path) -> tuple[int, int]:
+    """(KiB before, KiB peak) of a spawned process running the method once."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_child_peak, args=(name, str(path), queue))
+    child.start()
+    result = queue.get()
+    child.join()
+    return result
+
+
+def traced(run, path: Path, total: int) -> tuple[int, list[tuple[int, int]]]:
+    """tracemalloc peak of one more (untimed) run, and the current allocation at each tenth of the rows."""
+    samples, step = [], max(total // 10, 1)
+    next_mark = [step]
+
+    def progress(rows):
+        if rows >= next_mark[0]:
+            samples.append((rows, tracemalloc.get_traced_memory()[0]))
+            next_mark[0] += step
+
+    tracemalloc.start()
+    run(path, progress)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak, samples
+
+
+def print_table(rows) -> None:
+    print(f"{'method':<28} {'rows':>8} {'median s':>9} {'min s':>7} {'rows/s':>9} {'× raw':>6} "
+          f"{'traced MiB':>10} {'RSS MiB':>8}")
+    raw = next(statistics.median(seconds) for name, _n, seconds, *_ in rows if name == BASELINE)
+    for name, count, seconds, peak, rss in rows:
+        median = statistics.median(seconds)
+        memory = f"{peak / 2**20:>10.1f} {rss / 1024:>8.0f}" if peak is not None else f"{'–':>10} {'–':>8}"
+        print(f"{name:<28} {count:>8} {median:>9.2f} {min(seconds):>7.2f} {count / median:>9.0f} "
+              f"{raw / median:>6.2f} {memory}")
+
+
+def bench(path: Path, repeat: int, profile: bool) -> None:
+    results, rows = {}, []
+    for name, run in METHODS.items():
+        result = run(path)  # warm-up: page cache, imports, statement caches
+        results[name] = result
+        seconds = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run(path)
+            seconds.append(time.perf_counter() - started)
+        if name in UNTRACED:
+            rows.append((name, result["rows"], seconds, None, None))
+            continue
+        peak, samples = traced(run, path, result["rows"])
+        rss_before, rss_peak = peak_rss(name, path)
+        rows.append((name, result["rows"], seconds, peak, rss_peak))
+        results[name] = (result, samples, rss_before, rss_peak)
+    print_table(rows)
+    verdicts = [f"{name}: {'ok' if results[name][0]['ok'] else 'FAILED'}" if isinstance(results[name], tuple)
+                else f"{name}: {'ok' if results[name]['ok'] else 'FAILED'}" for name in METHODS if name != "raw sqlite3, fetch only"]
+    banli = results["banli verify"][0]
+    print(f"\nbanli verify: {banli['rows']} rows of {banli['items']} items, {len(banli['failures'])} failures; "
+          + "; ".join(verdicts))
+    print("× raw is raw sqlite3's (same checks) median over the method's; rows/s from the median. traced MiB is the "
+          "tracemalloc peak of one more run (Python allocations); RSS MiB the peak resident set of a fresh process "
+          "running the method once (interpreter, imports and SQLite's page cache included).")
+    for name in ("banli verify", BASELINE):
+        _result, samples, before, peak = results[name]
+        curve = ", ".join(f"{rows // 1000}k {current / 2**20:.1f}" for rows, current in samples)
+        print(f"{name}: Python allocations (MiB) held after N rows: {curve}; "
+              f"RSS {before / 1024:.0f} MiB before the verify, {peak / 1024:.0f} MiB at its peak")
+    if profile:
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.runcall(banli_verify, path)
+        print(f"\nbanli verify under cProfile ({time.perf_counter() - started:.1f} s; profiled runs are slower), "
+              "by own time:")
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(12)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="trace rows (default 1000000)")
+    parser.add_argument("--rows-per-item", type=int, default=10, help="trace rows per item (default 10)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per method (default 3)")
+    parser.add_argument("--db", type=Path, help="the SQLite file, kept (default: one in the temporary directory, "
+                                                "removed after the run unless --keep)")
+    parser.add_argument("--keep", action="store_true", help="keep the default database for the next run")
+    parser.add_argument("--profile", action="store_true", help="cProfile of banli's verify, top 12 by own time")
+    args = parser.parse_args()
+    if args.rows_per_item < 1 or args.rows < 1:
+        parser.error("--rows and --rows-per-item must be positive")
+
+    path = args.db or Path(tempfile.gettempdir()) / "banli-bench-verify.db"
+    params = {"rows": args.rows, "rows_per_item": args.rows_per_item, "layout": LAYOUT}
+    print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, {path}")
+    try:
+        if stored_params(path) == params:
+            print("database reused (same parameters)")
+        else:
+            timings = build(path, params)
+            print(f"built in {sum(timings.values()):.1f} s (not measured): schema and template item "
+                  f"{timings['schema']:.1f} s, {args.rows} trace rows {timings['trace']:.1f} s, "
+                  f"items and VACUUM {timings['items']:.1f} s; {path.stat().st_size / 2**20:.0f} MiB")
+        with sqlite3.connect(path) as conn:
+            items, rows = conn.execute("SELECT (SELECT count(*) FROM item), (SELECT count(*) FROM trace)").fetchone()
+        print(f"{rows} trace rows of {items} items, {args.rows_per_item} per item; {args.repeat} timed runs each\n")
+        bench(path, args.repeat, args.profile)
+    finally:
+        if not (args.db or args.keep):
+            remove_db(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
