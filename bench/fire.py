@@ -26,9 +26,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
+from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
 
-ORG = Path(__file__).resolve().parent.parent / "tests" / "data" / "org.yaml"
-SETUP_AT = "2026-01-01T00:00:00.000000"
 WORKFLOW = "npc-suggestion"
 ZONE = ZoneInfo("Asia/Shanghai")  # the workflow's timezone: trace times are local text
 EVENT, ACTOR = "urge", "wang"
@@ -45,23 +44,6 @@ TO_HANDLING = [
 
 
 # -- banli ---------------------------------------------------------------------------------
-
-def open_store(url: str, fresh: bool):
-    """A banli store; a fresh database gets the schema, the built-in workflows and the test org."""
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.org import read_org
-    from banli.store.operator import apply_org
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
-
-    store = SqlStore(url)
-    if fresh:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "bench")
-        apply_org(store, read_org(ORG), "bench", SETUP_AT)
-    return store
-
 
 def make_items(store, prefix: str, count: int) -> list[str]:
     """`count` suggestions brought to `handling`, through banli (not timed)."""

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-ORG = Path(__file__).resolve().parent.parent / "tests" / "data" / "org.yaml"
-SETUP_AT = "2026-01-01T00:00:00.000000"
+from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
+
 HEADER = ["编号", "标题", "代表", "类别", "届次", "提交日期", "内容"]
 CATEGORIES = ["科教文卫", "工交财贸", "农业农村", "城市建设", "社会建设"]
 TOPICS = ["老旧小区物业管理", "农村公交线路", "中小学食堂条件", "特色农业合作社", "城区停车秩序", "社区养老服务",
@@ -70,20 +70,9 @@ def write_xlsx(path: Path, count: int) -> None:
 
 def fresh_store(path: Path):
     """A new SQLite database with the schema, the built-in workflows and the test org."""
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.org import read_org
-    from banli.store.operator import apply_org
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
-
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
-    store = SqlStore(f"sqlite:///{path}")
-    upgrade(store.engine)
-    for file in builtin_files():
-        register_file(store, file, "bench")
-    apply_org(store, read_org(ORG), "bench", SETUP_AT)
-    return store
+    return open_store(f"sqlite:///{path}", fresh=True)
 
 
 def run_import(store, file: Path) -> dict[str, float]:

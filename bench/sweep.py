@@ -28,9 +28,8 @@ import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
+from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
 
-ORG = Path(__file__).resolve().parent.parent / "tests" / "data" / "org.yaml"
-SETUP_AT = "2026-01-01T00:00:00.000000"
 WORKFLOW = "npc-suggestion"
 AS_OF = datetime(2026, 6, 1, 0, 0, tzinfo=timezone.utc)
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # banli's utc_text
@@ -42,23 +41,6 @@ SCAN_SQL = DUE_SQL.replace("FROM item", "FROM item NOT INDEXED")
 
 
 # -- the database ----------------------------------------------------------------------------
-
-def open_store(url: str, fresh: bool):
-    """A banli store; a fresh database gets the schema, the built-in workflows and the test org."""
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.org import read_org
-    from banli.store.operator import apply_org
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
-
-    store = SqlStore(url)
-    if fresh:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "bench")
-        apply_org(store, read_org(ORG), "bench", SETUP_AT)
-    return store
-
 
 def stored_params(path: Path) -> dict | None:
     if not path.exists():

@@ -28,9 +28,8 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
 
-ORG = Path(__file__).resolve().parent.parent / "tests" / "data" / "org.yaml"
-SETUP_AT = "2026-01-01T00:00:00.000000"
 WORKFLOW = "npc-suggestion"
 LAYOUT = 1  # bump when the generated rows change, so that old databases are rebuilt
 GENESIS, SEPARATOR = "0" * 64, "\x1f"
@@ -52,23 +51,6 @@ ITEM_COLUMNS = ("ref", "workflow_id", "definition_id", "parent_id", "title", "co
 
 
 # -- the database ----------------------------------------------------------------------------
-
-def open_store(url: str, fresh: bool):
-    """A banli store; a fresh database gets the schema, the built-in workflows and the test org."""
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.org import read_org
-    from banli.store.operator import apply_org
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
-
-    store = SqlStore(url)
-    if fresh:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "bench")
-        apply_org(store, read_org(ORG), "bench", SETUP_AT)
-    return store
-
 
 def remove_db(path: Path) -> None:
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):

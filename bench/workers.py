@@ -33,10 +33,10 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 ORG = ROOT / "tests" / "data" / "org.yaml"
-SETUP_AT = "2026-01-01T00:00:00.000000"
 WORKFLOW = "npc-suggestion"
 TEMPLATE_REF = "W-0000000"
 # As tests/integration/test_workers.py: registered 5 January 2026, in handling from the 11th.
@@ -54,23 +54,6 @@ EMPTY = ("reminder", "notification", "campaign_task")
 
 
 # -- the template database ---------------------------------------------------------------------
-
-def open_store(url: str, fresh: bool):
-    """A banli store; a fresh database gets the schema, the built-in workflows and the test org."""
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.org import read_org
-    from banli.store.operator import apply_org
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
-
-    store = SqlStore(url)
-    if fresh:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "bench")
-        apply_org(store, read_org(ORG), "bench", SETUP_AT)
-    return store
-
 
 def make_template_item(store) -> None:
     from banli.engine.runtime import Runtime
