@@ -1,10 +1,13 @@
 """The reminder sweep: one pass over the items whose next reminder is due.
 
-The database finds the due items through one partial index (`next_due_at`); each item is
-then handled in its own transaction: every rule of its state that fell due is marked done
-(unique per item, state entry and rule), its notifications are written to the outbox and
-its event, if any, is fired as `system` — all or nothing. A second sweep, or one after a
-crash half-way, finds the rules marked and does nothing twice.
+The database finds the due items through one partial index (`next_due_at`, `ref`). Each
+item is taken in the transaction that handles it — the next due one after the last this
+worker took, skipping any another worker holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL) — so
+several workers share the work without queueing behind each other. In that transaction every
+rule of its state that fell due is marked done (unique per item, state entry and rule), its
+notifications are written to the outbox and its event, if any, is fired as `system` — all or
+nothing. A second sweep, or one after a crash half-way, finds the rules marked and does
+nothing twice. An item whose next reminder moved back behind the cursor waits for the next sweep.
 """
 
 from __future__ import annotations
@@ -45,22 +48,30 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
         raise InvalidInput("--as-of is in the future: reminders are only acted on once they are due "
                            "(use --dry-run to see what will fall due)")
     report = SweepReport(as_of=as_of.isoformat(), dry_run=dry_run)
-    store = runtime.store
+    if dry_run:
+        for ref in runtime.store.due_refs(utc_text(as_of), limit):
+            with runtime.store.read() as tx:
+                report.actions.extend(_sweep_item(runtime, tx, ref, as_of, True, None)[0])
+            report.items += 1
+        return report
     people = None  # read once, on the first notification of this sweep
-    for number, ref in enumerate(store.due_refs(utc_text(as_of), limit), 1):
-        if stop_after is not None and number > stop_after:
-            break
+    cursor = ("", "")  # (next_due_at, ref) of the last item this worker took
+    while (stop_after is None or report.items < stop_after) and (limit is None or report.items < limit):
         for _attempt in range(MAX_ATTEMPTS):
             try:
-                with store.write() as tx:
+                with runtime.store.write() as tx:
+                    claimed = tx.claim_next_due(utc_text(as_of), *cursor)
+                    if claimed is None:
+                        return report
                     people = people or tx.people()
-                    actions, notified, fired = _sweep_item(runtime, tx, ref, as_of, dry_run, people)
+                    actions, notified, fired = _sweep_item(runtime, tx, claimed[1], as_of, False, people)
                 break
             except Retry:
                 continue
         else:
-            raise Conflict(f"{ref} kept changing during the sweep; run it again")
-        report.items += bool(actions)
+            raise Conflict(f"{claimed[1]} kept changing during the sweep; run it again")
+        cursor = claimed
+        report.items += 1
         report.actions.extend(actions)
         report.notifications += notified
         report.events += fired

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -50,6 +50,11 @@ _SELECT_ITEM = select(*_ITEM_COLUMNS).where(item_t.c.ref == bindparam("b_ref"))
 # are serialised by BEGIN IMMEDIATE instead. The version check stays as the safety net.
 _SELECT_ITEM_FOR_UPDATE = _SELECT_ITEM.with_for_update()
 _SELECT_ITEM_SKIP_LOCKED = _SELECT_ITEM.with_for_update(skip_locked=True)
+# keyset over the sweep's covering index: the next due item after (due, ref), not from the start
+_NEXT_DUE = select(item_t.c.next_due_at, item_t.c.ref).where(and_(
+    item_t.c.next_due_at.is_not(None), item_t.c.next_due_at <= bindparam("b_as_of"),
+    tuple_(item_t.c.next_due_at, item_t.c.ref) > tuple_(bindparam("b_after_due"), bindparam("b_after_ref")),
+)).order_by(item_t.c.next_due_at, item_t.c.ref).limit(1).with_for_update(skip_locked=True)
 _UPDATE_ITEM = update(item_t).where(
     and_(item_t.c.id == bindparam("b_id"), item_t.c.version == bindparam("b_version"))
 ).values({name: bindparam(name) for name in (
@@ -82,6 +87,12 @@ class Tx:
     def item(self, ref: str) -> ItemRecord | None:
         row = self.conn.execute(self._select_item, {"b_ref": ref}).first()
         return item_from_row(row) if row else None
+
+    def claim_next_due(self, as_of: str, after_due: str, after_ref: str) -> tuple[str, str] | None:
+        """(next_due_at, ref) of the next item due by `as_of` after the given one, locked for this
+        transaction; items another worker holds are skipped (PostgreSQL SKIP LOCKED)."""
+        row = self.conn.execute(_NEXT_DUE, {"b_as_of": as_of, "b_after_due": after_due, "b_after_ref": after_ref}).first()
+        return (row.next_due_at, row.ref) if row else None
 
     def claim(self, ref: str) -> ItemRecord | None:
         """The item, locked for this transaction — or None if another worker holds it now
