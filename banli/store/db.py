@@ -36,12 +36,8 @@ def open_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     if url.startswith("postgresql"):
-        # No pre-ping: it costs a round trip per checkout; recycle instead of testing.
-        # No server-side prepared statements: psycopg prepares a query on its 5th run, and the
-        # generic plan it keeps for the connection's life can be a sequential scan made while
-        # a table was still empty (seen on the sweep's reminder lookup: 150M rows read).
-        return create_engine(url, pool_recycle=1800, pool_size=2, max_overflow=4,
-                             connect_args={"prepare_threshold": None})
+        # no pre-ping: it costs a round trip per checkout; recycle instead of testing
+        return create_engine(url, pool_recycle=1800, pool_size=2, max_overflow=4)
     raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://HOST/DB")
 
 
