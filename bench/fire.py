@@ -26,21 +26,12 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
+from common import TO_HANDLING, open_store  # noqa: E402 - bench/ is on sys.path when run as a script
 
 WORKFLOW = "npc-suggestion"
 ZONE = ZoneInfo("Asia/Shanghai")  # the workflow's timezone: trace times are local text
 EVENT, ACTOR = "urge", "wang"
-GENESIS, SEPARATOR = "0" * 64, "\x1f"
-# Registration → handling, as the smoke test walks it (business time: now).
-TO_HANDLING = [
-    ("sort", "reg", {"category": "城市建设"}),
-    ("review", "reg", {}),
-    ("audit", "reg", {}),
-    ("approve", "npc", {}),
-    ("assign", "wang", {"lead_unit": "zjj", "co_units": "czj", "mode": "会办"}),
-    ("sign_for", "li", {"leader": "局长", "handler": "科员"}),
-]
+from banli.engine.chain import GENESIS, SEPARATOR  # noqa: E402
 
 
 # -- banli ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
+from common import open_store, stored_params  # noqa: E402 - bench/ is on sys.path when run as a script
 
 WORKFLOW = "npc-suggestion"
 AS_OF = datetime(2026, 6, 1, 0, 0, tzinfo=timezone.utc)
@@ -41,16 +41,6 @@ SCAN_SQL = DUE_SQL.replace("FROM item", "FROM item NOT INDEXED")
 
 
 # -- the database ----------------------------------------------------------------------------
-
-def stored_params(path: Path) -> dict | None:
-    if not path.exists():
-        return None
-    try:
-        with sqlite3.connect(path) as conn:
-            return json.loads(conn.execute("SELECT params FROM bench_sweep_params").fetchone()[0])
-    except (sqlite3.Error, TypeError):
-        return None  # not one of ours, or a build that did not finish
-
 
 def remove_db(path: Path) -> None:
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -299,7 +289,7 @@ def main() -> int:
               "seed": args.seed, "as_of": AS_OF.isoformat(), "layout": LAYOUT}
     print(f"SQLite {sqlite3.sqlite_version}, {path}")
     try:
-        if stored_params(path) == params:
+        if stored_params(path, "bench_sweep_params") == params:
             print("database reused (same parameters)")
         else:
             timings = build(path, params)

@@ -28,21 +28,12 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
-from common import open_store  # noqa: E402 - bench/ is on sys.path when run as a script
+from common import TO_HANDLING, open_store, stored_params  # noqa: E402 - bench/ is on sys.path when run as a script
 
 WORKFLOW = "npc-suggestion"
 LAYOUT = 1  # bump when the generated rows change, so that old databases are rebuilt
-GENESIS, SEPARATOR = "0" * 64, "\x1f"
+from banli.engine.chain import GENESIS, SEPARATOR  # noqa: E402
 BATCH = 50_000
-# Registration → handling, as the smoke test walks it; then urges by the supervisor.
-TO_HANDLING = [
-    ("sort", "reg", {"category": "城市建设"}),
-    ("review", "reg", {}),
-    ("audit", "reg", {}),
-    ("approve", "npc", {}),
-    ("assign", "wang", {"lead_unit": "zjj", "co_units": "czj", "mode": "会办"}),
-    ("sign_for", "li", {"leader": "局长", "handler": "科员"}),
-]
 TRACE_COLUMNS = ("ref", "seq", "event", "from_state", "to_state", "actor", "occurred_at", "recorded_at", "data",
                  "def_hash", "prev_hash")
 ITEM_COLUMNS = ("ref", "workflow_id", "definition_id", "parent_id", "title", "content", "state", "version", "seq",
@@ -55,16 +46,6 @@ ITEM_COLUMNS = ("ref", "workflow_id", "definition_id", "parent_id", "title", "co
 def remove_db(path: Path) -> None:
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         stale.unlink(missing_ok=True)
-
-
-def stored_params(path: Path) -> dict | None:
-    if not path.exists():
-        return None
-    try:
-        with sqlite3.connect(path) as conn:
-            return json.loads(conn.execute("SELECT params FROM bench_verify_params").fetchone()[0])
-    except (sqlite3.Error, TypeError):
-        return None  # not one of ours, or a build that did not finish
 
 
 def template(store, rows_per_item: int) -> tuple[dict, list[dict]]:
@@ -433,7 +414,7 @@ def main() -> int:
     params = {"rows": args.rows, "rows_per_item": args.rows_per_item, "layout": LAYOUT}
     print(f"SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, {path}")
     try:
-        if stored_params(path) == params:
+        if stored_params(path, "bench_verify_params") == params:
             print("database reused (same parameters)")
         else:
             timings = build(path, params)
