@@ -78,10 +78,11 @@ def _fonts(style, east_asian: str, size: float, *, bold: bool = False) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _language(rpr) -> None:
-    lang = rpr.find(qn("w:lang"))
+def _language(rpr, tag: str = "w:lang") -> None:
+    """Latin text in English, East Asian text in Chinese (run defaults, or the theme's `tag`)."""
+    lang = rpr.find(qn(tag))
     if lang is None:
-        lang = OxmlElement("w:lang")
+        lang = OxmlElement(tag)
         rpr.append(lang)
     lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
@@ -111,13 +112,7 @@ def _styles(word) -> None:
     _fonts(caption, HEI, 10.5)
     caption.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption.paragraph_format.space_before, caption.paragraph_format.space_after = Pt(6), Pt(4)
-    settings = word.settings.element
-    theme_lang = settings.find(qn("w:themeFontLang"))
-    if theme_lang is None:
-        theme_lang = OxmlElement("w:themeFontLang")
-        settings.append(theme_lang)
-    theme_lang.set(qn("w:val"), "en-US")
-    theme_lang.set(qn("w:eastAsia"), "zh-CN")
+    _language(word.settings.element, "w:themeFontLang")
 
 
 def _no_border(style) -> None:
