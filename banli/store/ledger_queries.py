@@ -38,7 +38,7 @@ class LedgerSource:
     events: list[LedgerEvent] = field(default_factory=list)  # in sequence order
 
 
-def _session_field(dialect: str):
+def session_field(dialect: str):
     """`fields.session` as SQL text: the fields column is JSON kept as text on both backends."""
     if dialect == "postgresql":
         return cast(item_t.c.fields, JSONB)["session"].astext
@@ -52,7 +52,7 @@ def ledger_sources(store: SqlStore, *, events: tuple[str, ...], session: str | N
     with store.engine.connect() as connection:
         condition = item_t.c.parent_id.is_(None)
         if session is not None:
-            condition = and_(condition, _session_field(connection.dialect.name) == session)
+            condition = and_(condition, session_field(connection.dialect.name) == session)
         selected = select(item_t.c.id).where(condition)
         items = {
             row.id: LedgerSource(id=row.id, ref=row.ref, title=row.title, definition_id=row.definition_id,

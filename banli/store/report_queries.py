@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select
 
 from banli.store.campaigns import campaign_t, task_t
-from banli.store.ledger_queries import _session_field
+from banli.store.ledger_queries import session_field
 from banli.store.repo import SqlStore, item_t, unit_t
 
 
@@ -35,7 +35,7 @@ class CampaignTaskRow:
 def sessions(store: SqlStore) -> list[str]:
     """The sessions (field `session`) that top-level items carry, sorted."""
     with store.engine.connect() as connection:
-        field = _session_field(connection.dialect.name)
+        field = session_field(connection.dialect.name)
         rows = connection.execute(select(field).where(and_(item_t.c.parent_id.is_(None), field.is_not(None)))
                                   .distinct())
         return sorted(str(value) for (value,) in rows)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select
 
-from banli.store.ledger_queries import LedgerEvent, _session_field
+from banli.store.ledger_queries import LedgerEvent, session_field
 from banli.store.repo import SqlStore, item_t, trace_t, unit_t
 
 
@@ -27,7 +27,7 @@ class TracedItem:
 def _top_level(connection, session: str | None):
     condition = item_t.c.parent_id.is_(None)
     if session is not None:
-        condition = and_(condition, _session_field(connection.dialect.name) == session)
+        condition = and_(condition, session_field(connection.dialect.name) == session)
     return condition
 
 
