@@ -9,7 +9,14 @@ by cumulative time, the chain of imports through which each heavy package arrive
 from banli's sources, every banli module on that path that imports a heavy package at module
 level (what to make lazy).
 
-    .venv/bin/python bench/startup.py [--runs 10] [--warmup 2] [--keep DIR]
+The commands run with a bytecode cache, as an installed banli has: PYTHONDONTWRITEBYTECODE is
+dropped from their environment and PYTHONPYCACHEPREFIX points to a temporary directory that
+the warm-up runs fill (`--no-bytecode-cache` keeps the caller's environment; with
+PYTHONDONTWRITEBYTECODE=1 banli's own modules are then compiled from source in every run).
+`--compare DIR` also times `banli --help` and `banli item show REF` with another banli source
+tree first on PYTHONPATH (say `git archive REV | tar -x -C DIR`), in the same loop.
+
+    .venv/bin/python bench/startup.py [--runs 10] [--warmup 2] [--keep DIR] [--compare DIR]
 """
 
 from __future__ import annotations
@@ -38,9 +45,9 @@ TARGETS = {"banli --help": 0.1, "banli item show REF": 0.4}
 
 # -- timing -----------------------------------------------------------------------------------
 
-def commands(url: str, ref: str, show_imports: list[str]) -> list[tuple[str, list[str]]]:
+def commands(url: str, ref: str, show_imports: list[str], compare: Path | None) -> list[tuple[str, list[str]]]:
     banli = str(BIN / "banli")
-    return [
+    runs = [
         ("python -c pass", [sys.executable, "-c", "pass"]),
         ('python -c "import click"', [sys.executable, "-c", "import click"]),
         ("banli --help", [banli, "--help"]),
@@ -48,6 +55,24 @@ def commands(url: str, ref: str, show_imports: list[str]) -> list[tuple[str, lis
         ("  its imports alone", [sys.executable, "-c", "import " + ", ".join(show_imports)]),
         ("banli item list --json", [banli, "--db", url, "item", "list", "--json"]),
     ]
+    if compare:
+        # `env` costs the compared rows one exec (~1 ms): PYTHONPATH puts the other tree first
+        other = ["env", f"PYTHONPATH={compare}", banli]
+        runs += [("  --compare: banli --help", other + ["--help"]),
+                 ("  --compare: item show REF", other + ["--db", url, "item", "show", ref])]
+    return runs
+
+
+def child_environment(pycache: Path | None) -> dict[str, str]:
+    """The environment of the timed commands: with a bytecode cache in `pycache`, or as given."""
+    env = dict(os.environ)
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+ENV = dict(os.environ)  # set by main()
 
 
 def show_imports(url: str, ref: str, cwd: Path) -> list[str]:
@@ -59,34 +84,53 @@ def show_imports(url: str, ref: str, cwd: Path) -> list[str]:
     return [node.name for node in tree if node.name not in already]
 
 
-def time_python(argv: list[str], runs: int, warmup: int, cwd: Path) -> list[float]:
-    for _ in range(warmup):
-        subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-        seconds.append(time.perf_counter() - started)
-    return seconds
+def time_python(argvs: list[list[str]], runs: int, warmup: int, cwd: Path) -> tuple[list[list[float]], list[list[float]]]:
+    """Wall and CPU (user + system) seconds of each run. Round by round, each command once per
+    round: a burst of other work on the machine then slows every command a little instead of
+    one command a lot. CPU time moves less than wall time when other work competes for the cores."""
+    walls: list[list[float]] = [[] for _ in argvs]
+    cpus: list[list[float]] = [[] for _ in argvs]
+    for round_ in range(warmup + runs):
+        for index, argv in enumerate(argvs):
+            started = time.perf_counter()
+            child = subprocess.Popen(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _pid, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - started
+            child.returncode = os.waitstatus_to_exitcode(status)
+            if child.returncode:
+                raise subprocess.CalledProcessError(child.returncode, argv)
+            if round_ >= warmup:
+                walls[index].append(wall)
+                cpus[index].append(usage.ru_utime + usage.ru_stime)
+    return walls, cpus
 
 
 def time_hyperfine(hyperfine: str, argvs: list[list[str]], runs: int, warmup: int, cwd: Path) -> list[list[float]]:
     export = cwd / "hyperfine.json"
     subprocess.run([hyperfine, "--shell=none", "--style", "none", "--warmup", str(warmup), "--runs", str(runs),
                     "--export-json", str(export), *[shlex.join(argv) for argv in argvs]],
-                   cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+                   cwd=cwd, env=ENV, check=True, stdout=subprocess.DEVNULL)
     return [result["times"] for result in json.loads(export.read_text())["results"]]
 
 
-def print_times(rows: list[tuple[str, list[float]]]) -> None:
+def print_times(rows: list[tuple[str, list[float]]], cpus: list[list[float]] | None) -> None:
     base = statistics.median(rows[0][1])
-    print(f"{'command':<26} {'median ms':>9} {'min ms':>7} {'× pass':>7} {'+ms vs pass':>11} {'target':>7}")
-    for name, seconds in rows:
+    print(f"{'command':<28} {'median ms':>9} {'min ms':>7} {'CPU ms':>7} {'× pass':>7} {'+ms vs pass':>11} {'target':>7}")
+    for index, (name, seconds) in enumerate(rows):
         median = statistics.median(seconds)
+        cpu = f"{statistics.median(cpus[index]) * 1000:>7.1f}" if cpus else f"{'-':>7}"
         target = TARGETS.get(name)
         verdict = "" if target is None else f"< {target * 1000:.0f} ms " + ("met" if median < target else "MISSED")
-        print(f"{name:<26} {median * 1000:>9.1f} {min(seconds) * 1000:>7.1f} {median / base:>7.2f} "
+        print(f"{name:<28} {median * 1000:>9.1f} {min(seconds) * 1000:>7.1f} {cpu} {median / base:>7.2f} "
               f"{(median - base) * 1000:>11.1f}  {verdict}")
+    names = [name for name, _seconds in rows]
+    for name in ("banli --help", "banli item show REF"):
+        other = "  --compare: " + name.replace("banli item", "item")
+        if other in names:
+            this, that = names.index(name), names.index(other)
+            ratio = statistics.median(rows[this][1]) / statistics.median(rows[that][1])
+            cpu = f", CPU {statistics.median(cpus[this]) / statistics.median(cpus[that]):.2f}" if cpus else ""
+            print(f"{name}: this tree / the --compare tree, median wall {ratio:.2f}{cpu}")
 
 
 # -- import time ------------------------------------------------------------------------------
@@ -125,7 +169,7 @@ def profile_imports(argv: list[str], runs: int, cwd: Path) -> tuple[list[Node], 
     """The tree of one run, and each module's median cumulative time (µs) over `runs` runs."""
     trees = []
     for _ in range(runs):
-        env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
+        env = dict(ENV, PYTHONPROFILEIMPORTTIME="1")
         done = subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               check=True)
         trees.append(import_tree(done.stderr))
@@ -267,6 +311,10 @@ def main() -> int:
     parser.add_argument("--importtime-runs", type=int, default=5, help="-X importtime runs per command (default 5)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="build the demo in DIR and keep it (reused when there)")
     parser.add_argument("--no-hyperfine", action="store_true", help="time in Python even if hyperfine is installed")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="run the commands in this environment as it is (default: with a temporary bytecode cache)")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also time --help and item show with the banli source tree in DIR (DIR/banli) first on PYTHONPATH")
     parser.add_argument("--profile-work", nargs=3, metavar=("URL", "REF", "MODULES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile_work:
@@ -276,6 +324,11 @@ def main() -> int:
 
     directory = args.keep or Path(tempfile.mkdtemp(prefix="banli-bench-startup-"))
     directory.mkdir(parents=True, exist_ok=True)
+    pycache = None if args.no_bytecode_cache else Path(tempfile.mkdtemp(prefix="banli-bench-pycache-"))
+    global ENV
+    ENV = child_environment(pycache)
+    if args.compare and not (args.compare / "banli" / "__init__.py").exists():
+        parser.error(f"--compare {args.compare}: no banli/__init__.py there")
     try:
         url, ref, seconds = build_demo(directory)
         with sqlite3.connect(directory / "demo.db") as conn:
@@ -285,17 +338,21 @@ def main() -> int:
         print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; demo database {directory / 'demo.db'} "
               f"({items} items, {rows} trace rows; built in {seconds:.1f} s, not timed); REF = {ref} "
               f"({trace} trace rows)")
-        print(f"timed with {'hyperfine' if hyperfine else 'subprocess.run in a loop (hyperfine not installed)'}: "
-              f"{args.warmup} warm-up runs, then {args.runs} runs each\n")
-        runs = commands(url, ref, show_imports(url, ref, directory))
+        print(f"timed with {'hyperfine' if hyperfine else 'subprocess.run, the commands in turn (hyperfine not installed)'}: "
+              f"{args.warmup} warm-up runs, then {args.runs} runs each; "
+              + (f"bytecode cached in {pycache}" if pycache else
+                 f"environment as given (PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})")
+              + (f"; --compare {args.compare.resolve()}" if args.compare else "") + f"; load {load_average()}\n")
+        runs = commands(url, ref, show_imports(url, ref, directory), args.compare and args.compare.resolve())
         if hyperfine:
-            times = time_hyperfine(hyperfine, [argv for _name, argv in runs], args.runs, args.warmup, directory)
+            times, cpus = time_hyperfine(hyperfine, [argv for _name, argv in runs], args.runs, args.warmup, directory), None
         else:
-            times = [time_python(argv, args.runs, args.warmup, directory) for _name, argv in runs]
+            times, cpus = time_python([argv for _name, argv in runs], args.runs, args.warmup, directory)
         rows = [(name, seconds) for (name, _argv), seconds in zip(runs, times)]
-        print_times(rows)
+        print_times(rows, cpus)
         print("× pass is the command's median over `python -c pass`'s. \"its imports alone\" is python -c \"import …\" "
-              "of the modules `banli item show` imports at the top level (imports and interpreter exit, no work).")
+              "of the modules `banli item show` imports at the top level (imports and interpreter exit, no work). "
+              "CPU ms is the median user + system time of the command's process.")
         base = (statistics.median(rows[0][1]), base_imports(args.importtime_runs, directory))
         for (name, argv), seconds in zip(runs[2:], times[2:]):
             if name.startswith(" "):
@@ -305,11 +362,19 @@ def main() -> int:
             if name == "banli item show REF":
                 modules = directory / "modules.json"
                 modules.write_text(json.dumps([node.name for node in walk(tree)]))
-        subprocess.run([sys.executable, __file__, "--profile-work", url, ref, str(modules)], cwd=directory, check=True)
+        subprocess.run([sys.executable, __file__, "--profile-work", url, ref, str(modules)], cwd=directory, env=ENV,
+                       check=True)
+        print(f"\nload average at the end: {load_average()}")
     finally:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
+        if pycache:
+            shutil.rmtree(pycache, ignore_errors=True)
     return 0
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1, 5, 15 min)"
 
 
 if __name__ == "__main__":

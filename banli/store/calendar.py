@@ -9,9 +9,7 @@ from sqlalchemy import delete, insert, select
 
 from banli.engine.calendar import YearSchedule
 from banli.store.operator import journal
-from banli.store.tables import CalendarYear
-
-calendar_t = CalendarYear.__table__
+from banli.store.schema import calendar_t
 
 
 def save_year(store, schedule: YearSchedule, *, source: str, by: str, at: str) -> bool:

@@ -17,10 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from banli.store.repo import SqlStore, person_t
-from banli.store.tables import Delivery, Notification
-
-delivery_t = Delivery.__table__
-notification_t = Notification.__table__
+from banli.store.schema import delivery_t, notification_t
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 

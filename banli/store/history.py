@@ -30,13 +30,9 @@ from banli.errors import InvalidInput
 from banli.store.repo import (
     SqlStore, assignment_t, definition_t, deputy_t, item_deputy_t, item_t, person_t, reminder_t, trace_t, unit_t,
 )
-from banli.store.tables import CalendarYear, Delivery, Journal, Notification
+from banli.store.schema import calendar_t, delivery_t, journal_t, notification_t
 
 FORMAT = 1
-calendar_t = CalendarYear.__table__
-journal_t = Journal.__table__
-notification_t = Notification.__table__
-delivery_t = Delivery.__table__
 BATCH = 2000
 
 _ITEM_KEYS = ("ref", "workflow_id", "title", "content", "state", "version", "seq", "head_hash", "created_at",

@@ -9,9 +9,7 @@ from sqlalchemy.engine import Connection
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.errors import InvalidInput
 from banli.store.repo import SqlStore, definition_t, deputy_t, person_t, unit_t
-from banli.store.tables import Journal
-
-journal_t = Journal.__table__
+from banli.store.schema import journal_t
 
 
 def journal(connection: Connection, action: str, actor: str, data: dict, at: str) -> None:

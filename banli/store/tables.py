@@ -1,216 +1,207 @@
-"""SQLModel tables. Instants the database compares are UTC text (`YYYY-MM-DDTHH:MM:SS.ffffff`);
-everything that is hashed is stored as the exact text that was hashed."""
+"""SQLModel classes mapped onto the Core tables of `schema.py`: typed rows for code that wants
+the ORM (one-off scripts, benchmarks), over the same `Table` objects the store's statements use.
+
+The schema is declared once, in `schema.py`: each class here sets `__table__` to its table and
+each field names its column (`sa_column=`), so a class cannot drift from its table (SQLModel
+refuses a column the table lacks; `tests/integration/test_schema.py` checks none is missing).
+Importing this module costs SQLModel and pydantic (~0.15 s): the store does not.
+"""
 
 from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from banli.store.schema import (
+    assignment_t, calendar_t, campaign_t, campaign_task_t, definition_t, delivery_t, deputy_t, item_deputy_t, item_t,
+    journal_t, notification_t, person_t, reminder_t, trace_t, unit_t,
+)
 
 
 class WorkflowDefinition(SQLModel, table=True):
-    __tablename__ = "workflow_definition"
-    __table_args__ = (
-        UniqueConstraint("workflow_id", "version"),
-        UniqueConstraint("workflow_id", "hash"),
-    )
+    __table__ = definition_t
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    workflow_id: str = Field(max_length=64)
-    version: int
-    hash: str = Field(max_length=64)
-    title: str
-    source: str = Field(sa_column=Column(Text, nullable=False))
-    registered_at: str = Field(max_length=40)
-    registered_by: str = Field(max_length=64)
+    id: Optional[int] = Field(default=None, sa_column=definition_t.c.id)
+    workflow_id: str = Field(sa_column=definition_t.c.workflow_id)
+    version: int = Field(sa_column=definition_t.c.version)
+    hash: str = Field(sa_column=definition_t.c.hash)
+    title: str = Field(sa_column=definition_t.c.title)
+    source: str = Field(sa_column=definition_t.c.source)
+    registered_at: str = Field(sa_column=definition_t.c.registered_at)
+    registered_by: str = Field(sa_column=definition_t.c.registered_by)
 
 
 class Unit(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=64)
-    name: str
-    government: bool = True
+    __table__ = unit_t
+
+    id: str = Field(sa_column=unit_t.c.id)
+    name: str = Field(sa_column=unit_t.c.name)
+    government: bool = Field(default=True, sa_column=unit_t.c.government)
 
 
 class Person(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=64)
-    name: str
-    roles: str = Field(default="")  # comma-separated role names
-    unit_id: Optional[str] = Field(default=None, foreign_key="unit.id", max_length=64)
-    deputy: Optional[str] = Field(default=None)
-    email: Optional[str] = Field(default=None)
+    __table__ = person_t
+
+    id: str = Field(sa_column=person_t.c.id)
+    name: str = Field(sa_column=person_t.c.name)
+    roles: str = Field(default="", sa_column=person_t.c.roles)
+    unit_id: Optional[str] = Field(default=None, sa_column=person_t.c.unit_id)
+    deputy: Optional[str] = Field(default=None, sa_column=person_t.c.deputy)
+    email: Optional[str] = Field(default=None, sa_column=person_t.c.email)
 
 
 class Deputy(SQLModel, table=True):
-    name: str = Field(primary_key=True)
+    __table__ = deputy_t
+
+    name: str = Field(sa_column=deputy_t.c.name)
 
 
 class Item(SQLModel, table=True):
-    __table_args__ = (
-        Index("ix_item_workflow_state", "workflow_id", "state"),
-        Index("ix_item_parent", "parent_id"),
-        # the sweep's one index: only items with a reminder still to come are in it, and it
-        # covers the sweep's query (no table lookup per due item: 5 ms instead of 27 ms at 1M items)
-        Index("ix_item_next_due", "next_due_at", "ref", sqlite_where=text("next_due_at IS NOT NULL"),
-              postgresql_where=text("next_due_at IS NOT NULL")),
-    )
+    __table__ = item_t
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    ref: str = Field(unique=True, max_length=128)
-    workflow_id: str = Field(max_length=64)
-    definition_id: int = Field(foreign_key="workflow_definition.id")
-    parent_id: Optional[int] = Field(default=None, foreign_key="item.id")
-    title: str
-    content: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    state: str = Field(max_length=64)
-    version: int = 1  # bumped by every event: the optimistic-concurrency token
-    seq: int = 0  # the trace chain head: last sequence number …
-    head_hash: str = Field(default="", max_length=64)  # … and its hash
-    fields: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
-    created_at: str = Field(max_length=40)
-    entered_at: str = Field(max_length=40)  # when the current state was entered (UTC)
-    last_at: str = Field(max_length=40)  # business time of the latest event (UTC)
-    deadline: Optional[str] = Field(default=None, max_length=40)  # UTC; overdue is computed
-    deadline_basis: Optional[str] = Field(default=None, max_length=16)  # calendar used: cn | plain | fallback
-    entered_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # trace seq that entered the current state: reminders are kept per state entry
-    next_due_at: Optional[str] = Field(default=None, max_length=40)  # UTC: the next reminder rule falls due
+    id: Optional[int] = Field(default=None, sa_column=item_t.c.id)
+    ref: str = Field(sa_column=item_t.c.ref)
+    workflow_id: str = Field(sa_column=item_t.c.workflow_id)
+    definition_id: int = Field(sa_column=item_t.c.definition_id)
+    parent_id: Optional[int] = Field(default=None, sa_column=item_t.c.parent_id)
+    title: str = Field(sa_column=item_t.c.title)
+    content: str = Field(default="", sa_column=item_t.c.content)
+    state: str = Field(sa_column=item_t.c.state)
+    version: int = Field(default=1, sa_column=item_t.c.version)
+    seq: int = Field(default=0, sa_column=item_t.c.seq)
+    head_hash: str = Field(default="", sa_column=item_t.c.head_hash)
+    fields: str = Field(default="{}", sa_column=item_t.c.fields)
+    created_at: str = Field(sa_column=item_t.c.created_at)
+    entered_at: str = Field(sa_column=item_t.c.entered_at)
+    last_at: str = Field(sa_column=item_t.c.last_at)
+    deadline: Optional[str] = Field(default=None, sa_column=item_t.c.deadline)
+    deadline_basis: Optional[str] = Field(default=None, sa_column=item_t.c.deadline_basis)
+    entered_seq: int = Field(default=0, sa_column=item_t.c.entered_seq)
+    next_due_at: Optional[str] = Field(default=None, sa_column=item_t.c.next_due_at)
 
 
 class ItemDeputy(SQLModel, table=True):
-    __tablename__ = "item_deputy"
+    __table__ = item_deputy_t
 
-    item_id: int = Field(foreign_key="item.id", primary_key=True)
-    name: str = Field(foreign_key="deputy.name", primary_key=True)
-    position: int = 0
+    item_id: int = Field(sa_column=item_deputy_t.c.item_id)
+    name: str = Field(sa_column=item_deputy_t.c.name)
+    position: int = Field(default=0, sa_column=item_deputy_t.c.position)
 
 
 class Assignment(SQLModel, table=True):
-    item_id: int = Field(foreign_key="item.id", primary_key=True)
-    unit_id: str = Field(foreign_key="unit.id", primary_key=True, max_length=64)
-    role: str = Field(max_length=8)  # "lead" | "co"
-    child_id: Optional[int] = Field(default=None, foreign_key="item.id")
+    __table__ = assignment_t
+
+    item_id: int = Field(sa_column=assignment_t.c.item_id)
+    unit_id: str = Field(sa_column=assignment_t.c.unit_id)
+    role: str = Field(sa_column=assignment_t.c.role)
+    child_id: Optional[int] = Field(default=None, sa_column=assignment_t.c.child_id)
 
 
 class Trace(SQLModel, table=True):
-    """One row per applied event; only ever inserted into (triggers refuse UPDATE and DELETE)."""
+    __table__ = trace_t
 
-    __table_args__ = (UniqueConstraint("item_id", "seq"),)
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="item.id")
-    ref: str = Field(max_length=128)
-    seq: int
-    event: str = Field(max_length=64)
-    from_state: str = Field(max_length=64)
-    to_state: str = Field(max_length=64)
-    actor: str = Field(max_length=64)
-    occurred_at: str = Field(max_length=40)
-    recorded_at: str = Field(max_length=40)
-    data: str = Field(sa_column=Column(Text, nullable=False))
-    def_hash: str = Field(max_length=64)
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
+    id: Optional[int] = Field(default=None, sa_column=trace_t.c.id)
+    item_id: int = Field(sa_column=trace_t.c.item_id)
+    ref: str = Field(sa_column=trace_t.c.ref)
+    seq: int = Field(sa_column=trace_t.c.seq)
+    event: str = Field(sa_column=trace_t.c.event)
+    from_state: str = Field(sa_column=trace_t.c.from_state)
+    to_state: str = Field(sa_column=trace_t.c.to_state)
+    actor: str = Field(sa_column=trace_t.c.actor)
+    occurred_at: str = Field(sa_column=trace_t.c.occurred_at)
+    recorded_at: str = Field(sa_column=trace_t.c.recorded_at)
+    data: str = Field(sa_column=trace_t.c.data)
+    def_hash: str = Field(sa_column=trace_t.c.def_hash)
+    prev_hash: str = Field(sa_column=trace_t.c.prev_hash)
+    hash: str = Field(sa_column=trace_t.c.hash)
 
 
 class Journal(SQLModel, table=True):
-    """Operator actions (org loads, registrations): a hash chain of its own, insert-only."""
+    __table__ = journal_t
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    seq: int = Field(unique=True)
-    action: str = Field(max_length=64)
-    actor: str = Field(max_length=64)
-    recorded_at: str = Field(max_length=40)
-    data: str = Field(sa_column=Column(Text, nullable=False))
-    prev_hash: str = Field(max_length=64)
-    hash: str = Field(max_length=64)
+    id: Optional[int] = Field(default=None, sa_column=journal_t.c.id)
+    seq: int = Field(sa_column=journal_t.c.seq)
+    action: str = Field(sa_column=journal_t.c.action)
+    actor: str = Field(sa_column=journal_t.c.actor)
+    recorded_at: str = Field(sa_column=journal_t.c.recorded_at)
+    data: str = Field(sa_column=journal_t.c.data)
+    prev_hash: str = Field(sa_column=journal_t.c.prev_hash)
+    hash: str = Field(sa_column=journal_t.c.hash)
 
 
 class CalendarYear(SQLModel, table=True):
-    """A year's official schedule added by the operator (`banli calendar add`)."""
+    __table__ = calendar_t
 
-    __tablename__ = "calendar_year"
-
-    year: int = Field(primary_key=True)
-    holidays: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of ISO dates
-    workdays: str = Field(sa_column=Column(Text, nullable=False))  # adjusted working days (调休上班)
-    source: str = ""
-    added_at: str = Field(max_length=40)
-    added_by: str = Field(max_length=64)
+    year: int = Field(sa_column=calendar_t.c.year)
+    holidays: str = Field(sa_column=calendar_t.c.holidays)
+    workdays: str = Field(sa_column=calendar_t.c.workdays)
+    source: str = Field(default="", sa_column=calendar_t.c.source)
+    added_at: str = Field(sa_column=calendar_t.c.added_at)
+    added_by: str = Field(sa_column=calendar_t.c.added_by)
 
 
 class Reminder(SQLModel, table=True):
-    """A reminder rule that fell due and was acted on: one per item, state entry and rule."""
+    __table__ = reminder_t
 
-    __table_args__ = (UniqueConstraint("item_id", "entered_seq", "rule"),)
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    item_id: int = Field(foreign_key="item.id")
-    entered_seq: int
-    rule: str = Field(max_length=64)  # "state:INDEX", or "campaign:NAME:INDEX"
-    due_at: str = Field(max_length=40)
-    done_at: str = Field(max_length=40)
-    fired: Optional[str] = Field(default=None, max_length=64)
+    id: Optional[int] = Field(default=None, sa_column=reminder_t.c.id)
+    item_id: int = Field(sa_column=reminder_t.c.item_id)
+    entered_seq: int = Field(sa_column=reminder_t.c.entered_seq)
+    rule: str = Field(sa_column=reminder_t.c.rule)
+    due_at: str = Field(sa_column=reminder_t.c.due_at)
+    done_at: str = Field(sa_column=reminder_t.c.done_at)
+    fired: Optional[str] = Field(default=None, sa_column=reminder_t.c.fired)
 
 
 class Notification(SQLModel, table=True):
-    """The outbox: one message to one person, written in the transaction that caused it."""
+    __table__ = notification_t
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    key: str = Field(unique=True, max_length=200)  # cause + recipient: never two for one cause
-    item_id: Optional[int] = Field(default=None, foreign_key="item.id")
-    ref: str = Field(default="", max_length=128)
-    recipient: str = Field(max_length=64)
-    recipient_name: str = ""
-    email: Optional[str] = None
-    subject: str
-    body: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: str = Field(max_length=40)
+    id: Optional[int] = Field(default=None, sa_column=notification_t.c.id)
+    key: str = Field(sa_column=notification_t.c.key)
+    item_id: Optional[int] = Field(default=None, sa_column=notification_t.c.item_id)
+    ref: str = Field(default="", sa_column=notification_t.c.ref)
+    recipient: str = Field(sa_column=notification_t.c.recipient)
+    recipient_name: str = Field(default="", sa_column=notification_t.c.recipient_name)
+    email: Optional[str] = Field(default=None, sa_column=notification_t.c.email)
+    subject: str = Field(sa_column=notification_t.c.subject)
+    body: str = Field(sa_column=notification_t.c.body)
+    created_at: str = Field(sa_column=notification_t.c.created_at)
 
 
 class Delivery(SQLModel, table=True):
-    """One notification through one channel: attempts, back-off, outcome."""
+    __table__ = delivery_t
 
-    __table_args__ = (
-        UniqueConstraint("notification_id", "channel"),
-        Index("ix_delivery_pending", "status", "next_attempt_at"),
-    )
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    notification_id: int = Field(foreign_key="notification.id")
-    channel: str = Field(max_length=32)
-    status: str = Field(default="pending", max_length=16)  # pending | sent | failed
-    attempts: int = 0
-    next_attempt_at: str = Field(max_length=40)
-    last_error: str = ""
-    sent_at: Optional[str] = Field(default=None, max_length=40)
-    claimed_until: Optional[str] = Field(default=None, max_length=40)  # lease of the worker sending it
+    id: Optional[int] = Field(default=None, sa_column=delivery_t.c.id)
+    notification_id: int = Field(sa_column=delivery_t.c.notification_id)
+    channel: str = Field(sa_column=delivery_t.c.channel)
+    status: str = Field(default="pending", sa_column=delivery_t.c.status)
+    attempts: int = Field(default=0, sa_column=delivery_t.c.attempts)
+    next_attempt_at: str = Field(sa_column=delivery_t.c.next_attempt_at)
+    last_error: str = Field(default="", sa_column=delivery_t.c.last_error)
+    sent_at: Optional[str] = Field(default=None, sa_column=delivery_t.c.sent_at)
+    claimed_until: Optional[str] = Field(default=None, sa_column=delivery_t.c.claimed_until)
 
 
 class Campaign(SQLModel, table=True):
-    """A dated review over a selection of items (the look-back, 回头看), per workflow and session."""
+    __table__ = campaign_t
 
-    __table_args__ = (UniqueConstraint("name", "workflow_id", "session"),)
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64)
-    workflow_id: str = Field(max_length=64)
-    session: str = Field(default="", max_length=64)
-    label: str = ""
-    opened_at: str = Field(max_length=40)
-    due_at: Optional[str] = Field(default=None, max_length=40)
-    opened_by: str = Field(max_length=64)
+    id: Optional[int] = Field(default=None, sa_column=campaign_t.c.id)
+    name: str = Field(sa_column=campaign_t.c.name)
+    workflow_id: str = Field(sa_column=campaign_t.c.workflow_id)
+    session: str = Field(default="", sa_column=campaign_t.c.session)
+    label: str = Field(default="", sa_column=campaign_t.c.label)
+    opened_at: str = Field(sa_column=campaign_t.c.opened_at)
+    due_at: Optional[str] = Field(default=None, sa_column=campaign_t.c.due_at)
+    opened_by: str = Field(sa_column=campaign_t.c.opened_by)
 
 
 class CampaignTask(SQLModel, table=True):
-    """One selected item's part in a campaign: selected once, with its due date and outcome."""
+    __table__ = campaign_task_t
 
-    __tablename__ = "campaign_task"
-    __table_args__ = (UniqueConstraint("campaign_id", "item_id"), Index("ix_campaign_task_item", "item_id"))
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    campaign_id: int = Field(foreign_key="campaign.id")
-    item_id: int = Field(foreign_key="item.id")
-    selected_at: str = Field(max_length=40)
-    due_at: Optional[str] = Field(default=None, max_length=40)
-    outcome: Optional[str] = Field(default=None, max_length=64)
-    outcome_at: Optional[str] = Field(default=None, max_length=40)
+    id: Optional[int] = Field(default=None, sa_column=campaign_task_t.c.id)
+    campaign_id: int = Field(sa_column=campaign_task_t.c.campaign_id)
+    item_id: int = Field(sa_column=campaign_task_t.c.item_id)
+    selected_at: str = Field(sa_column=campaign_task_t.c.selected_at)
+    due_at: Optional[str] = Field(default=None, sa_column=campaign_task_t.c.due_at)
+    outcome: Optional[str] = Field(default=None, sa_column=campaign_task_t.c.outcome)
+    outcome_at: Optional[str] = Field(default=None, sa_column=campaign_task_t.c.outcome_at)
