@@ -9,8 +9,12 @@ item's seq 2 …), as events of many items interleave in a real year. Then banli
 (`banli.store.audit.verify`, the work of `banli audit verify`) is timed against a raw
 sqlite3 loop doing the same checks: fetch by rowid, SHA-256 of the `\\x1f`-joined text,
 sequence and prev_hash against a dict of chain heads, the heads against the item rows.
+banli's verify runs as the command runs it (a trace this large: one worker process per
+core) and in one process (`processes=1`). With `--pg URL` the same rows are copied into a
+database created for the run on that PostgreSQL server, and banli's verify is timed there
+against the raw checks on psycopg.
 
-    .venv/bin/python bench/verify.py [--rows 1000000] [--rows-per-item 10] [--keep] [--profile]
+    .venv/bin/python bench/verify.py [--rows 1000000] [--rows-per-item 10] [--keep] [--profile] [--pg URL]
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ import cProfile
 import hashlib
 import json
 import multiprocessing
+import os
 import pstats
 import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -144,12 +150,13 @@ def build(path: Path, params: dict) -> dict:
 
 # -- the two verifiers -------------------------------------------------------------------------
 
-def banli_verify(path: Path, progress=None) -> dict:
+def banli_verify(path: Path, progress=None, processes: int | None = None) -> dict:
+    """banli's verify as `banli audit verify` runs it: at 1,000,000 rows, one worker process per core."""
     from banli.store.audit import verify
 
     store = open_store(f"sqlite:///{path}", fresh=False)
     try:
-        return verify(store, progress)
+        return verify(store, progress, processes=processes)
     finally:
         store.close()
 
@@ -289,15 +296,102 @@ def raw_fetch(path: Path, progress=None) -> dict:
 
 
 BASELINE = "raw sqlite3 (same checks)"
+BANLI = "banli verify"
 METHODS = {
     BASELINE: raw_verify,
-    "banli verify": banli_verify,
+    BANLI: banli_verify,
+    "banli verify, 1 process": lambda path, progress=None: banli_verify(path, progress, processes=1),
     "raw sqlite3, fetch only": raw_fetch,
-    # what it would take to reach the target, not banli: text fetched as bytes, then that on 2 cores
+    # the raw checks on text fetched as bytes (no UTF-8 decode and re-encode), then that on 2 cores
     "raw, bytes": lambda path, progress=None: raw_verify(path, progress, as_bytes=True),
     "raw, bytes, 2 processes": raw_parallel,
 }
-UNTRACED = {"raw, bytes, 2 processes"}  # its work is in child processes: no tracemalloc or RSS figure
+UNTRACED = {"raw, bytes, 2 processes"}  # its work is in forked children: no tracemalloc or RSS figure
+
+
+# -- PostgreSQL (--pg) -------------------------------------------------------------------------
+
+def load_postgres(path: Path, url: str) -> float:
+    """banli's schema, workflows and test org in the empty database at `url` (through banli),
+    then the SQLite database's items and trace rows by COPY; seconds taken (not measured)."""
+    import psycopg
+
+    started = time.perf_counter()
+    open_store(url, fresh=True).close()
+    item_columns = ("id",) + ITEM_COLUMNS
+    trace_columns = ("id", "item_id") + TRACE_COLUMNS + ("hash",)
+    with sqlite3.connect(path) as source, psycopg.connect(url) as target:
+        definition_id = target.execute("SELECT id FROM workflow_definition WHERE workflow_id = %s "
+                                       "ORDER BY version DESC", (WORKFLOW,)).fetchone()[0]
+        at = item_columns.index("definition_id")
+        with target.cursor().copy(f"COPY item ({', '.join(item_columns)}) FROM STDIN") as copy:
+            for row in source.execute(f"SELECT {', '.join(item_columns)} FROM item ORDER BY id"):
+                copy.write_row(row[:at] + (definition_id,) + row[at + 1:])
+        with target.cursor().copy(f"COPY trace ({', '.join(trace_columns)}) FROM STDIN") as copy:
+            for row in source.execute(f"SELECT {', '.join(trace_columns)} FROM trace ORDER BY id"):
+                copy.write_row(row)
+    with psycopg.connect(url, autocommit=True) as target:
+        target.execute("VACUUM ANALYZE")
+    return time.perf_counter() - started
+
+
+def raw_pg_verify(url: str) -> dict:
+    """The raw checks (as raw_verify's) on psycopg: a server-side cursor by id, 10,000 rows a fetch."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        cursor = conn.cursor(name="raw_verify")
+        cursor.itersize = 10_000
+        heads, failures, rows = _check_text(cursor, None)  # its execute() returns itself, iterable
+        cursor.close()
+        return _finish(conn, heads, failures, rows)
+
+
+def bench_postgres(path: Path, admin_url: str, repeat: int) -> None:
+    import uuid
+
+    import psycopg
+
+    name = f"banli_bench_verify_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        version = admin.execute("SHOW server_version").fetchone()[0]
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        print(f"\nPostgreSQL {version}, database {name} (dropped after): loaded in {load_postgres(path, url):.1f} s "
+              "(not measured)")
+
+        def banli_pg(processes: int | None) -> dict:
+            from banli.store.audit import verify
+
+            store = open_store(url, fresh=False)
+            try:
+                return verify(store, processes=processes)
+            finally:
+                store.close()
+
+        methods = {"raw psycopg (same checks)": lambda: raw_pg_verify(url), "banli verify": lambda: banli_pg(None),
+                   "banli verify, 1 process": lambda: banli_pg(1)}
+        results = {label: run() for label, run in methods.items()}  # warm-up: shared buffers, imports
+        seconds = {label: [] for label in methods}
+        print(f"before: {_load()}")
+        for _round in range(repeat):
+            for label, run in methods.items():
+                started = time.perf_counter()
+                run()
+                seconds[label].append(time.perf_counter() - started)
+        print(f"after: {_load()}\n")
+        print(f"{'method':<28} {'rows':>8} {'median s':>9} {'min s':>7} {'rows/s':>9} {'× raw':>6}")
+        raw = statistics.median(seconds["raw psycopg (same checks)"])
+        for label, times in seconds.items():
+            median, count = statistics.median(times), results[label]["rows"]
+            print(f"{label:<28} {count:>8} {median:>9.2f} {min(times):>7.2f} {count / median:>9.0f} "
+                  f"{raw / median:>6.2f}")
+        print("; ".join(f"{label}: {'ok' if result['ok'] else 'FAILED'} ({len(result['failures'])} failures)"
+                        for label, result in results.items()))
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -309,17 +403,41 @@ def _high_water_kib() -> int:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
+def _children_high_water(stop: threading.Event, peaks: dict) -> None:
+    """Sample the peak RSS (VmHWM) of this process's children every 10 ms until `stop`: banli's
+    verify workers. A child's last few milliseconds can be missed."""
+    me = str(os.getpid())
+    while not stop.wait(0.01):
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    if stat.read().rsplit(")", 1)[1].split()[1] != me:
+                        continue
+                with open(f"/proc/{pid}/status") as status:
+                    peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+            except (OSError, IndexError, StopIteration):
+                continue  # gone, or not yet exec'd
+            peaks[pid] = max(peaks.get(pid, 0), peak)
+
+
 def _child_peak(name: str, path: str, queue) -> None:
-    """In a fresh interpreter: run one method once, report the process's peak RSS."""
-    if name == "banli verify":  # the imports are part of the command, but not of the verify
+    """In a fresh interpreter: run one method once, report the process's peak RSS and its
+    children's (sampled)."""
+    if name.startswith(BANLI):  # the imports are part of the command, but not of the verify
         import banli.store.audit  # noqa: F401
     before = _high_water_kib()
+    stop, peaks = threading.Event(), {}
+    sampler = threading.Thread(target=_children_high_water, args=(stop, peaks))
+    sampler.start()
     METHODS[name](Path(path))
-    queue.put((before, _high_water_kib()))
+    stop.set()
+    sampler.join()
+    queue.put((before, _high_water_kib(), sum(peaks.values()), len(peaks)))
 
 
-def peak_rss(name: str, path: Path) -> tuple[int, int]:
-    """(KiB before, KiB peak) of a spawned process running the method once."""
+def peak_rss(name: str, path: Path) -> tuple[int, int, int, int]:
+    """(KiB before, KiB peak, KiB peak of its child processes added up, how many) of a spawned
+    process running the method once."""
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     child = context.Process(target=_child_peak, args=(name, str(path), queue))
@@ -347,54 +465,74 @@ def traced(run, path: Path, total: int) -> tuple[int, list[tuple[int, int]]]:
 
 
 def print_table(rows) -> None:
-    print(f"{'method':<28} {'rows':>8} {'median s':>9} {'min s':>7} {'rows/s':>9} {'× raw':>6} "
+    print(f"{'method':<28} {'rows':>8} {'median s':>9} {'min s':>7} {'rows/s':>9} {'× raw':>6} {'CPU s':>6} "
           f"{'traced MiB':>10} {'RSS MiB':>8}")
     raw = next(statistics.median(seconds) for name, _n, seconds, *_ in rows if name == BASELINE)
-    for name, count, seconds, peak, rss in rows:
+    for name, count, seconds, cpu, peak, rss in rows:
         median = statistics.median(seconds)
         memory = f"{peak / 2**20:>10.1f} {rss / 1024:>8.0f}" if peak is not None else f"{'–':>10} {'–':>8}"
         print(f"{name:<28} {count:>8} {median:>9.2f} {min(seconds):>7.2f} {count / median:>9.0f} "
-              f"{raw / median:>6.2f} {memory}")
+              f"{raw / median:>6.2f} {statistics.median(cpu):>6.2f} {memory}")
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (banli's workers, the pool's)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def bench(path: Path, repeat: int, profile: bool) -> None:
-    results, rows = {}, []
-    for name, run in METHODS.items():
-        result = run(path)  # warm-up: page cache, imports, statement caches
-        results[name] = result
-        seconds = []
-        for _ in range(repeat):
-            started = time.perf_counter()
+    print(f"before: {_load()}")
+    results = {name: run(path) for name, run in METHODS.items()}  # warm-up: page cache, imports, statement caches
+    seconds = {name: [] for name in METHODS}
+    cpu = {name: [] for name in METHODS}
+    for _round in range(repeat):  # round by round, so that other work on the machine hits every method alike
+        for name, run in METHODS.items():
+            started, cpu_started = time.perf_counter(), _cpu_seconds()
             run(path)
-            seconds.append(time.perf_counter() - started)
+            seconds[name].append(time.perf_counter() - started)
+            cpu[name].append(_cpu_seconds() - cpu_started)
+    print(f"after the timed runs: {_load()}\n")
+    rows, memory = [], {}
+    for name, run in METHODS.items():
         if name in UNTRACED:
-            rows.append((name, result["rows"], seconds, None, None))
+            rows.append((name, results[name]["rows"], seconds[name], cpu[name], None, None))
             continue
-        peak, samples = traced(run, path, result["rows"])
-        rss_before, rss_peak = peak_rss(name, path)
-        rows.append((name, result["rows"], seconds, peak, rss_peak))
-        results[name] = (result, samples, rss_before, rss_peak)
+        peak, samples = traced(run, path, results[name]["rows"])
+        before, own_peak, workers_peak, workers = peak_rss(name, path)
+        rows.append((name, results[name]["rows"], seconds[name], cpu[name], peak, own_peak + workers_peak))
+        memory[name] = (samples, before, own_peak, workers_peak, workers)
     print_table(rows)
-    verdicts = [f"{name}: {'ok' if results[name][0]['ok'] else 'FAILED'}" if isinstance(results[name], tuple)
-                else f"{name}: {'ok' if results[name]['ok'] else 'FAILED'}" for name in METHODS if name != "raw sqlite3, fetch only"]
-    banli = results["banli verify"][0]
+    verdicts = [f"{name}: {'ok' if results[name]['ok'] else 'FAILED'}" for name in METHODS
+                if name != "raw sqlite3, fetch only"]
+    banli = results[BANLI]
     print(f"\nbanli verify: {banli['rows']} rows of {banli['items']} items, {len(banli['failures'])} failures; "
           + "; ".join(verdicts))
-    print("× raw is raw sqlite3's (same checks) median over the method's; rows/s from the median. traced MiB is the "
-          "tracemalloc peak of one more run (Python allocations); RSS MiB the peak resident set of a fresh process "
-          "running the method once (interpreter, imports and SQLite's page cache included).")
-    for name in ("banli verify", BASELINE):
-        _result, samples, before, peak = results[name]
+    print("× raw is raw sqlite3's (same checks) median over the method's; rows/s from the median. CPU s is the median "
+          "CPU time of a run, its child processes' included (on a busy machine the wall time of the split methods "
+          "suffers most: they need both cores at once). traced MiB is the "
+          "tracemalloc peak of one more run (Python allocations of the calling process: not of banli's worker "
+          "processes); RSS MiB the peak resident set of a fresh process running the method once (interpreter, "
+          "imports and SQLite's page cache included), plus its worker processes' peaks, sampled every 10 ms.")
+    for name in (BANLI, "banli verify, 1 process", BASELINE):
+        samples, before, own_peak, workers_peak, workers = memory[name]
         curve = ", ".join(f"{rows // 1000}k {current / 2**20:.1f}" for rows, current in samples)
-        print(f"{name}: Python allocations (MiB) held after N rows: {curve}; "
-              f"RSS {before / 1024:.0f} MiB before the verify, {peak / 1024:.0f} MiB at its peak")
+        print(f"{name}: Python allocations (MiB) held after N rows: {curve}; RSS {before / 1024:.0f} MiB before "
+              f"the verify, {own_peak / 1024:.0f} MiB at its peak"
+              + (f"; {workers} worker processes, {workers_peak / 1024:.0f} MiB at their peaks together" if workers
+                 else ""))
     if profile:
         profiler = cProfile.Profile()
         started = time.perf_counter()
-        profiler.runcall(banli_verify, path)
-        print(f"\nbanli verify under cProfile ({time.perf_counter() - started:.1f} s; profiled runs are slower), "
-              "by own time:")
+        profiler.runcall(banli_verify, path, None, 1)
+        print(f"\nbanli verify in one process under cProfile ({time.perf_counter() - started:.1f} s; profiled runs "
+              "are slower), by own time:")
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("tottime").print_stats(12)
+    print(f"end: {_load()}")
 
 
 def main() -> int:
@@ -406,6 +544,9 @@ def main() -> int:
                                                 "removed after the run unless --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the default database for the next run")
     parser.add_argument("--profile", action="store_true", help="cProfile of banli's verify, top 12 by own time")
+    parser.add_argument("--pg", metavar="URL", help="also on PostgreSQL: a database created on this server for "
+                                                    "the run (the SQLite rows copied in), dropped after")
+    parser.add_argument("--pg-only", action="store_true", help="with --pg: skip the SQLite methods")
     args = parser.parse_args()
     if args.rows_per_item < 1 or args.rows < 1:
         parser.error("--rows and --rows-per-item must be positive")
@@ -424,7 +565,10 @@ def main() -> int:
         with sqlite3.connect(path) as conn:
             items, rows = conn.execute("SELECT (SELECT count(*) FROM item), (SELECT count(*) FROM trace)").fetchone()
         print(f"{rows} trace rows of {items} items, {args.rows_per_item} per item; {args.repeat} timed runs each\n")
-        bench(path, args.repeat, args.profile)
+        if not args.pg_only:
+            bench(path, args.repeat, args.profile)
+        if args.pg:
+            bench_postgres(path, args.pg, args.repeat)
     finally:
         if not (args.db or args.keep):
             remove_db(path)

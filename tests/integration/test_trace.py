@@ -78,3 +78,126 @@ def test_checkpoint_changes_with_any_event(filed, store, runtime):
     assert before == checkpoint(store)
     runtime.fire("16-1-001", "assign", "wang", {"lead_unit": "zjj", "mode": "单独办理"})
     assert checkpoint(store)["root"] != before["root"]
+
+
+# -- the scan split over worker processes (audit.verify's `processes`) --------------------------
+
+REFS = ("16-1-001", "16-1-002", "16-1-003")
+CHANGED = "row changed: its hash does not match its content"
+
+
+@pytest.fixture
+def interleaved(runtime, clock):
+    """Three items walked to `filed` in turns, so that their rows interleave as a year's do:
+    15 trace rows, every item's seq 1, then every item's seq 2 …"""
+    for ref in REFS:
+        runtime.create(workflow_id="npc-suggestion", ref=ref, title="关于道路维修的建议", actor="reg",
+                       deputies=["张三"], fields={"category": "城市建设"})
+    for user, event, data in STEPS:
+        for ref in REFS:
+            clock.advance(minutes=10)
+            runtime.fire(ref, event, user, data)
+    return runtime
+
+
+def _rehash(db_url: str, ref: str, seq: int, data: str) -> list[str]:
+    """An attacker who changes a row and writes its new hash: only the chain can tell."""
+    from sqlalchemy import create_engine
+
+    from banli.engine.chain import HASHED_FIELDS, row_hash
+    from banli.store.db import normalise_url
+
+    engine = create_engine(normalise_url(db_url))
+    with engine.connect() as connection:
+        row = connection.execute(text(f"SELECT {', '.join(HASHED_FIELDS)} FROM trace WHERE ref = :ref AND seq = :seq"),
+                                 {"ref": ref, "seq": seq}).one()._mapping
+    engine.dispose()
+    digest = row_hash(**dict(row, data=data))
+    return [f"UPDATE trace SET data = '{data}', hash = '{digest}' WHERE ref = '{ref}' AND seq = {seq}"]
+
+
+# each case: the tampering, and what one pass must name (ref, seq, words of the reason), in order
+TAMPERING = {
+    "intact": (lambda url: [], []),
+    "changed": (lambda url: ["UPDATE trace SET data = '{\"category\":\"农业农村\"}' WHERE ref = '16-1-002' AND seq = 2"],
+                [("16-1-002", 2, CHANGED)]),
+    "deleted": (lambda url: ["DELETE FROM trace WHERE ref = '16-1-001' AND seq = 3"],
+                [("16-1-001", 4, "expected seq 3, found 4")]),
+    "deleted-first-row": (lambda url: ["DELETE FROM trace WHERE ref = '16-1-001' AND seq = 1"],
+                          [("16-1-001", 2, "expected seq 1, found 2")]),
+    "deleted-last": (lambda url: ["DELETE FROM trace WHERE ref = '16-1-003' AND seq = 5"],
+                     [("16-1-003", 5, "trace ends at seq 4")]),
+    "reordered": (lambda url: ["UPDATE trace SET seq = 99 WHERE ref = '16-1-002' AND seq = 2",
+                               "UPDATE trace SET seq = 2 WHERE ref = '16-1-002' AND seq = 3",
+                               "UPDATE trace SET seq = 3 WHERE ref = '16-1-002' AND seq = 99"],
+                  [("16-1-002", 3, CHANGED), ("16-1-002", 3, "expected seq 2, found 3"),
+                   ("16-1-002", 2, CHANGED), ("16-1-002", 2, "expected seq 4, found 2"),
+                   ("16-1-002", 4, "expected seq 3, found 4")]),
+    "rehashed": (lambda url: _rehash(url, "16-1-001", 2, '{"category":"农业农村"}'),
+                 [("16-1-001", 3, "chain broken")]),
+}
+
+
+@pytest.mark.parametrize("processes, ranges", [(1, None), (3, None), (2, 15)],
+                         ids=["one-process", "3-processes", "a-range-per-row"])
+@pytest.mark.parametrize("case", list(TAMPERING))
+def test_split_scan_names_what_one_pass_names(interleaved, store, db_url, case, processes, ranges, caplog):
+    """Split by id into ranges scanned by worker processes (15 ranges: every row starts one,
+    so every chain link is checked across a boundary), verify reports what one pass reports."""
+    make_statements, expected = TAMPERING[case]
+    statements = make_statements(db_url)
+    if statements:
+        tamper(db_url, *statements)
+    one_pass = verify(store, processes=1)
+    assert [(f["ref"], f["seq"]) for f in one_pass["failures"]] == [(ref, seq) for ref, seq, _ in expected]
+    assert all(words in f["reason"] for f, (_, _, words) in zip(one_pass["failures"], expected))
+    calls: list[int] = []
+    result = verify(store, calls.append, processes=processes, ranges=ranges)
+    assert result == one_pass
+    assert calls and calls[-1] == result["rows"] == (14 if case.startswith("deleted") else 15)
+    assert not [record for record in caplog.records if record.levelname == "WARNING"]  # the workers did the work
+
+
+def test_hash_input_built_by_the_database_is_row_hash_input(filed, store, db_url):
+    """The bytes the database joins are those banli.engine.chain hashes: integers in decimal,
+    non-ASCII text as UTF-8, every character kept."""
+    import hashlib
+
+    from banli.engine.chain import HASHED_FIELDS, SEPARATOR, row_hash
+    from banli.store.trace_scan import range_query
+
+    text_fields = [name for name in HASHED_FIELDS if name != "seq"]
+    texts = ["苏州·建议 №7 ü", "😀 emoji", "tab\tnew\nline", "sep\x1finside", "\\ '' \""]
+    if not db_url.startswith("postgresql"):
+        texts.append("nul\x00inside")  # PostgreSQL text cannot hold NUL; SQLite's can
+    with store.engine.begin() as connection:
+        item_id = connection.execute(text("SELECT id FROM item WHERE ref = '16-1-001'")).scalar()
+        for number, value in enumerate(texts):
+            values = {name: f"{value} {name}" for name in text_fields}
+            connection.execute(text(f"INSERT INTO trace (item_id, seq, hash, {', '.join(text_fields)}) VALUES "
+                                    f"(:item_id, :seq, '', {', '.join(':' + name for name in text_fields)})"),
+                               dict(values, item_id=item_id, seq=1000 + number * 98765))
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(range_query(store.engine.dialect.name), (0, 10**9)).all()
+        fields = connection.execute(text("SELECT ref, seq, event, from_state, to_state, actor, occurred_at, "
+                                         "recorded_at, data, def_hash, prev_hash, hash FROM trace ORDER BY id")).all()
+    assert len(rows) == len(fields) == 10 + len(texts)
+    for row, values in zip(rows, fields):
+        joined = bytes(row[-1])
+        assert joined == SEPARATOR.join(str(value) for value in values[:-1]).encode("utf-8")
+        assert hashlib.sha256(joined).hexdigest() == row_hash(*values[:-1])
+    assert [hashlib.sha256(bytes(row[-1])).hexdigest() == row[5] for row in rows] == [True] * 10 + [False] * len(texts)
+
+
+def test_worker_processes_that_fail_leave_the_scan_to_this_process(interleaved, store, db_url, monkeypatch, caplog):
+    import shutil
+    import sys
+
+    false = shutil.which("false")
+    if not false:
+        pytest.skip("no `false` command to stand in for a Python that cannot start")
+    tamper(db_url, "DELETE FROM trace WHERE ref = '16-1-002' AND seq = 3")
+    expected = verify(store, processes=1)
+    monkeypatch.setattr(sys, "executable", false)
+    assert verify(store, processes=3) == expected
+    assert "scanning in this process instead" in caplog.text
