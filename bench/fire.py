@@ -1,12 +1,13 @@
 """Events per second of banli's `fire`, against raw sqlite3 / psycopg doing the same writes.
 
-Modes: `fire` (one transaction per event, `Runtime.fire`), `replay` (every event in one
+Modes: `fire` (one transaction per event, `Runtime.fire`), `replay` (a round's events in one
 transaction, as `banli replay --atomic` does), and for each a raw baseline: read the item's
 chain head, update the item with the version check, insert the hash-chained trace row.
 The event is `urge` by the supervisor on npc-suggestion items in `handling`: internal, no
-state change, no side effects. Every database's trace is checked with banli's `verify`.
+state change, no side effects. Raw and banli take turns (fire: every 100 events; replay:
+every round), so that both meet the same load. Every database's trace is checked with banli's `verify`.
 
-    .venv/bin/python bench/fire.py [--events 5000] [--synchronous FULL|NORMAL] [--pg URL] [--profile]
+    .venv/bin/python bench/fire.py [--events 5000] [--rounds 5] [--synchronous FULL|NORMAL] [--pg URL] [--profile]
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from common import TO_HANDLING, open_store  # noqa: E402 - bench/ is on sys.path
 WORKFLOW = "npc-suggestion"
 ZONE = ZoneInfo("Asia/Shanghai")  # the workflow's timezone: trace times are local text
 EVENT, ACTOR = "urge", "wang"
+# `fire` turns are short: an fsync's cost on a shared disk changes within a second
+FIRE_TURN = 100
 from banli.engine.chain import GENESIS, SEPARATOR  # noqa: E402
 
 
@@ -153,19 +156,22 @@ def raw_events(db, refs: list[str], events: int, offset: int = 0, batched: bool 
 # -- running -------------------------------------------------------------------------------
 
 def bench_backend(name: str, url_for, raw_for, args):
-    """Rows (mode, events, seconds, raw seconds) for one backend, each run on its own items;
-    with --profile also the cProfile of banli's `fire` mode."""
-    modes = [  # (banli mode, raw mode, banli runner, raw runner); a runner takes (events, offset)
-        ("fire", "raw, 1 tx/event",
+    """Rows (mode, events, seconds, raw seconds) for one backend, with --profile also the
+    cProfile of banli's runs. Each mode runs raw and banli on their own items in alternating
+    turns (`fire`: 100 events; replay: `--rounds`, a transaction each), which goes first
+    alternating too, so that both meet the same load from the rest of the machine: on a shared
+    2-core machine with a shared disk it changes within seconds."""
+    modes = [  # (banli mode, raw mode, events per turn, banli runner, raw runner); a runner takes (events, offset)
+        ("fire", "raw, 1 tx/event", FIRE_TURN,
          lambda store, refs: lambda n, o: banli_fire(store, refs, n, o),
          lambda db, refs: lambda n, o: raw_events(db, refs, n, o)),
-        ("replay --atomic", "raw, 1 tx",
+        ("replay --atomic", "raw, 1 tx/round", max(1, args.events // args.rounds),
          lambda store, refs: lambda n, o: banli_replay(store, refs, n, o),
          lambda db, refs: lambda n, o: raw_events(db, refs, n, o, batched=True)),
     ]
-    rows, stores, profile = [], [], None
-    for mode, raw_mode, banli_runner, raw_runner in modes:
-        seconds = {}
+    rows, stores, profiles = [], [], {}
+    for mode, raw_mode, per_round, banli_runner, raw_runner in modes:
+        runs, dbs = {}, []
         for kind in ("raw", "banli"):
             key = f"{mode.split()[0]}-{kind}"
             url, fresh = url_for(key)
@@ -173,28 +179,36 @@ def bench_backend(name: str, url_for, raw_for, args):
             stores.append(store)
             refs = make_items(store, key, args.items)
             db = raw_for(url) if kind == "raw" else None
-            run = raw_runner(db, refs) if db else banli_runner(store, refs)
-            run(args.items, 0)  # warm-up: compiled workflow, statement caches, pool
-            started = time.perf_counter()
-            if args.profile and key == "fire-banli":
-                profile = cProfile.Profile()
-                profile.runcall(run, args.events, args.items)
-            else:
-                run(args.events, args.items)
-            seconds[kind] = time.perf_counter() - started
+            dbs.append(db)
+            runs[kind] = raw_runner(db, refs) if db else banli_runner(store, refs)
+            runs[kind](args.items, 0)  # warm-up: compiled workflow, statement caches, pool
+        seconds = {"raw": 0.0, "banli": 0.0}
+        profile = profiles[mode] = cProfile.Profile() if args.profile else None
+        for number in range(max(1, args.events // per_round)):
+            offset = args.items + number * per_round
+            for kind in (("raw", "banli") if number % 2 == 0 else ("banli", "raw")):
+                started = time.perf_counter()
+                if profile and kind == "banli":
+                    profile.runcall(runs[kind], per_round, offset)
+                else:
+                    runs[kind](per_round, offset)
+                seconds[kind] += time.perf_counter() - started
+        for db in dbs:
             if db:
                 db.close()
-        rows.append((f"{name} {raw_mode}", args.events, seconds["raw"], None))
-        rows.append((f"{name} banli {mode}", args.events, seconds["banli"], seconds["raw"]))
-    return rows, stores, profile
+        events = per_round * max(1, args.events // per_round)
+        rows.append((f"{name} {raw_mode}", events, seconds["raw"], None))
+        rows.append((f"{name} banli {mode}", events, seconds["banli"], seconds["raw"]))
+    return rows, stores, profiles
 
 
-def report(name: str, rows, stores, profile) -> None:
+def report(name: str, rows, stores, profiles) -> None:
     print_table(rows)
     print("trace verified:", verify_all(stores))
-    if profile:
-        print(f"\n{name}, banli fire under cProfile (slower than unprofiled; its row above is profiled too):")
-        pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(10)
+    for mode, profile in profiles.items():
+        if profile:
+            print(f"\n{name}, banli {mode} under cProfile (slower than unprofiled; its row above is profiled too):")
+            pstats.Stats(profile, stream=sys.stdout).sort_stats("cumulative").print_stats(12)
 
 
 def verify_all(stores) -> str:
@@ -223,10 +237,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=5000, help="timed events per mode (default 5000)")
     parser.add_argument("--items", type=int, default=100, help="items the events go round-robin over (default 100)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="replay rounds, raw and banli taking turns, each one transaction (default 5: "
+                             "1000 events each); `fire` takes turns every 100 events")
     parser.add_argument("--db-dir", help="where the SQLite files go (default: a temporary directory, removed after)")
     parser.add_argument("--synchronous", choices=("FULL", "NORMAL"), default="FULL", type=str.upper)
     parser.add_argument("--pg", metavar="URL", help="also run on PostgreSQL: a database is created there and dropped")
-    parser.add_argument("--profile", action="store_true", help="profile banli's `fire` mode (cProfile, top 10)")
+    parser.add_argument("--profile", action="store_true", help="profile banli's runs (cProfile, top 12 per mode)")
     args = parser.parse_args()
     os.environ["BANLI_SQLITE_SYNCHRONOUS"] = args.synchronous  # read when banli opens its engine
 
@@ -242,7 +259,9 @@ def main() -> int:
         return f"sqlite:///{path}", True
 
     print(f"SQLite {sqlite3.sqlite_version}, WAL, synchronous={args.synchronous}, {directory}; "
-          f"{args.events} events over {args.items} items per mode")
+          f"{args.events} events over {args.items} items per mode (fire: turns of {FIRE_TURN}; replay: "
+          f"{args.rounds} rounds, a transaction each); "
+          f"load average {os.getloadavg()[0]:.2f}")
     try:
         report("sqlite", *bench_backend("sqlite", sqlite_url, lambda url: RawSqlite(files[url], args.synchronous), args))
     finally:
@@ -264,7 +283,7 @@ def main() -> int:
             created.add(url)
             return url, fresh
 
-        print(f"\nPostgreSQL {version}, database {name} (dropped after)")
+        print(f"\nPostgreSQL {version}, database {name} (dropped after); load average {os.getloadavg()[0]:.2f}")
         try:
             report("pg", *bench_backend("pg", pg_url, RawPostgres, args))
         finally:

@@ -7,7 +7,8 @@ instant, `--null-fraction` have no reminder left. Each way of asking for the due
 `--repeat` times: banli's `SqlStore.due_refs` (SQLAlchemy Core over the partial index
 `ix_item_next_due`), the same SQL on raw sqlite3, the raw SQL with `NOT INDEXED` (a full
 scan), and SQLModel ORM entities (what to avoid). `--e2e N` also times `sweep()` acting on
-N items brought to `handling` through banli, in a database of their own.
+N items brought to `handling` through banli, in a database of their own: banli's batches of
+items per transaction, next to the same sweep taking one item per transaction (the baseline).
 
     .venv/bin/python bench/sweep.py [--items 1000000] [--due-fraction 0.01] [--db FILE] [--keep] [--e2e N]
 """
@@ -19,6 +20,7 @@ import hashlib
 import json
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -219,25 +221,21 @@ def bench_query(path: Path, repeat: int) -> None:
 
 # -- end to end ------------------------------------------------------------------------------
 
-def bench_e2e(directory: Path, count: int) -> None:
-    """`sweep()` acting on `count` items whose reminders are due, each in its own transaction."""
+def e2e_database(path: Path, count: int, now: datetime) -> float:
+    """`count` items brought to `handling` through banli (as tests/integration/test_sweep.py
+    assigned_on(): reply due at the end of 2 June 2026), 500 per transaction; returns seconds."""
     from banli.engine.runtime import Runtime
-    from banli.engine.sweep import sweep
-    from banli.store.audit import verify
 
-    zone = ZoneInfo("Asia/Shanghai")
-    path = directory / "banli-bench-sweep-e2e.db"
     remove_db(path)
+    started = time.perf_counter()
     store = open_store(f"sqlite:///{path}", fresh=True)
-    now = datetime(2026, 9, 1, 12, tzinfo=zone)
     runtime = Runtime(store, now=lambda: now)
-    steps = [  # as tests/integration/test_sweep.py assigned_on(): reply due at the end of 2 June 2026
+    steps = [
         ("reg", "sort", {"category": "城市建设"}, "2026-01-06T09:00"), ("reg", "review", {}, "2026-01-07T09:00"),
         ("reg", "audit", {}, "2026-01-08T09:00"), ("npc", "approve", {}, "2026-01-09T09:00"),
         ("wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}, "2026-03-02T09:00"),
         ("li", "sign_for", {"leader": "王局长", "handler": "李科长"}, "2026-03-02T15:00"),
     ]
-    started = time.perf_counter()
     workflow, registrar = store.workflow(WORKFLOW), runtime.actor("reg")
     for first in range(0, count, 500):
         with store.write() as tx:
@@ -247,24 +245,104 @@ def bench_e2e(directory: Path, count: int) -> None:
                                   deputies=["张三"], fields={"category": "城市建设"}, at="2026-01-05T09:00")
                 for user, event, data, at in steps:
                     runtime.fire_in(tx, ref, event, user, data, at)
-    setup = time.perf_counter() - started
-
-    as_of = datetime(2026, 6, 4, 9, tzinfo=zone)  # the `before` rule and the `overdue` one (fires urge) are due
-    started = time.perf_counter()
-    report = sweep(runtime, as_of)
-    seconds = time.perf_counter() - started
-    again = sweep(runtime, as_of).items
-    checked = verify(store)
     store.close()
-    remove_db(path)
-    reminders = len(report.actions)
-    print(f"\nend to end: sweep() as of {as_of.isoformat()} over {count} items in handling "
-          f"(set up through banli in {setup:.1f} s, not timed), one transaction per item, synchronous=FULL")
-    print(f"    {report.items} items, {reminders} reminders, {report.notifications} notifications, "
-          f"{report.events} events in {seconds:.2f} s: {reminders / seconds:.0f} reminders/s, "
-          f"{report.items / seconds:.0f} items/s")
-    print(f"    a second sweep found {again} items; trace verified: {'ok' if checked['ok'] else 'FAILED'} "
-          f"({checked['rows']} rows)")
+    with sqlite3.connect(path) as conn:  # everything in the main file, so that a copy is the whole database
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return time.perf_counter() - started
+
+
+def high_water_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+def reset_high_water() -> bool:
+    """Start the peak RSS afresh from the current RSS (Linux: clear_refs 5); False if not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def e2e_run(source: Path, work: Path, now: datetime, as_of: datetime, batch: int | None, traced: bool) -> dict:
+    """One `sweep()` on a copy of the set-up database; `batch` None is banli's own batch size."""
+    from banli.engine.runtime import Runtime
+    from banli.engine.sweep import sweep
+    from banli.store.audit import verify
+    from banli.store.repo import SqlStore
+
+    remove_db(work)
+    shutil.copyfile(source, work)
+    store_class = SqlStore if batch is None else type("Batched", (SqlStore,), {"sweep_batch": batch})
+    store = store_class(f"sqlite:///{work}")
+    runtime = Runtime(store, now=lambda: now)
+    store.workflow(WORKFLOW)  # compiled before the clock starts, as in a running scheduler
+    result = {"batch": store.sweep_batch}
+    rss_reset = reset_high_water()
+    rss_before = high_water_kib()
+    if traced:
+        tracemalloc.start()
+    started, cpu = time.perf_counter(), time.process_time()
+    report = sweep(runtime, as_of)
+    result.update(seconds=time.perf_counter() - started, cpu=time.process_time() - cpu, items=report.items,
+                  reminders=len(report.actions), notifications=report.notifications, events=report.events)
+    if traced:
+        result["traced_peak"] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    result["rss_growth"] = high_water_kib() - rss_before if rss_reset else None
+    result["again"] = sweep(runtime, as_of).items
+    result["verified"] = verify(store)
+    with store.engine.connect() as connection:
+        result["rows"] = tuple(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+                               for table in ("reminder", "notification", "trace"))
+    store.close()
+    remove_db(work)
+    return result
+
+
+def bench_e2e(directory: Path, count: int) -> None:
+    """`sweep()` acting on `count` items whose reminders are due: banli's batches, next to the
+    same sweep taking one item per transaction (the baseline), each on a copy of one database."""
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 9, 1, 12, tzinfo=zone)
+    as_of = datetime(2026, 6, 4, 9, tzinfo=zone)  # the `before` rule and the `overdue` one (fires urge) are due
+    source, work = directory / "banli-bench-sweep-e2e.db", directory / "banli-bench-sweep-e2e-run.db"
+    try:
+        setup = e2e_database(source, count, now)
+        runs = [("one item per transaction", e2e_run(source, work, now, as_of, 1, False)),
+                ("banli sweep", e2e_run(source, work, now, as_of, None, False))]
+        traced = e2e_run(source, work, now, as_of, None, True)
+    finally:
+        remove_db(source)
+        remove_db(work)
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(f"\nend to end: sweep() as of {as_of.isoformat()} over {count} items in handling (set up through "
+          f"banli in {setup:.1f} s, not timed), synchronous=FULL; load average {load}")
+    print(f"{'method':<26} {'batch':>5} {'items':>6} {'remind.':>7} {'notif.':>6} {'events':>6} {'seconds':>8} "
+          f"{'CPU s':>6} {'remind./s':>9} {'10k remind. s':>13} {'× base':>6} {'RSS+ MiB':>8}")
+    base_rate = runs[0][1]["reminders"] / runs[0][1]["seconds"]
+    for name, run in runs:
+        rate = run["reminders"] / run["seconds"]
+        growth = f"{run['rss_growth'] / 1024:.1f}" if run["rss_growth"] is not None else "–"
+        print(f"{name:<26} {run['batch']:>5} {run['items']:>6} {run['reminders']:>7} {run['notifications']:>6} "
+              f"{run['events']:>6} {run['seconds']:>8.2f} {run['cpu']:>6.2f} {rate:>9.0f} {10_000 / rate:>13.2f} "
+              f"{rate / base_rate:>6.2f} {growth:>8}")
+    banli = runs[1][1]
+    per_item = banli["reminders"] / max(banli["items"], 1)
+    print(f"    '10k remind. s': 10,000 reminders at that rate ({per_item:.0f} per item here: "
+          f"{10_000 / max(per_item, 1):.0f} items); RSS+: the process's peak RSS during the sweep over its RSS before")
+    print(f"    peak Python allocation of banli's sweep (tracemalloc, one more, untimed run): "
+          f"{traced['traced_peak'] / 2**20:.1f} MiB")
+    failed = False
+    for name, run in runs + [("traced run", traced)]:
+        ok = run["verified"]["ok"] and run["again"] == 0 and run["rows"] == runs[0][1]["rows"]
+        failed = failed or not ok
+        print(f"    {name}: a second sweep found {run['again']} items; reminder, notification and trace rows "
+              f"{run['rows']}; trace verified: {'ok' if run['verified']['ok'] else 'FAILED'}"
+              f"{'' if ok else '  <- WRONG'}")
+    if failed:
+        raise SystemExit("the end-to-end sweeps did not all do the same work once, or a trace failed to verify")
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -14,12 +14,7 @@ fresh database made from the template (CREATE DATABASE … TEMPLATE), on which N
 the last exit, then checked: every item reminded once per rule, one notification per key, one
 urge and one supervise per item, nothing left due, the trace verified. The database is dropped.
 
-    .venv/bin/python bench/workers.py [--pg URL] [--items 100000] [--workers 1,2,4] [--variant counted|claim-next]
-
-`--variant counted` runs banli's own sweep in a worker that counts how each visit of an item
-ended (skipped as locked, acted on, nothing left to do); `--variant claim-next` runs an
-experimental sweep in its place (see `claim_next_sweep`; the function is replaced in the
-worker process only, banli's files are not touched), to show what would make the workers scale.
+    .venv/bin/python bench/workers.py [--pg URL] [--items 100000] [--workers 1,2,4]
 """
 
 from __future__ import annotations
@@ -214,11 +209,8 @@ class BackendCpu(threading.Thread):
 
 # -- one run --------------------------------------------------------------------------------------
 
-def run_workers(url: str, workers: int, variant: str | None) -> tuple[float, list[dict], dict]:
-    if variant:
-        argv = [sys.executable, str(Path(__file__).resolve()), "--as-worker", variant, "--pg", url]
-    else:
-        argv = [sys.executable, "-m", "banli", "--db", url, "remind", "--json"]
+def run_workers(url: str, workers: int) -> tuple[float, list[dict], dict]:
+    argv = [sys.executable, "-m", "banli", "--db", url, "remind", "--json"]
     children_before = os.times()
     busy_before, total_before = machine_jiffies()
     backends = BackendCpu(url.rsplit("/", 1)[1])
@@ -235,9 +227,6 @@ def run_workers(url: str, workers: int, variant: str | None) -> tuple[float, lis
     if failed:
         raise SystemExit(f"a worker failed: {failed}")
     reports = [json.loads(out) for out, _err in outputs]
-    for report, (_out, err) in zip(reports, outputs):
-        counted = [line for line in err.splitlines() if line.startswith(COUNTS_PREFIX)]
-        report["visits"] = json.loads(counted[-1][len(COUNTS_PREFIX):]) if counted else None
     worker_cpu = (children_after.children_user + children_after.children_system
                   - children_before.children_user - children_before.children_system)
     busy = (busy_after - busy_before) / TICKS
@@ -291,95 +280,6 @@ def check(url: str, items: int, before: dict, verify_trace: bool) -> dict:
     return result
 
 
-# -- the experiment -----------------------------------------------------------------------------
-
-def claim_next_sweep(runtime, as_of, *, dry_run=False, limit=None, stop_after=None):
-    """banli's sweep, except how a worker finds its next item: instead of walking a list of refs
-    read at the start (which every worker walks in the same order, so that they queue behind
-    each other's locks and re-check what another has just done), each worker takes, in the
-    transaction that handles it, the next due item that no one holds, after the last one it
-    took: `… WHERE next_due_at <= :as_of AND (next_due_at, ref) > (:last_due, :last_ref) ORDER BY
-    next_due_at, ref FOR UPDATE SKIP LOCKED LIMIT 1`. Keyset, not from the start each time: the
-    index entries of the items done before stay until VACUUM, and a scan from the start would
-    step over all of them for every item. Like banli's list, an item whose next reminder moved
-    back behind the cursor waits for the next sweep."""
-    from sqlalchemy import and_, bindparam, select, tuple_
-
-    from banli.engine import sweep as banli_sweep
-    from banli.engine.runtime import MAX_ATTEMPTS, Retry
-    from banli.engine.times import utc_text
-    from banli.errors import Conflict
-    from banli.store.repo import item_t
-
-    assert not dry_run and limit is None and stop_after is None, "the experiment only sweeps"
-    report = banli_sweep.SweepReport(as_of=as_of.isoformat(), dry_run=False)
-    store, people, due = runtime.store, None, utc_text(as_of)
-    following = select(item_t.c.next_due_at, item_t.c.ref).where(and_(
-        item_t.c.next_due_at.is_not(None), item_t.c.next_due_at <= due,
-        tuple_(item_t.c.next_due_at, item_t.c.ref) > tuple_(bindparam("after_due"), bindparam("after_ref")))) \
-        .order_by(item_t.c.next_due_at, item_t.c.ref).limit(1).with_for_update(skip_locked=True)
-    after = {"after_due": "", "after_ref": ""}
-    while True:
-        for _attempt in range(MAX_ATTEMPTS):
-            try:
-                with store.write() as tx:
-                    row = tx.conn.execute(following, after).first()
-                    if row is None:
-                        return report
-                    ref = row.ref
-                    people = people or tx.people()
-                    actions, notified, fired = banli_sweep._sweep_item(runtime, tx, ref, as_of, False, people)
-                break
-            except Retry:
-                continue
-        else:
-            raise Conflict(f"{ref} kept changing during the sweep; run it again")
-        after = {"after_due": row.next_due_at, "after_ref": ref}
-        report.items += bool(actions)
-        report.actions.extend(actions)
-        report.notifications += notified
-        report.events += fired
-
-
-VARIANTS = {"counted": None, "claim-next": claim_next_sweep}  # counted: banli's own sweep, its visits counted
-COUNTS_PREFIX = "bench-counts "
-
-
-def as_worker(variant: str, url: str) -> None:
-    """`banli --db URL remind --json` in this process, with banli's sweep replaced by the
-    variant's, and every visit of an item counted: locked by another worker (skipped), claimed
-    and acted on, or claimed with nothing left to do (another worker did it). The counts go to
-    stderr as one JSON line."""
-    import atexit
-    from collections import Counter
-
-    import banli.engine.sweep
-    from banli.cli import cli
-    from banli.store.repo import Tx
-
-    counts = Counter()
-    claim, sweep_item = Tx.claim, banli.engine.sweep._sweep_item
-
-    def counted_claim(self, ref):
-        item = claim(self, ref)
-        counts["locked" if item is None else "claimed"] += 1
-        return item
-
-    def counted_sweep_item(*args, **kwargs):
-        locked = counts["locked"]
-        actions, notified, fired = sweep_item(*args, **kwargs)
-        if counts["locked"] == locked:
-            counts["acted" if actions else "nothing to do"] += 1
-        return actions, notified, fired
-
-    Tx.claim = counted_claim
-    banli.engine.sweep._sweep_item = counted_sweep_item
-    if VARIANTS[variant]:
-        banli.engine.sweep.sweep = VARIANTS[variant]
-    atexit.register(lambda: print(COUNTS_PREFIX + json.dumps(counts), file=sys.stderr))
-    cli(["--db", url, "remind", "--json"], prog_name="banli")
-
-
 # -- running ------------------------------------------------------------------------------------
 
 def print_table(rows) -> None:
@@ -403,14 +303,8 @@ def main() -> int:
                         help="items already swept before the run, so reminder and notification hold rows when the "
                              "workers start (default 1000; 0 to start them empty)")
     parser.add_argument("--workers", default="1,2,4", help="worker counts to run, comma-separated (default 1,2,4)")
-    parser.add_argument("--variant", choices=sorted(VARIANTS),
-                        help="counted: banli's sweep, each visit of an item counted; claim-next: the experimental sweep")
     parser.add_argument("--no-verify", action="store_true", help="skip banli's verify of the loaded and swept traces")
-    parser.add_argument("--as-worker", metavar="VARIANT", choices=sorted(VARIANTS), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.as_worker:
-        as_worker(args.as_worker, args.pg)
-        return 0
     import psycopg
 
     counts = [int(value) for value in args.workers.split(",")]
@@ -422,8 +316,7 @@ def main() -> int:
                     for name in ("synchronous_commit", "shared_buffers", "max_connections")}
         admin.execute(f'CREATE DATABASE "{template}"')
     print(f"PostgreSQL {version} ({', '.join(f'{k}={v}' for k, v in settings.items())}), {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}; databases {prefix}_* (dropped after)"
-          + (f"; workers run banli's CLI in-process with the sweep variant '{args.variant}'" if args.variant else ""))
+          f"Python {sys.version.split()[0]}; databases {prefix}_* (dropped after)")
     rows, created = [], [template]
     try:
         timings = build_template(args.pg, template, args.items, args.history, check=not args.no_verify)
@@ -442,7 +335,7 @@ def main() -> int:
                 admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
             created.append(name)
             url = database_url(args.pg, name)
-            seconds, reports, cpu = run_workers(url, workers, args.variant)
+            seconds, reports, cpu = run_workers(url, workers)
             reminders = sum(report["reminders"] for report in reports)
             split = [report["items"] for report in reports]
             checked = check(url, args.items, timings["before"], verify_trace=not args.no_verify)
@@ -451,10 +344,6 @@ def main() -> int:
             print(f"{workers} worker(s): {seconds:.1f} s; the workers' reports: {sum(split)} items, {reminders} "
                   f"reminders, {notified} notifications, {sum(r['events'] for r in reports)} events; in the database: "
                   + ", ".join(f"{key} {value}" for key, value in checked.items()))
-            if reports[0]["visits"] is not None:
-                print("    visits per worker (claim: locked by another / claimed; then acted / nothing to do): " + "; ".join(
-                    f"{v.get('locked', 0)} locked, {v.get('claimed', 0)} claimed: {v.get('acted', 0)} acted, "
-                    f"{v.get('nothing to do', 0)} nothing to do" for v in (r["visits"] for r in reports)))
             if notified != checked["notifications"]:
                 print(f"    NOTE: the workers reported {notified} notifications, the outbox holds "
                       f"{checked['notifications']} (`banli remind --json` miscounts them on this backend)")

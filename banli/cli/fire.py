@@ -8,7 +8,7 @@ import click
 
 from banli.cli.options import data_file, pairs
 from banli.cli.render import emit_json, json_option
-from banli.errors import InvalidInput
+from banli.errors import Conflict, InvalidInput
 
 
 @click.command()
@@ -102,10 +102,16 @@ def replay(settings, file: str, atomic: bool, as_json: bool) -> None:
             raise
 
     if atomic:
-        with store.write() as tx:
-            for number, entry in _replay_lines(file):
-                apply(tx, number, entry)
-                applied += 1
+        from banli.engine.runtime import Retry
+
+        try:
+            with store.write() as tx:
+                for number, entry in _replay_lines(file):
+                    apply(tx, number, entry)
+                    applied += 1
+        except Retry:
+            raise Conflict(f"{file}: the database changed while the replay was being applied; "
+                           "nothing was applied: run it again") from None
     else:
         for number, entry in _replay_lines(file):
             apply(None, number, entry)

@@ -47,7 +47,12 @@ def schedule(workflow: CompiledWorkflow, state: str, deadline: str | None,
 def next_due(workflow: CompiledWorkflow, state: str, deadline: str | None, done: set[str],
              tasks: list = ()) -> str | None:
     """UTC text of the earliest rule still to do, or None: what the sweep's index looks for."""
-    pending = [due for key, _rule, due in schedule(workflow, state, deadline, tasks) if key not in done]
+    return earliest_pending(schedule(workflow, state, deadline, tasks), done)
+
+
+def earliest_pending(rules: list[tuple[str, Reminder, datetime]], done: set[str]) -> str | None:
+    """`next_due` of a schedule already worked out."""
+    pending = [due for key, _rule, due in rules if key not in done]
     return utc_text(min(pending)) if pending else None
 
 

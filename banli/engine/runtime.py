@@ -3,7 +3,9 @@
 Checks run in the order SPEC §4 fixes, first failure wins: unknown item (7) → unknown event
 (3) → role (4) → state, window, guard (5) → data and `--at` (3) → `--expect-version` (6).
 Writes are optimistic: the item row is updated only if its version is still the one read;
-a writer that loses re-reads the item and tries again on the new state.
+a writer that loses re-reads the item and tries again on the new state. The store may hold a
+transaction's writes back and make them together (`banli.store.repo.Tx`), so several events
+in one transaction (`replay --atomic`, an import) cost little more than their hashing.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ DEADLINE_RECOMPUTED = "deadline_recomputed"
 MIGRATED = "migrated"
 MAX_ATTEMPTS = 20
 _MICROSECOND = timedelta(microseconds=1)
+_NEXT_DUE_REMEMBERED = 4096
+_UNKNOWN = object()
 
 
 class Retry(Exception):
@@ -63,6 +67,7 @@ class Runtime:
     def __init__(self, store, now: Callable[[], datetime] = utc_now) -> None:
         self.store = store
         self.now = now
+        self._next_due_seen: dict[tuple, str | None] = {}
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -326,24 +331,36 @@ class Runtime:
         tasks = tx.open_tasks(item.id) if item.seq and has_task_reminders(workflow) else []  # none on a new item
         done = tx.done_rules(item.id, entered_seq) if tasks or (
             not entered and workflow.definition.states[to_state].reminders) else set()
+        occurred_at = local_text(when, workflow.zone)
         row = {
             "ref": item.ref, "seq": seq, "event": event, "from_state": from_state, "to_state": to_state,
-            "actor": actor.id, "occurred_at": local_text(when, workflow.zone),
-            "recorded_at": local_text(now, workflow.zone), "data": canonical_json(data),
+            "actor": actor.id, "occurred_at": occurred_at,
+            "recorded_at": occurred_at if now == when else local_text(now, workflow.zone), "data": canonical_json(data),
             "def_hash": workflow.hash, "prev_hash": prev,
         }
         row["hash"] = row_hash(**row)
-        updated = tx.update_item(
-            item.id, expected_version=item.version, state=to_state, fields=fields, seq=seq, head_hash=row["hash"],
-            entered_at=utc_text(when) if entered else item.entered_at, last_at=utc_text(when),
-            deadline=deadline, deadline_basis=basis, entered_seq=entered_seq,
-            next_due_at=next_due(workflow, to_state, deadline, done, tasks),
-        )
-        if not updated:
+        last_at = utc_text(when)
+        updated = item.evolve(
+            state=to_state, fields=fields, version=item.version + 1, seq=seq, head_hash=row["hash"],
+            entered_at=last_at if entered else item.entered_at, last_at=last_at, deadline=deadline,
+            deadline_basis=basis, entered_seq=entered_seq,
+            next_due_at=self._next_due(workflow, to_state, deadline, done, tasks))
+        if not tx.update_item(updated, expected_version=item.version):
             raise Retry()
         tx.append_trace(item.id, row)
         return Fired(ref=item.ref, event=event, from_state=from_state, to_state=to_state, version=item.version + 1,
                      seq=seq, hash=row["hash"], occurred_at=row["occurred_at"])
+
+    def _next_due(self, workflow: CompiledWorkflow, state: str, deadline: str | None, done: set[str],
+                  tasks: list) -> str | None:
+        """`reminders.next_due`, remembered: a run of events on items in one state asks the same."""
+        key = (workflow, state, deadline, frozenset(done), tuple(tasks))
+        due = self._next_due_seen.get(key, _UNKNOWN)
+        if due is _UNKNOWN:
+            if len(self._next_due_seen) >= _NEXT_DUE_REMEMBERED:
+                self._next_due_seen.clear()
+            due = self._next_due_seen[key] = next_due(workflow, state, deadline, done, tasks)
+        return due
 
     # -- asking ------------------------------------------------------------------------------
 

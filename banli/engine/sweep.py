@@ -1,28 +1,33 @@
 """The reminder sweep: one pass over the items whose next reminder is due.
 
-The database finds the due items through one partial index (`next_due_at`, `ref`). Each
-item is taken in the transaction that handles it — the next due one after the last this
-worker took, skipping any another worker holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL) — so
-several workers share the work without queueing behind each other. In that transaction every
-rule of its state that fell due is marked done (unique per item, state entry and rule), its
-notifications are written to the outbox and its event, if any, is fired as `system` — all or
-nothing. A second sweep, or one after a crash half-way, finds the rules marked and does
-nothing twice. An item whose next reminder moved back behind the cursor waits for the next sweep.
+The database finds the due items through one partial index (`next_due_at`, `ref`). A sweep
+takes them in batches, the next due ones after the last this worker took, skipping any
+another worker holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so several workers share the
+work without queueing behind each other. A batch is one transaction, committed once (one
+sync to disk for up to `SqlStore.sweep_batch` items, or as many as ~0.2 s allow); each item
+in it is a savepoint: every rule of its state that fell due is marked done (unique per item,
+state entry and rule), its notifications are written to the outbox and its event, if any, is
+fired as `system` — all or nothing. An item that fails is undone alone: the items before it
+are committed, then its error is raised. A second sweep, or one after a crash half-way (which
+loses the batch it was in), finds the rules marked and does nothing twice. An item whose next
+reminder moved back behind the cursor waits for the next sweep.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from banli.engine.model import GLOBAL_ROLES
 from banli.engine.records import SYSTEM_ACTOR, ItemRecord
-from banli.engine.reminders import has_task_reminders, is_campaign_key, next_due, schedule
+from banli.engine.reminders import earliest_pending, has_task_reminders, is_campaign_key, schedule
 from banli.engine.runtime import MAX_ATTEMPTS, Retry, Runtime
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.errors import Conflict, InvalidInput
 
 KIND_LABELS = {"before": "即将到期", "overdue": "已逾期"}
+BATCH_SECONDS = 0.2  # how long a batch holds its locks (SQLite: the database's write lock) at most
 _MICROSECOND = timedelta(microseconds=1)
 
 
@@ -40,6 +45,19 @@ class SweepReport:
                 "notifications": self.notifications, "events": self.events, "actions": self.actions}
 
 
+@dataclass
+class _Batch:
+    """What one transaction of a sweep did, counted once it commits."""
+
+    cursor: tuple[str, str]  # (next_due_at, ref) of the last item handled
+    more: bool  # whether items may be due after the cursor
+    items: int = 0
+    actions: list[dict] = field(default_factory=list)
+    notifications: int = 0
+    events: int = 0
+    failure: Exception | None = None  # an item's error, raised once the items before it are committed
+
+
 def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: int | None = None,
           stop_after: int | None = None) -> SweepReport:
     """Act on every reminder due by `as_of`. `stop_after` ends the pass after that many items
@@ -49,46 +67,91 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
                            "(use --dry-run to see what will fall due)")
     report = SweepReport(as_of=as_of.isoformat(), dry_run=dry_run)
     if dry_run:
-        for ref in runtime.store.due_refs(utc_text(as_of), limit):
-            with runtime.store.read() as tx:
-                report.actions.extend(_sweep_item(runtime, tx, ref, as_of, True, None)[0])
-            report.items += 1
+        refs = runtime.store.due_refs(utc_text(as_of), limit)
+        with runtime.store.read() as tx:
+            for ref in refs:
+                report.actions.extend(_sweep_item(runtime, tx, ref, as_of, None)[0])
+        report.items = len(refs)
         return report
-    people = None  # read once, on the first notification of this sweep
-    cursor = ("", "")  # (next_due_at, ref) of the last item this worker took
-    while (stop_after is None or report.items < stop_after) and (limit is None or report.items < limit):
+    people = None  # read once, with the first batch
+    cursor, more = ("", ""), True  # (next_due_at, ref) of the last item this worker took
+    ends = [bound for bound in (limit, stop_after) if bound is not None]
+    while more:
+        wanted = min([runtime.store.sweep_batch] + [bound - report.items for bound in ends])
+        if wanted <= 0:
+            break
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 with runtime.store.write() as tx:
-                    claimed = tx.claim_next_due(utc_text(as_of), *cursor)
-                    if claimed is None:
-                        return report
                     people = people or tx.people()
-                    actions, notified, fired = _sweep_item(runtime, tx, claimed[1], as_of, False, people)
+                    batch = _sweep_batch(runtime, tx, as_of, cursor, wanted, people)
                 break
-            except Retry:
+            except Retry:  # the commit clashed: nothing of the batch was kept, take it again
                 continue
         else:
-            raise Conflict(f"{claimed[1]} kept changing during the sweep; run it again")
-        cursor = claimed
-        report.items += 1
-        report.actions.extend(actions)
-        report.notifications += notified
-        report.events += fired
+            raise Conflict("the due items kept changing during the sweep; run it again")
+        cursor, more = batch.cursor, batch.more
+        report.items += batch.items
+        report.actions.extend(batch.actions)
+        report.notifications += batch.notifications
+        report.events += batch.events
+        if batch.failure is not None:
+            raise batch.failure
     return report
 
 
-def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool,
-                people) -> tuple[list[dict], int, int]:
-    item = tx.claim(ref)
-    if item is None:  # another worker is sweeping it right now
-        return [], 0, 0
+def _sweep_batch(runtime: Runtime, tx, as_of: datetime, cursor: tuple[str, str], wanted: int, people) -> _Batch:
+    """Up to `wanted` due items after `cursor`, each in a savepoint; their notifications are
+    written together at the end."""
+    claimed = tx.claim_due(utc_text(as_of), *cursor, wanted)
+    batch = _Batch(cursor=cursor, more=len(claimed) == wanted)
+    messages = []
+    started = time.monotonic()  # not business time: how long this transaction has held its locks
+    for due, ref in claimed:
+        try:
+            actions, item_messages, fired = _sweep_claimed(runtime, tx, ref, as_of, people)
+        except Exception as exc:  # noqa: BLE001 - raised by `sweep` once the batch so far is committed
+            batch.failure, batch.more = exc, False
+            break
+        batch.cursor = (due, ref)
+        batch.items += 1
+        batch.actions.extend(actions)
+        batch.events += fired
+        messages += item_messages
+        if time.monotonic() - started > BATCH_SECONDS:
+            batch.more = True  # the items claimed but not handled are let go at the commit
+            break
+    batch.notifications = tx.notify_many(messages)
+    return batch
+
+
+def _sweep_claimed(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tuple[list[dict], list[dict], int]:
+    """One claimed item in its savepoint, taken again on its new state if it changed meanwhile."""
+    for _attempt in range(MAX_ATTEMPTS):
+        try:
+            with tx.savepoint():
+                return _sweep_item(runtime, tx, ref, as_of, people)
+        except Retry:
+            continue
+    raise Conflict(f"{ref} kept changing during the sweep; run it again")
+
+
+def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tuple[list[dict], list[dict], int]:
+    """(actions, notification messages, events fired) of one item; with `people` None, a dry
+    run: the actions only, nothing written."""
+    dry_run = people is None
+    item = tx.item(ref)  # locked since it was claimed (PostgreSQL); SQLite's writer holds the database
+    if item is None:
+        return [], [], 0
     workflow = runtime.store.workflow_by_id(item.definition_id)
     entry = item.entered_seq
     done = tx.done_rules(item.id, entry)
     tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
-    actions, notified, fired = [], 0, 0
-    for key, rule, due in schedule(workflow, item.state, item.deadline, tasks):
+    actions, messages, marks, fired = [], [], [], 0
+    at = utc_text(as_of)
+    worked_out = (item.state, item.deadline, tasks)
+    rules = schedule(workflow, *worked_out)
+    for key, rule, due in rules:
         if key in done or due > as_of:
             continue
         action = {"ref": ref, "rule": key, "kind": rule.kind, "offset": str(rule.offset),
@@ -97,27 +160,38 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, dry_run: bool,
         if dry_run:
             continue
         task = is_campaign_key(key)
-        tx.mark_reminder(item.id, 0 if task else item.entered_seq, key, utc_text(due), utc_text(as_of), rule.fire)
+        marks.append({"entered_seq": 0 if task else entry, "rule": key, "due_at": utc_text(due),
+                      "done_at": at, "fired": rule.fire})
         done.add(key)
         if rule.notify:
-            notified += _notify(tx, people, workflow, item, key, rule, as_of, due if task else None)
+            messages.append(_message(tx, people, workflow, item, key, rule, at, due if task else None))
         if rule.fire:
+            tx.mark_reminders(item.id, marks)  # marked before the event, which computes the next due rule
+            marks = []
             last = from_utc_text(item.last_at)
             runtime.fire_in(tx, ref, rule.fire, SYSTEM_ACTOR, {}, max(as_of, last))
             fired += 1
             item = tx.item(ref)
             if item.entered_seq != entry:  # the event moved the item on: the old state's rules are moot
                 break
-    if not dry_run:
-        item = tx.item(ref)
+    if dry_run:
+        return actions, [], 0
+    if marks:
+        tx.mark_reminders(item.id, marks)
+    if fired:  # the event may have closed a campaign task, moved the deadline or entered another state
         tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
-        tx.set_next_due(item.id, next_due(workflow, item.state, item.deadline,
-                                          tx.done_rules(item.id, item.entered_seq), tasks))
-    return actions, notified, fired
+        if item.entered_seq != entry:
+            done = tx.done_rules(item.id, item.entered_seq)
+        if (item.state, item.deadline, tasks) != worked_out:
+            rules = schedule(workflow, item.state, item.deadline, tasks)
+    due_next = earliest_pending(rules, done)
+    if due_next != item.next_due_at:
+        tx.set_next_due(item, due_next)
+    return actions, messages, fired
 
 
-def _notify(tx, people, workflow, item: ItemRecord, key: str, rule, as_of: datetime,
-            task_due: datetime | None) -> int:
+def _message(tx, people, workflow, item: ItemRecord, key: str, rule, at: str, task_due: datetime | None) -> dict:
+    """The notification of one rule to the people its roles resolve to (`Tx.notify`'s arguments)."""
     fields = item.fields
     found = []
     for role in rule.notify:
@@ -143,5 +217,5 @@ def _notify(tx, people, workflow, item: ItemRecord, key: str, rule, as_of: datet
     else:
         lines.append(f"该事项将于{due_text}到期，请按时办结。")
     lines.append("—— banli 办理系统")
-    return tx.notify(cause=f"{item.ref}#{item.entered_seq}#{key}", people=unique, item=item, subject=subject,
-                     body="\n".join(lines), at=utc_text(as_of))
+    return {"cause": f"{item.ref}#{item.entered_seq}#{key}", "people": unique, "item": item, "subject": subject,
+            "body": "\n".join(lines), "at": at}

@@ -8,10 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, bindparam, insert, select, update
 
 from banli.store.repo import SqlStore, item_t
-from banli.store.tables import Campaign, CampaignTask
-
-campaign_t = Campaign.__table__
-task_t = CampaignTask.__table__
+from banli.store.schema import campaign_t, campaign_task_t as task_t
 
 
 @dataclass(frozen=True)
@@ -65,6 +62,20 @@ _OPEN_TASKS = select(task_t.c.campaign_id, campaign_t.c.name, task_t.c.due_at) \
 
 def open_tasks(connection, item_id: int) -> list[OpenTask]:
     return [OpenTask(*row) for row in connection.execute(_OPEN_TASKS, {"b_item": item_id})]
+
+
+_OPEN_TASKS_OF = select(task_t.c.item_id, task_t.c.campaign_id, campaign_t.c.name, task_t.c.due_at) \
+    .join(campaign_t, campaign_t.c.id == task_t.c.campaign_id) \
+    .where(and_(task_t.c.item_id.in_(bindparam("b_items", expanding=True)), task_t.c.outcome.is_(None),
+                task_t.c.due_at.is_not(None)))
+
+
+def open_tasks_of(connection, item_ids: list[int]) -> dict[int, list[OpenTask]]:
+    """`open_tasks` of several items in one query: every id is a key, with no tasks an empty list."""
+    tasks = {item_id: [] for item_id in item_ids}
+    for item_id, *task in connection.execute(_OPEN_TASKS_OF, {"b_items": item_ids}):
+        tasks[item_id].append(OpenTask(*task))
+    return tasks
 
 
 def record_outcome(connection, item_id: int, name: str, outcome: str, at: str) -> int:

@@ -176,3 +176,130 @@ def test_a_co_unit_taken_off_the_item_no_longer_holds_up_the_reply(store, runtim
         runtime.fire("16-1-141/czj", event, user, data, at="2026-03-06T09:00")
     reply = {"result_class": "A", "text": "张三代表：您好！", "signer": "王局长", "contact_person": "李科长"}
     assert runtime.fire("16-1-141", "reply", "li", reply, at="2026-03-10T09:00").to_state == "replied"
+
+
+# A year of one suggestion, with co-units, a change request judged in its window, an extension
+# that still holds when the reply is sent back, and a rating: (ref suffix, user, event, data, at).
+YEAR = [
+    ("", "reg", "sort", {"category": "城市建设"}, "2026-01-06T09:00"),
+    ("", "reg", "review", {}, "2026-01-07T09:00"), ("", "reg", "audit", {}, "2026-01-08T09:00"),
+    ("", "npc", "approve", {}, "2026-01-09T09:00"),
+    ("", "wang", "assign", {"lead_unit": "zjj", "co_units": "czj,jyj", "mode": "会办"}, "2026-03-02T09:00"),
+    ("", "li", "request_change", {"reason": "协办单位有误"}, "2026-03-03T09:00"),
+    ("", "wang", "approve_change", {"lead_unit": "zjj", "co_units": "czj"}, "2026-03-04T09:00"),
+    ("", "li", "sign_for", {"leader": "王局长", "handler": "李科长"}, "2026-03-05T09:00"),
+    ("", "wang", "urge", {"note": "请抓紧"}, "2026-03-06T09:00"),
+    ("", "wang", "grant_extension", {"extend_by": "1 months"}, "2026-03-09T09:00"),
+    ("/czj", "zhao", "sign_for", {"leader": "赵局长", "handler": "钱科长"}, "2026-03-10T09:00"),
+    ("/czj", "zhao", "submit_opinion", {"text": "同意"}, "2026-03-11T09:00"),
+    ("", "li", "contact", {"method": "phone", "stage": "before"}, "2026-03-12T09:00"),
+    ("", "li", "reply", {"result_class": "A", "text": "张三、李四代表：您好！", "signer": "王局长",
+                         "contact_person": "李科长"}, "2026-03-13T09:00"),
+    ("", "wang", "return_reply", {"reason": "答复不完整"}, "2026-03-16T09:00"),
+    ("", "li", "reply", {"result_class": "B", "text": "张三、李四代表：您好！", "signer": "王局长",
+                         "contact_person": "李科长"}, "2026-03-17T09:00"),
+    ("", "wang", "accept_reply", {}, "2026-03-18T09:00"),
+    ("", "zhang", "rate", {"rating": "满意"}, "2026-03-19T09:00"),
+]
+# Assigned to one unit and signed for at once: the deadline of `handling` counts from `assign`,
+# whose row the transaction may still hold back when `sign_for` looks for it.
+ALONE = YEAR[:4] + [
+    ("", "wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}, "2026-03-02T09:00"),
+    ("", "li", "sign_for", {"leader": "王局长", "handler": "李科长"}, "2026-03-03T09:00"),
+    ("", "wang", "grant_extension", {"extend_by": "1 months"}, "2026-03-04T09:00"),
+    ("", "li", "contact", {"method": "phone"}, "2026-03-05T09:00"),
+]
+ITEM_COLUMNS = ("state", "version", "seq", "fields", "created_at", "entered_at", "last_at", "deadline",
+                "deadline_basis", "entered_seq", "next_due_at")
+
+
+def register_for_year(runtime, ref: str) -> None:
+    runtime.create(workflow_id="npc-suggestion", ref=ref, title="关于县城供水管网改造的建议", actor="reg",
+                   deputies=["张三", "李四"], fields={"category": "城市建设"}, at="2026-01-05T09:00")
+
+
+def written(store, ref: str) -> dict:
+    """What banli wrote for the item and its children, without what names them (ref, id, hashes)."""
+    with store.engine.connect() as connection:
+        items = connection.execute(text(f"SELECT ref, {', '.join(ITEM_COLUMNS)} FROM item "
+                                        "WHERE ref = :ref OR ref LIKE :children ORDER BY ref"),
+                                   {"ref": ref, "children": ref + "/%"}).all()
+        trace = connection.execute(text("SELECT ref, seq, event, from_state, to_state, actor, occurred_at, "
+                                        "recorded_at, data, def_hash FROM trace "
+                                        "WHERE ref = :ref OR ref LIKE :children ORDER BY ref, seq"),
+                                   {"ref": ref, "children": ref + "/%"}).all()
+    unnamed = lambda row: (row[0][len(ref):],) + tuple(row[1:])  # noqa: E731 - "/czj" for "16-1-150/czj"
+    return {"items": [unnamed(row) for row in items], "trace": [unnamed(row) for row in trace]}
+
+
+@pytest.mark.parametrize("steps", [YEAR, ALONE], ids=["a-year-with-co-units", "assigned-alone"])
+def test_events_in_one_transaction_write_what_one_transaction_each_writes(store, runtime, steps):
+    """`replay --atomic` runs every event in one transaction, which keeps items and holds trace
+    rows back: the rows it leaves are those of the same events fired one transaction each."""
+    register_for_year(runtime, "16-1-150")
+    for suffix, user, event, data, at in steps:
+        runtime.fire("16-1-150" + suffix, event, user, data, at=at)
+    for ref in ("16-1-151", "16-1-152", "16-1-153", "16-1-154"):
+        register_for_year(runtime, ref)
+    with store.write() as tx:  # two items' events interleaved
+        for suffix, user, event, data, at in steps:
+            for ref in ("16-1-151", "16-1-152"):
+                runtime.fire_in(tx, ref + suffix, event, user, data, at)
+    with store.write() as tx:  # one item's, one after another
+        for suffix, user, event, data, at in steps:
+            runtime.fire_in(tx, "16-1-153" + suffix, event, user, data, at)
+    with store.write() as tx:  # written event by event for half the steps, then held: `assign` written and
+        for number, (suffix, user, event, data, at) in enumerate(steps):  # the extension after it held
+            runtime.fire_in(tx, "16-1-154" + suffix, event, user, data, at)
+            if number < len(steps) // 2:
+                tx.flush()
+    expected = written(store, "16-1-150")
+    assert expected["items"][0][2] == len(steps) - sum(1 for step in steps if step[0]) + 1  # version
+    assert expected["items"][0][7] is not None  # a deadline, counted from `assign`
+    for ref in ("16-1-151", "16-1-152", "16-1-153", "16-1-154"):
+        assert written(store, ref) == expected, ref
+    assert verify(store)["ok"]
+
+
+def test_a_year_in_one_transaction_ends_where_it_should(store, runtime):
+    register_for_year(runtime, "16-1-155")
+    with store.write() as tx:
+        for suffix, user, event, data, at in YEAR:
+            runtime.fire_in(tx, "16-1-155" + suffix, event, user, data, at)
+    found = written(store, "16-1-155")
+    assert [(row[0], row[1]) for row in found["items"]] == [("", "closed"), ("/czj", "done"), ("/jyj", "assigned")]
+    # the item's own rows, then /czj's (created, sign_for, submit_opinion) and /jyj's (created)
+    assert [row[0] for row in found["trace"]] == [""] * (len(YEAR) - 1) + ["/czj"] * 3 + ["/jyj"]
+
+
+def test_a_refused_event_in_one_transaction_leaves_nothing_of_the_others(store, runtime):
+    register_for_year(runtime, "16-1-160")
+    before = counts(store)
+    with pytest.raises(NotAllowedNow, match="'urge' is not possible"):
+        with store.write() as tx:
+            for suffix, user, event, data, at in YEAR[:4]:
+                runtime.fire_in(tx, "16-1-160" + suffix, event, user, data, at)
+            runtime.fire_in(tx, "16-1-160", "urge", "wang", {}, "2026-01-10T09:00")
+    assert counts(store) == before
+    assert [row["event"] for row in log(store, "16-1-160")] == ["created"]
+    assert verify(store)["ok"]
+
+
+def test_an_item_changed_by_another_writer_is_run_again(store, runtime, clock):
+    """The held-back update still carries the version the item was read at: if the row changed
+    meanwhile (here by hand, as a writer ignoring the lock would), the event is run again."""
+    from banli.engine.runtime import Retry
+
+    register_for_year(runtime, "16-1-170")
+    changed = False
+    with pytest.raises(Retry):
+        with store.write() as tx:
+            runtime.fire_in(tx, "16-1-170", "sort", "reg", {"category": "城市建设"}, None)
+            if not changed:
+                tx.flush()  # nothing is held back now: …
+                runtime.fire_in(tx, "16-1-170", "review", "reg", {}, None)
+                # … and the row the next flush checks against is moved on behind the transaction's back
+                tx._connection.execute(text("UPDATE item SET version = version + 1 WHERE ref = '16-1-170'"))
+    assert [row["event"] for row in log(store, "16-1-170")] == ["created"]
+    assert runtime.fire("16-1-170", "sort", "reg", {"category": "城市建设"}).seq == 2
+    assert verify(store)["ok"]

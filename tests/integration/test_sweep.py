@@ -1,5 +1,8 @@
 """The reminder sweep at chosen instants: nothing before it is due, each rule acted on once,
-escalation after the overdue window, and a sweep killed half-way leaves exactly one of each."""
+escalation after the overdue window, and a sweep killed half-way leaves exactly one of each.
+Items are swept in batches, one transaction each: an item that fails is undone alone (the
+items before it kept), one that changed underneath is taken again, a batch whose commit
+clashes is taken again whole."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from banli.engine.sweep import sweep
-from banli.errors import InvalidInput
+from banli.errors import InvalidInput, NotAllowedNow
 from banli.store.audit import log, verify
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -119,3 +122,125 @@ def test_a_new_state_entry_starts_its_reminders_afresh(store, runtime, item):
     again = sweep(runtime, local(2026, 6, 7))
     assert [a["rule"] for a in again.actions] == ["handling:0", "handling:1"]
     assert events(store, item).count("urge") == 2
+
+
+def reminded(store, ref: str) -> tuple[int, int]:
+    """(reminder rows, notifications) of one item."""
+    with store.engine.connect() as connection:
+        return (connection.execute(text("SELECT count(*) FROM reminder r JOIN item i ON i.id = r.item_id "
+                                        "WHERE i.ref = :ref"), {"ref": ref}).scalar(),
+                connection.execute(text("SELECT count(*) FROM notification WHERE ref = :ref"), {"ref": ref}).scalar())
+
+
+def test_an_item_that_fails_is_undone_alone_and_the_items_before_it_are_kept(store, runtime, clock, monkeypatch):
+    clock.now = local(2026, 9, 1, 12)
+    refs = [f"16-1-{n}" for n in range(400, 405)]  # one deadline: swept in ref order, in one batch
+    for ref in refs:
+        assigned_on(runtime, ref, "2026-03-02")
+    fire_in = runtime.fire_in
+
+    def refusing(tx, ref, event, *args, **kwargs):
+        if ref == refs[2]:
+            fire_in(tx, ref, event, *args, **kwargs)  # its trace row is written (held back), then undone
+            raise NotAllowedNow(f"'{event}' is not possible on {ref} yet: a test says no")
+        return fire_in(tx, ref, event, *args, **kwargs)
+
+    monkeypatch.setattr(runtime, "fire_in", refusing)
+    with pytest.raises(NotAllowedNow, match="a test says no"):
+        sweep(runtime, local(2026, 6, 4))
+    assert [events(store, ref)[-1] for ref in refs] == ["urge", "urge", "sign_for", "sign_for", "sign_for"]
+    assert [reminded(store, ref) for ref in refs] == [(2, 3), (2, 3), (0, 0), (0, 0), (0, 0)]
+    assert verify(store)["ok"]
+
+    monkeypatch.setattr(runtime, "fire_in", fire_in)
+    again = sweep(runtime, local(2026, 6, 4))
+    assert again.items == 3 and again.events == 3 and again.notifications == 9
+    assert [events(store, ref).count("urge") for ref in refs] == [1] * 5
+    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 5
+    assert verify(store)["ok"]
+
+
+def test_an_item_that_changed_underneath_is_taken_again_and_done_once(store, runtime, clock, monkeypatch):
+    from banli.engine.runtime import Retry
+
+    clock.now = local(2026, 9, 1, 12)
+    refs = [f"16-1-{n}" for n in range(410, 413)]
+    for ref in refs:
+        assigned_on(runtime, ref, "2026-03-02")
+    fire_in, clashes = runtime.fire_in, []
+
+    def clashing_once(tx, ref, event, *args, **kwargs):
+        fired = fire_in(tx, ref, event, *args, **kwargs)
+        if ref == refs[1] and not clashes:
+            clashes.append(ref)
+            raise Retry()  # as if another writer had changed the item: its savepoint is undone
+        return fired
+
+    monkeypatch.setattr(runtime, "fire_in", clashing_once)
+    report = sweep(runtime, local(2026, 6, 4))
+    assert clashes == [refs[1]]
+    assert report.items == 3 and report.events == 3 and len(report.actions) == 6 and report.notifications == 9
+    assert [events(store, ref).count("urge") for ref in refs] == [1] * 3
+    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 3
+    assert verify(store)["ok"]
+
+
+def test_a_sweep_over_several_batches_does_each_item_once(store, runtime, clock, monkeypatch):
+    clock.now = local(2026, 9, 1, 12)
+    refs = [f"16-1-{n}" for n in range(420, 425)]
+    for ref in refs:
+        assigned_on(runtime, ref, "2026-03-02")
+    runtime.fire(refs[0], "urge", "wang", at="2026-05-01T09:00")  # a reply due on the same day, urged by hand
+    monkeypatch.setattr(type(store), "sweep_batch", 2)  # three transactions: 2 + 2 + 1 items
+    early = sweep(runtime, local(2026, 5, 28, 9))  # only `before` rules: no event, the next due date moves on
+    assert early.items == 5 and early.events == 0 and [a["rule"] for a in early.actions] == ["handling:0"] * 5
+    late = sweep(runtime, local(2026, 6, 20))
+    assert late.items == 5 and late.events == 10
+    assert sweep(runtime, local(2026, 6, 20)).items == 0
+    assert [events(store, ref).count("urge") for ref in refs] == [2, 1, 1, 1, 1]
+    assert [events(store, ref).count("supervise") for ref in refs] == [1] * 5
+    assert [reminded(store, ref)[0] for ref in refs] == [3] * 5
+    assert verify(store)["ok"]
+
+
+def test_a_batch_whose_commit_clashes_is_taken_again_whole(store, runtime, clock, monkeypatch):
+    from contextlib import contextmanager
+
+    from banli.engine.runtime import Retry
+
+    clock.now = local(2026, 9, 1, 12)
+    refs = [f"16-1-{n}" for n in range(430, 435)]
+    for ref in refs:
+        assigned_on(runtime, ref, "2026-03-02")
+    monkeypatch.setattr(type(store), "sweep_batch", 2)
+    write, clashes = store.write, []
+
+    @contextmanager
+    def clashing_once():
+        with write() as tx:
+            yield tx
+            if not clashes:  # the first batch is rolled back, as when its commit clashes
+                clashes.append(True)
+                raise Retry()
+
+    monkeypatch.setattr(store, "write", clashing_once)
+    report = sweep(runtime, local(2026, 6, 4))
+    assert clashes and report.items == 5 and report.events == 5 and report.notifications == 15
+    assert sweep(runtime, local(2026, 6, 4)).items == 0
+    assert [events(store, ref).count("urge") for ref in refs] == [1] * 5
+    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 5
+    assert verify(store)["ok"]
+
+
+def test_a_batch_that_runs_out_of_time_lets_the_rest_go_to_the_next(store, runtime, clock, monkeypatch):
+    from banli.engine import sweep as sweeping
+
+    clock.now = local(2026, 9, 1, 12)
+    refs = [f"16-1-{n}" for n in range(440, 444)]
+    for ref in refs:
+        assigned_on(runtime, ref, "2026-03-02")
+    monkeypatch.setattr(sweeping, "BATCH_SECONDS", 0.0)  # every batch ends after its first item
+    report = sweep(runtime, local(2026, 6, 4))
+    assert report.items == 4 and report.events == 4
+    assert sweep(runtime, local(2026, 6, 4)).items == 0
+    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 4
