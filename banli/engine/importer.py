@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
+import gc
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,12 +20,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, ContextManager, Iterable, Iterator
 
+from banli.engine.bulk import Lookup
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.model import REGISTERING_ROLES
 from banli.engine.records import SYSTEM_ACTOR, Actor
 from banli.engine.times import parse_instant
 from banli.engine.values import coerce
-from banli.errors import Conflict, InvalidInput, NotPermitted
+from banli.errors import BanliError, Conflict, InvalidInput, NotPermitted
 
 DEFAULT_WORKFLOW = "npc-suggestion"
 MAX_REF = 128  # the item.ref column's width
@@ -47,6 +50,7 @@ _LOOSE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})
 # progress(label, total) → a context giving step(n): the CLI draws a bar with it
 Progress = Callable[[str, int], ContextManager[Callable[[int], None]]]
 STEP = 500  # rows between progress updates
+REMEMBERED = 10_000  # checked cell texts kept (a column of distinct texts must not fill memory)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +133,24 @@ class ImportRefused(InvalidInput):
         super().__init__(report.summary(), file=report.file)
 
 
+def _collector_paused(step: Callable) -> Callable:
+    """`step` run with Python's cyclic garbage collector paused. A 100,000-row file is millions
+    of objects, none of them in a cycle, and each full collection walks every one of them:
+    that was a fifth of an import's time. Whatever cycles the step leaves are collected after."""
+
+    @functools.wraps(step)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return step(*args, **kwargs)
+        gc.disable()
+        try:
+            return step(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused
+
+
 # -- the whole import ------------------------------------------------------------------------
 
 def import_file(runtime, path: str | Path, *, actor: str, workflow_id: str = DEFAULT_WORKFLOW,
@@ -153,6 +175,7 @@ def registering_actor(runtime, user: str | None) -> Actor:
 
 # -- reading ---------------------------------------------------------------------------------
 
+@_collector_paused
 def read_sheet(path: str | Path) -> Sheet:
     """The rows of a CSV (UTF-8, UTF-8 with BOM, GB18030, or Excel's UTF-16 text) or of the
     first sheet of an XLSX workbook, as text."""
@@ -261,9 +284,8 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise InvalidInput(f"{path}: not a readable .xlsx workbook ({exc})") from exc
     try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(min_row=1, min_col=1, values_only=True):
-            yield [_cell_text(value) for value in values]
+        for values in workbook.worksheets[0].iter_rows(min_row=1, min_col=1, values_only=True):
+            yield [value if value.__class__ is str else _cell_text(value) for value in values]  # most are text
     finally:
         workbook.close()
 
@@ -287,6 +309,7 @@ def _cell_text(value: object) -> str:
 
 # -- checking --------------------------------------------------------------------------------
 
+@_collector_paused
 def check(runtime, workflow: CompiledWorkflow, sheet: Sheet, *, progress: Progress | None = None) -> Plan:
     """Every row checked, every problem collected in the plan's `problems` (row order)."""
     from banli.store import bulk
@@ -365,23 +388,11 @@ def _letter(index: int) -> str:
     return letters
 
 
-class _Lookup:
-    """Answers what `coerce` asks a transaction (do these units, this person exist?) from
-    names read once for the whole file."""
-
-    def __init__(self, names) -> None:
-        self.units, self.people = names.units, names.people
-
-    def missing_units(self, units: list[str]) -> list[str]:
-        return [unit for unit in units if unit not in self.units]
-
-    def person_exists(self, person: str) -> bool:
-        return person in self.people
-
-
 class _RowChecker:
     """Checks one row at a time: against the workflow's fields, the names in the database, and
-    the refs of the rows above it."""
+    the refs of the rows above it. A file repeats its categories, deputies and dates: a cell
+    text checked once gives its value again without being checked again, unless it was wrong
+    (then every row with it is named)."""
 
     def __init__(self, workflow: CompiledWorkflow, sheet: Sheet, columns: dict[str, int], names,
                  existing: set[str], now: datetime) -> None:
@@ -392,11 +403,13 @@ class _RowChecker:
                          if spec.required and name in columns]
         self.deputies = set(names.deputies)
         self.deputy_list = list(names.deputies)
-        self.lookup = _Lookup(names)
+        self.lookup = Lookup(names)
         self.unit_ids = {name: unit for unit, name in names.units.items()}  # 县住建局 → zjj
         self.width = len(sheet.header)
+        self.unnamed = [index for index, text in enumerate(sheet.header) if not text]
         self.seen: dict[str, int] = {}
         self.hints: dict[str, str] = {}
+        self.known: dict[tuple[str, str], object] = {}  # (column name, cell text) → its checked value
 
     def check(self, number: int, cells: list[str], problems: list[Problem]) -> Candidate | None:
         before = len(problems)
@@ -408,15 +421,24 @@ class _RowChecker:
             index = self.columns.get(name)
             return cells[index] if index is not None and index < len(cells) else ""
 
-        for index, value in enumerate(cells):
-            if value and (index >= self.width or not self.sheet.header[index]):
-                problem("", f"a value in column {_letter(index)}, which has no header: {value[:20]!r}")
+        if any(cells[self.width:]) or any(cells[index] for index in self.unnamed if index < len(cells)):
+            for index, value in enumerate(cells):
+                if value and (index >= self.width or not self.sheet.header[index]):
+                    problem("", f"a value in column {_letter(index)}, which has no header: {value[:20]!r}")
         ref, title = cell("ref"), cell("title")
         if "ref" in self.columns:
             self._check_ref(ref, number, problem)
         if "title" in self.columns and not title:
             problem(self._header("title"), "the title is empty; every row needs one")
-        deputies = self._deputies(cell("deputies"), problem)
+        text = cell("deputies")
+        deputies = self.known.get(("deputies", text))
+        if deputies is None:
+            mark = len(problems)
+            deputies = self._deputies(text, problem)
+            if len(problems) == mark:
+                self._keep("deputies", text, deputies)
+        else:
+            deputies = list(deputies)
         fields = {}
         for name, index, spec in self.fields:
             text = cells[index] if index < len(cells) else ""
@@ -424,15 +446,34 @@ class _RowChecker:
                 if name in self.required:
                     problem(self.sheet.header[index], f"{name} is empty; {self.workflow.definition.id} requires it")
                 continue
-            try:
-                fields[name] = coerce(self.lookup, spec.type, spec.choices, self._prepared(spec.type, text), name)
-            except InvalidInput as exc:
-                problem(self.sheet.header[index], exc.message)
-        at = self._submitted_on(cell("submitted_on"), problem)
+            value = self.known.get((name, text))
+            if value is None:
+                try:
+                    value = coerce(self.lookup, spec.type, spec.choices, self._prepared(spec.type, text), name)
+                except InvalidInput as exc:
+                    problem(self.sheet.header[index], exc.message)
+                    continue
+                if spec.type == "units" and len(set(value)) < len(value):  # one assignment per unit
+                    twice = next(unit for unit in value if value.count(unit) > 1)
+                    problem(self.sheet.header[index], f"'{name}' names unit '{twice}' twice")
+                    continue
+                self._keep(name, text, value)
+            fields[name] = list(value) if isinstance(value, tuple) else value  # a list kept as a tuple
+        text = cell("submitted_on")
+        at = self.known.get(("submitted_on", text)) if text else None
+        if text and at is None:
+            at = self._submitted_on(text, problem)
+            if at is not None:
+                self._keep("submitted_on", text, at)
         if len(problems) > before:
             return None
         return Candidate(row=number, ref=ref, title=title, deputies=deputies, fields=fields,
                          content=cell("content"), at=at)
+
+    def _keep(self, column: str, text: str, value) -> None:
+        """`value`, checked from `text` without a problem, for the column's next cell with that text."""
+        if len(self.known) < REMEMBERED:
+            self.known[(column, text)] = tuple(value) if isinstance(value, list) else value
 
     def _header(self, name: str) -> str:
         return self.sheet.header[self.columns[name]]
@@ -510,30 +551,44 @@ def _iso(text: str) -> str:
 
 # -- registering -----------------------------------------------------------------------------
 
+@_collector_paused
 def register(runtime, plan: Plan, actor: Actor, *, progress: Progress | None = None) -> int:
-    """Register every checked row in one transaction: all of them, or (on any error) none."""
+    """Register every checked row in one transaction: all of them, or (on any error) none.
+    The rows are those `Runtime.create_in` writes, computed and written many at a time
+    (`banli.engine.bulk`)."""
+    from banli.engine.bulk import ItemRefused, register_many
     from banli.engine.runtime import Retry
+    from banli.store.bulk import RefTaken
 
     if plan.problems:
         raise ImportRefused(plan.report(dry_run=False))
-    workflow = plan.workflow
     total = len(plan.candidates)
     try:
         with (progress or _no_progress)("importing", total) as step, runtime.store.write() as tx:
-            for index, item in enumerate(plan.candidates, start=1):
-                try:
-                    runtime.create_in(tx, workflow=workflow, ref=item.ref, title=item.title, actor=actor,
-                                      deputies=item.deputies, fields=item.fields, content=item.content, at=item.at)
-                except InvalidInput as exc:  # e.g. another user registered this ref since the check
-                    raise ImportRefused(plan.report(dry_run=False, problems=[
-                        Problem(row=item.row, column="", message=exc.message)])) from exc
-                if index % STEP == 0:
-                    step(STEP)
-            step(total % STEP)
+            register_many(tx, plan.workflow, plan.candidates, actor, runtime.now(), step)
+    except ItemRefused as exc:  # e.g. a deputy removed from the organisation since the check
+        raise ImportRefused(plan.report(dry_run=False, problems=[
+            Problem(row=plan.candidates[exc.index].row, column="", message=exc.message)])) from exc
+    except RefTaken as exc:  # another user registered one of the refs since the check
+        raise _taken(runtime, plan) from exc
     except Retry:
         raise Conflict("the database changed while the file was being imported; nothing was imported: "
                        "run the import again") from None
     return total
+
+
+def _taken(runtime, plan: Plan) -> BanliError:
+    """The refusal naming the first row whose ref was registered by someone else meanwhile."""
+    from banli.store import bulk
+
+    with runtime.store.read() as tx:
+        taken = bulk.existing_refs(tx, [item.ref for item in plan.candidates])
+    item = next((item for item in plan.candidates if item.ref in taken), None)
+    if item is None:  # that other registration was rolled back
+        return Conflict("the database changed while the file was being imported; nothing was imported: "
+                        "run the import again")
+    message = f"item {item.ref} already exists; choose another ref or see 'banli item show {item.ref}'"
+    return ImportRefused(plan.report(dry_run=False, problems=[Problem(row=item.row, column="", message=message)]))
 
 
 @contextmanager

@@ -69,3 +69,30 @@ def test_exit_codes(banli, tmp_path):
     old.write_bytes(b"\xd0\xcf\x11\xe0")
     assert banli("item", "import", str(old), user="reg").exit_code == 3
     assert banli("item", "list", "--json").json() == []
+
+
+def test_a_workbook_imports_what_its_csv_imports_and_the_trace_verifies(banli, tmp_path):
+    import csv
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for row in csv.reader(Path(GOOD).read_text(encoding="utf-8").splitlines(keepends=True)):
+        workbook.active.append(row or [None])
+    workbook.save(tmp_path / "suggestions.xlsx")
+    result = banli("item", "import", str(tmp_path / "suggestions.xlsx"), user="reg")
+    assert result.exit_code == 0, result.stderr
+    assert "6 item(s) imported into npc-suggestion" in result.stdout
+    listed = banli("item", "list", "--json").json()
+    assert [(item["ref"], item["state"]) for item in listed] == [(f"16-1-00{n}", "registered") for n in range(1, 7)]
+    verified = banli("audit", "verify")
+    assert verified.exit_code == 0, verified.stderr
+
+
+def test_a_file_that_is_not_a_workbook_is_one_line(banli, tmp_path):
+    fake = tmp_path / "ledger.xlsx"
+    fake.write_text("编号,标题\n", encoding="utf-8")
+    result = banli("item", "import", str(fake), user="reg")
+    assert result.exit_code == 3
+    assert result.stderr.strip().splitlines() == [
+        f"banli: {fake}: not a readable .xlsx workbook (File is not a zip file)"]

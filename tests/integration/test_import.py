@@ -167,6 +167,26 @@ def test_field_labels_and_unit_names_are_understood(store, runtime, tmp_path):
     assert item.fields == {"category": "城市建设", "lead_unit": "zjj", "co_units": ["czj", "jyj"]}
 
 
+def test_a_unit_named_twice_is_a_problem_not_a_crash(runtime, tmp_path):
+    rows = [["编号", "标题", "类别", "协办单位"], ["16-1-013", "甲", "城市建设", "县财政局、czj"]]
+    with pytest.raises(ImportRefused) as refused:
+        import_file(runtime, write_csv(tmp_path / "s.csv", rows, "utf-8"), actor="reg")
+    assert [problem.render("s.csv") for problem in refused.value.problems] == [
+        "s.csv:2: 协办单位: 'co_units' names unit 'czj' twice"]
+
+
+def test_every_row_with_a_wrong_value_is_named_though_the_value_repeats(runtime, tmp_path):
+    """Checked values are remembered by their text; wrong ones are not: each row is named."""
+    rows = [["编号", "标题", "代表", "类别", "提交日期"]] + [
+        [f"16-1-02{n}", "甲", "张叁" if n % 2 else "张三", "城建" if n < 3 else "城市建设", "2026-02-30" if n > 2 else ""]
+        for n in range(5)]
+    with pytest.raises(ImportRefused) as refused:
+        import_file(runtime, write_csv(tmp_path / "s.csv", rows, "utf-8"), actor="reg")
+    named = [(problem.row, problem.column) for problem in refused.value.problems]
+    assert named == [(2, "类别"), (3, "代表"), (3, "类别"), (4, "类别"), (5, "代表"), (5, "提交日期"),
+                     (6, "提交日期")]
+
+
 def test_header_problems_are_reported_once(runtime, tmp_path):
     rows = [["编号", "标题", "标题", "代表"], ["16-1-011", "甲", "乙", "张三"], ["16-1-012", "丙", "丁", "李四"]]
     with pytest.raises(ImportRefused) as refused:
@@ -189,6 +209,20 @@ def test_a_ref_registered_between_check_and_write_refuses_the_whole_import(store
     assert counts(store) == before
 
 
+def test_a_deputy_removed_between_check_and_write_refuses_the_whole_import(store, runtime):
+    """The write asks the organisation again: a row naming a deputy who is gone is refused, and
+    with it the whole file."""
+    workflow = store.workflow("npc-suggestion")
+    plan = check(runtime, workflow, read_sheet(DATA / "suggestions.csv"))
+    with store.engine.begin() as connection:
+        connection.execute(text("DELETE FROM deputy WHERE name = '王五'"))
+    before = counts(store)
+    with pytest.raises(ImportRefused) as refused:
+        register(runtime, plan, registering_actor(runtime, "reg"))
+    assert [(p.row, p.message.split(";")[0]) for p in refused.value.problems] == [(3, "unknown deputy '王五'")]
+    assert counts(store) == before
+
+
 def test_importing_needs_a_registering_role(store, runtime):
     before = counts(store)
     with pytest.raises(NotPermitted, match="registrar, supervisor or admin"):
@@ -206,3 +240,142 @@ def test_unreadable_files_are_invalid_input(runtime, tmp_path, content, message)
     path.write_bytes(content)
     with pytest.raises(InvalidInput, match=message):
         import_file(runtime, path, actor="reg")
+
+
+# -- the bulk write against the per-row one ------------------------------------------------------
+
+# A workflow whose initial state has a deadline and reminders (so a new item gets a deadline,
+# its @deadline trace note and a next_due_at), with a field of every type.
+BULK_WORKFLOW = """\
+id: bulk-check
+title: {zh: 批量登记核对, en: Bulk registration check}
+timezone: Asia/Shanghai
+calendar: cn
+fields:
+  category: {type: choice, label: 类别, choices: [供水, 道路, 其他], required: true}
+  caller: {type: text, label: 来电人}
+  call_count: {type: int, label: 来电次数}
+  lead_unit: {type: unit, label: 承办单位}
+  co_units: {type: units, label: 协办单位}
+  handler: {type: person, label: 经办人}
+  promised_on: {type: date, label: 承诺办结日期}
+  supervised: {type: bool, label: 督办}
+states:
+  new:
+    label: 新工单
+    initial: true
+    deadline: {after: 3 workdays, from: created}
+    reminders:
+      - {before: 1 days, notify: [supervisor]}
+      - {overdue: 0 days, notify: [supervisor]}
+  closed: {label: 办结, final: true}
+events:
+  close: {label: 办结, from: new, to: closed, roles: [supervisor]}
+"""
+
+# Child refs (REF/UNIT) before and after their parent's row, and one already in the database
+# (H-5/zjj): an assignment points at its unit's child item only if that existed at its turn.
+BULK_ROWS = [
+    ["编号", "标题", "代表", "类别", "来电人", "来电次数", "承办单位", "协办单位", "经办人", "承诺办结日期", "督办",
+     "提交日期", "内容"],
+    ["H-1", "自来水发黄", "张三、李四", "供水", "周先生", "2", "县住建局", "县财政局、jyj", "li", "2026/3/1", "是",
+     "2026-01-10 09:30", "小区自来水发黄，已持续一周。"],
+    ["H-2/zjj", "路灯不亮（住建局部分）", "", "其他", "", "", "zjj", "", "", "", "", "2026-01-11", ""],
+    ["H-2", "路灯不亮", "王五", "道路", "", "1", "zjj", "czj", "", "", "否", "2026-01-11", ""],
+    ["H-2/czj", "路灯不亮（财政局部分）", "", "其他", "", "", "czj", "", "", "", "", "2026-01-12", ""],
+    ["H-3", "噪音扰民", "", "其他", "吴女士", "", "", "czj、jyj", "zhao", "", "", "", "夜间施工噪音。"],
+    ["H-4", "道路破损", "李四", "道路", "", "", "jyj", "jyj、czj", "", "2026-02-01", "", "2026-01-30 18:05", ""],
+    ["H-5", "积水", "张三", "道路", "", "", "县住建局", "", "", "", "", "2026-01-31", ""],
+]
+BULK_CASES = {
+    "npc-suggestion": ("npc-suggestion", lambda tmp_path: DATA / "suggestions.csv"),
+    "every-field-type": ("bulk-check", lambda tmp_path: write_csv(tmp_path / "h.csv", BULK_ROWS, "utf-8")),
+}
+IMPORT_TABLES = ("item", "item_deputy", "assignment", "trace")
+
+
+@pytest.fixture
+def second_store(db_url, tmp_path):
+    """Another database of the same backend as `store`, prepared the same way."""
+    from tests.conftest import _pg_database, prepared_store
+
+    if db_url.startswith("sqlite"):
+        url, drop = f"sqlite:///{tmp_path / 'second.db'}", lambda: None
+    else:
+        url, drop = _pg_database()
+    other = prepared_store(url)
+    yield other
+    other.close()
+    drop()
+
+
+def table_rows(store) -> dict[str, list[tuple]]:
+    """Every row of every table in the database, in a fixed order."""
+    from sqlalchemy import MetaData
+
+    tables = MetaData()
+    tables.reflect(store.engine)
+    with store.engine.connect() as connection:
+        return {name: [tuple(row) for row in connection.execute(table.select().order_by(*table.columns))]
+                for name, table in tables.tables.items() if name != "alembic_version"}
+
+
+def register_one_by_one(runtime, plan, actor) -> None:
+    """The import's write as it was: `Runtime.create_in` per row, in one transaction."""
+    with runtime.store.write() as tx:
+        for item in plan.candidates:
+            runtime.create_in(tx, workflow=plan.workflow, ref=item.ref, title=item.title, actor=actor,
+                              deputies=item.deputies, fields=item.fields, content=item.content, at=item.at)
+
+
+@pytest.mark.parametrize("case", BULK_CASES, ids=list(BULK_CASES))
+def test_the_bulk_write_stores_what_registering_row_by_row_stores(store, second_store, clock, tmp_path, case):
+    """Same items with the same ids, chain heads, deadlines and next reminders; the same deputy
+    and assignment rows; the same `created` trace rows and hashes — and nothing else touched."""
+    from banli.engine.runtime import Runtime
+    from banli.store.audit import verify
+
+    workflow_id, make_file = BULK_CASES[case]
+    path = make_file(tmp_path)
+    (tmp_path / "bulk-check.yaml").write_text(BULK_WORKFLOW, encoding="utf-8")
+    runtimes, before = [], []
+    for each in (store, second_store):
+        runtime = Runtime(each, now=clock)
+        register_text(each, tmp_path / "bulk-check.yaml")
+        runtime.create(workflow_id="bulk-check", ref="H-5/zjj", title="积水（住建局部分）", actor="reg",
+                       fields={"category": "道路", "lead_unit": "zjj"}, at="2026-01-05")
+        runtimes.append(runtime)
+        before.append(table_rows(each))
+    assert all(before[0][table] == before[1][table] for table in IMPORT_TABLES)
+
+    one_by_one, bulk = runtimes
+    plan = check(one_by_one, store.workflow(workflow_id), read_sheet(path))
+    assert plan.candidates and not plan.problems
+    register_one_by_one(one_by_one, plan, registering_actor(one_by_one, "reg"))
+    report = import_file(bulk, path, actor="reg", workflow_id=workflow_id)
+    assert report.imported == len(plan.candidates)
+
+    after = [table_rows(store), table_rows(second_store)]
+    for table in IMPORT_TABLES:
+        assert after[1][table] == after[0][table], table
+        assert len(after[1][table]) > len(before[1][table]) or (table, case) == ("assignment", "npc-suggestion")
+    for rows_before, rows_after in zip(before, after):  # nothing else was written, either way
+        assert {table: rows for table, rows in rows_after.items() if table not in IMPORT_TABLES} == \
+            {table: rows for table, rows in rows_before.items() if table not in IMPORT_TABLES}
+    for each in (store, second_store):
+        assert verify(each)["ok"]
+    if case == "every-field-type":  # the rows this case is for were written
+        with second_store.engine.connect() as connection:
+            ids = dict(connection.execute(text("SELECT ref, id FROM item")).all())
+            due = connection.execute(text("SELECT deadline, next_due_at FROM item WHERE ref = 'H-1'")).one()
+            children = {(item_id, unit): child for item_id, unit, child in connection.execute(
+                text("SELECT item_id, unit_id, child_id FROM assignment"))}
+        assert all(due)
+        assert children[(ids["H-2"], "zjj")] == ids["H-2/zjj"] and children[(ids["H-2"], "czj")] is None
+        assert children[(ids["H-5"], "zjj")] == ids["H-5/zjj"]
+
+
+def register_text(store, path: Path) -> None:
+    from banli.engine.definitions import register_file
+
+    register_file(store, path, "test")
