@@ -64,14 +64,29 @@ def counts(store) -> dict:
             "SELECT event, count(*) FROM trace WHERE event IN ('urge', 'supervise') GROUP BY event")).all())
 
 
+def kill_mid_run(store, worker: subprocess.Popen) -> int:
+    """Kill `worker` as soon as the workers have marked some reminders done, but not all;
+    returns how many were marked then."""
+    deadline = time.monotonic() + 120
+    with store.engine.connect() as connection:
+        while time.monotonic() < deadline and worker.poll() is None:
+            done = connection.execute(text("SELECT count(*) FROM reminder")).scalar()
+            connection.rollback()  # a new snapshot for the next look
+            if done:
+                worker.send_signal(signal.SIGKILL)
+                return done
+            time.sleep(0.005)
+    return 0
+
+
 @pytest.mark.skipif(not os.environ.get("BANLI_TEST_PG"), reason="needs PostgreSQL: set BANLI_TEST_PG (CI does)")
 def test_four_workers_remind_each_item_exactly_once_even_when_one_is_killed(pg_store, pg_url):
     store, db_url = pg_store, pg_url
     overdue_items(store, ITEMS)
     workers = [remind(db_url) for _ in range(4)]
-    time.sleep(1.5)  # let them get going, then kill one mid-run
-    workers[0].send_signal(signal.SIGKILL)
+    done_when_killed = kill_mid_run(store, workers[0])
     results = [worker.communicate(timeout=600) for worker in workers]
+    assert 0 < done_when_killed < 3 * ITEMS, "the worker was to be killed while the sweep was under way"
     assert workers[0].returncode == -signal.SIGKILL
     assert all(worker.returncode == 0 for worker in workers[1:]), [err for _out, err in results[1:]]
     finishing = remind(db_url)  # whatever the killed worker held is due again and is done now, once
