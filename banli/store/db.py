@@ -10,9 +10,11 @@ reading, so a writer never reads a state another writer is about to change.
 from __future__ import annotations
 
 import os
+import sqlite3
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from banli.errors import InvalidInput
 
@@ -45,7 +47,10 @@ def _sqlite_engine(url: str) -> Engine:
     synchronous = os.environ.get("BANLI_SQLITE_SYNCHRONOUS", "FULL").upper()
     if synchronous not in SYNCHRONOUS_LEVELS:
         raise InvalidInput(f"BANLI_SQLITE_SYNCHRONOUS={synchronous} is not one of {', '.join(SYNCHRONOUS_LEVELS)}")
-    engine = create_engine(url, connect_args={"timeout": 60})
+    # LIFO: the connection used last is used next. Each connection has its own page cache, which
+    # it must read afresh once another connection has written: taking the pool's connections in
+    # turn (its default) made every event re-read the pages it touches.
+    engine = create_engine(url, connect_args={"timeout": 60}, pool_use_lifo=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -61,8 +66,13 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        immediate = connection.get_execution_options().get("banli_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        sql = "BEGIN IMMEDIATE" if connection.get_execution_options().get("banli_write", False) else "BEGIN"
+        # on the driver's connection: SQLAlchemy's exec_driver_sql costs ten times as much, once
+        # per event; a failure (the database locked) is SQLAlchemy's error as from it
+        try:
+            connection.connection.driver_connection.execute(sql)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, (), exc, sqlite3.Error, dialect=connection.dialect) from exc
 
     return engine
 

@@ -303,3 +303,35 @@ def test_an_item_changed_by_another_writer_is_run_again(store, runtime, clock):
     assert [row["event"] for row in log(store, "16-1-170")] == ["created"]
     assert runtime.fire("16-1-170", "sort", "reg", {"category": "城市建设"}).seq == 2
     assert verify(store)["ok"]
+
+
+def test_the_row_read_after_each_event_is_the_row_the_event_made(store, runtime):
+    """An update names only the columns an event changed (state, deadline, fields, reminders…):
+    what a later transaction reads back is, column for column, the row the runtime made."""
+    register_for_year(runtime, "16-1-175")
+    for suffix, user, event, data, at in YEAR:
+        with store.write() as tx:
+            runtime.fire_in(tx, "16-1-175" + suffix, event, user, data, at)
+            made = tx.item("16-1-175" + suffix)  # the row as the transaction keeps it: not read back
+        with store.read() as tx:
+            assert tx.item("16-1-175" + suffix) == made, event
+    assert verify(store)["ok"]
+
+
+def test_a_trace_row_appended_first_by_another_writer_runs_the_event_again(store, runtime):
+    """UNIQUE(item_id, seq) is the last safety net: a clash when the held-back rows are written
+    is a retry, like a lost version check, and nothing of the event stays."""
+    from banli.engine.runtime import Retry
+
+    register_for_year(runtime, "16-1-180")
+    with pytest.raises(Retry):
+        with store.write() as tx:
+            runtime.fire_in(tx, "16-1-180", "sort", "reg", {"category": "城市建设"}, None)
+            # seq 2 taken behind the transaction's back, as a writer ignoring the lock would
+            tx._connection.execute(text(
+                "INSERT INTO trace (item_id, ref, seq, event, from_state, to_state, actor, occurred_at, recorded_at, "
+                "data, def_hash, prev_hash, hash) SELECT item_id, ref, 2, event, from_state, to_state, actor, "
+                "occurred_at, recorded_at, data, def_hash, prev_hash, hash FROM trace WHERE ref = '16-1-180'"))
+    assert [row["event"] for row in log(store, "16-1-180")] == ["created"]
+    assert runtime.fire("16-1-180", "sort", "reg", {"category": "城市建设"}).seq == 2
+    assert verify(store)["ok"]
