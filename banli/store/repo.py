@@ -43,11 +43,6 @@ _SELECT_ITEM = select(*_ITEM_COLUMNS).where(item_t.c.ref == bindparam("b_ref"))
 # that keeps losing the version check can lose it again and again (starve). SQLite's writers
 # are serialised by BEGIN IMMEDIATE instead. The version check stays as the safety net.
 _SELECT_ITEM_FOR_UPDATE = _SELECT_ITEM.with_for_update()
-# keyset over the sweep's covering index: the next due item after (due, ref), not from the start
-_NEXT_DUE = select(item_t.c.next_due_at, item_t.c.ref).where(and_(
-    item_t.c.next_due_at.is_not(None), item_t.c.next_due_at <= bindparam("b_as_of"),
-    tuple_(item_t.c.next_due_at, item_t.c.ref) > tuple_(bindparam("b_after_due"), bindparam("b_after_ref")),
-)).order_by(item_t.c.next_due_at, item_t.c.ref).limit(1).with_for_update(skip_locked=True)
 # An item's UPDATE names only the columns that changed (see `_update_item`)
 _UPDATE_ITEM: dict[tuple[str, ...], object] = {}  # the columns set → the statement, built once each
 _INSERT_TRACE = insert(trace_t).values({column.name: bindparam(column.name) for column in trace_t.c
@@ -58,9 +53,12 @@ _INSERT_DEPUTY = insert(item_deputy_t)
 _DONE_RULES = select(reminder_t.c.rule).where(and_(
     reminder_t.c.item_id == bindparam("b_item"),
     or_(reminder_t.c.entered_seq == bindparam("b_seq"), reminder_t.c.entered_seq == 0)))
-# the sweep's batch: the next due items after (due, ref), each locked (SKIP LOCKED) until the commit
-_CLAIM_DUE = select(*_ITEM_COLUMNS).where(_NEXT_DUE.whereclause).order_by(item_t.c.next_due_at, item_t.c.ref) \
-    .limit(bindparam("b_limit")).with_for_update(skip_locked=True)
+# the sweep's batch: the next due items after (due, ref), each locked (SKIP LOCKED) until the
+# commit; keyset over the sweep's covering index, not from the start
+_CLAIM_DUE = select(*_ITEM_COLUMNS).where(and_(
+    item_t.c.next_due_at.is_not(None), item_t.c.next_due_at <= bindparam("b_as_of"),
+    tuple_(item_t.c.next_due_at, item_t.c.ref) > tuple_(bindparam("b_after_due"), bindparam("b_after_ref")),
+)).order_by(item_t.c.next_due_at, item_t.c.ref).limit(bindparam("b_limit")).with_for_update(skip_locked=True)
 _DONE_RULES_OF = select(reminder_t.c.item_id, reminder_t.c.entered_seq, reminder_t.c.rule) \
     .where(reminder_t.c.item_id.in_(bindparam("b_items", expanding=True)))
 _INSERT_REMINDER = insert(reminder_t)
@@ -136,6 +134,11 @@ class _SqliteDriver:
 
 _ITEM_NAMES = tuple(column.name for column in _ITEM_COLUMNS)
 _FIELDS_AT = _ITEM_NAMES.index("fields")
+
+
+def _appended_first(exc: IntegrityError) -> bool:
+    """Whether the clash is UNIQUE(item_id, seq) of the trace: another writer appended first."""
+    return "seq" in str(exc.orig) or "trace" in str(exc.orig)
 
 
 def item_from_row(row) -> ItemRecord:
@@ -278,7 +281,7 @@ class Tx:
             self._updates, self._traces, self._reminders = held
             self.flush()  # the earlier blocks' writes, if the block's own SQL wrote them and was undone
             self._forget()
-            if isinstance(exc, IntegrityError) and ("seq" in str(exc.orig) or "trace" in str(exc.orig)):
+            if isinstance(exc, IntegrityError) and _appended_first(exc):
                 raise Retry() from exc
             raise
         self._connection.exec_driver_sql("RELEASE SAVEPOINT banli_part")
@@ -509,8 +512,7 @@ class SqlStore:
                     yield tx
                     tx.flush()  # what the transaction held back, before it commits
             except IntegrityError as exc:
-                # UNIQUE(item_id, seq): another writer appended first. Run the event again.
-                if "seq" in str(exc.orig) or "trace" in str(exc.orig):
+                if _appended_first(exc):  # run the event again
                     raise Retry() from exc
                 raise
             except OperationalError as exc:
