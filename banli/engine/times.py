@@ -8,6 +8,11 @@ from zoneinfo import ZoneInfo
 
 from banli.errors import InvalidInput
 
+# The zone a definition without `timezone:` uses, and the one the front-ends read dates in
+# before they know a definition: the one place that names it.
+DEFAULT_ZONE_NAME = "Asia/Shanghai"
+DEFAULT_ZONE = ZoneInfo(DEFAULT_ZONE_NAME)
+
 
 def utc_now() -> datetime:
     """The one clock; logic takes `now` as an argument and never calls this itself."""
