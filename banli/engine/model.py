@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from banli.engine.durations import Duration
+from banli.engine.times import DEFAULT_ZONE_NAME
 
 GLOBAL_ROLES = ("registrar", "reviewer", "supervisor", "unit", "deputy", "npc_office", "auditor", "admin")
 ITEM_ROLES = ("lead_unit", "co_unit", "own_deputy")
@@ -138,7 +139,7 @@ class Definition:
     id: str
     version: int | None
     title: Label
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_ZONE_NAME
     calendar: str = "cn"
     settings: tuple[tuple[str, object], ...] = ()
     fields: dict[str, Field] = field(default_factory=dict)

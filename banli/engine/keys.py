@@ -1,0 +1,191 @@
+"""The definition language's vocabulary as data: every kind of mapping (SPEC §7) and the keys it allows.
+
+The parser rejects any other key with this list, and the reference of the language is
+generated from the same tables, so a key is added here once and both follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from banli.engine.model import ENTER, FIELD_TYPES
+from banli.engine.times import DEFAULT_ZONE_NAME
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeySpec:
+    """One key of a mapping: what it takes, whether it must be there, and its value if absent."""
+
+    name: str
+    type: str  # in words, for people: "a duration", "a state, a list of states or '*'"
+    required: bool = False
+    default: object = None  # what the parser uses when the key is absent; None: nothing
+    description: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Section:
+    """One kind of mapping in a definition, e.g. a state or a reminder."""
+
+    path: str  # where it stands in a file, e.g. "states.NAME.reminders[]"
+    summary: str
+    keys: dict[str, KeySpec]
+
+    def __getitem__(self, key: str) -> KeySpec:
+        return self.keys[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys
+
+    def allowed(self) -> str:
+        return ", ".join(self.keys)
+
+    def required(self) -> tuple[str, ...]:
+        return tuple(name for name, spec in self.keys.items() if spec.required)
+
+
+def _section(path: str, summary: str, *keys: KeySpec) -> Section:
+    return Section(path=path, summary=summary, keys={spec.name: spec for spec in keys})
+
+
+_LABEL_TYPE = "text, or {zh: …, en: …}"
+_TYPE_TYPE = " | ".join(FIELD_TYPES)
+
+TOP = _section(
+    "", "the definition: one workflow",
+    KeySpec(name="id", type="lower-case letters, digits and '-'", required=True,
+            description="the workflow's name, used on the command line and in item references"),
+    KeySpec(name="version", type="a whole number from 1",
+            description="the version to register as; if absent, the next free one"),
+    KeySpec(name="title", type=_LABEL_TYPE, description="the workflow's title (default: its id)"),
+    KeySpec(name="timezone", type="an IANA time zone name", default=DEFAULT_ZONE_NAME,
+            description="the zone deadlines and business days are reckoned in"),
+    KeySpec(name="calendar", type="cn | plain", default="cn",
+            description="'cn' follows statutory holidays and adjusted workdays; 'plain' is Monday to Friday"),
+    KeySpec(name="settings", type="a mapping of names to single values",
+            description="values the rest of the definition refers to as `$name`"),
+    KeySpec(name="fields", type="a mapping of field names to fields", description="the item's typed fields"),
+    KeySpec(name="states", type="a mapping of state names to states", required=True,
+            description="the states an item can be in; exactly one is initial"),
+    KeySpec(name="events", type="a mapping of event names to events", required=True,
+            description="what may happen to an item, and who may make it happen"),
+    KeySpec(name="campaigns", type="a mapping of campaign names to campaigns",
+            description="events fired by the system on every item a selection matches"),
+    KeySpec(name="scoring", type="a list of scoring rules", description="per-unit points for events"),
+)
+
+LABEL = _section(
+    "…label", "a label in two languages",
+    KeySpec(name="zh", type="text", description="the Chinese text (default: the English one)"),
+    KeySpec(name="en", type="text", description="the English text (default: the Chinese one)"),
+)
+
+FIELD = _section(
+    "fields.NAME", "a typed field of the item",
+    KeySpec(name="type", type=_TYPE_TYPE, default="text", description="what the field holds"),
+    KeySpec(name="label", type=_LABEL_TYPE, description="its name for people (default: the field's name)"),
+    KeySpec(name="choices", type="a non-empty list of text",
+            description="the values a choice may take; only for, and required by, type choice"),
+    KeySpec(name="required", type="true | false", default=False, description="an item must have a value"),
+)
+
+STATE = _section(
+    "states.NAME", "a state an item can be in",
+    KeySpec(name="label", type=_LABEL_TYPE, description="its name for people (default: the state's name)"),
+    KeySpec(name="initial", type="true | false", default=False, description="items start here; exactly one state"),
+    KeySpec(name="final", type="true | false", default=False,
+            description="never left; internal events may still be recorded on it"),
+    KeySpec(name="deadline", type="{after: DURATION, from: EVENT | enter}",
+            description="when the item is due while in this state"),
+    KeySpec(name="reminders", type="a list of reminders",
+            description="notifications or system events before or after the deadline"),
+)
+
+RULE = _section(
+    "…deadline, …within", "a point in time after an event or after entering the state",
+    KeySpec(name="after", type="a duration", required=True, description="how long after the start"),
+    KeySpec(name="from", type="an event | enter", default=ENTER,
+            description="the start: the event's latest occurrence, or entering the state"),
+)
+
+REMINDER = _section(
+    "states.NAME.reminders[], campaigns.NAME.reminders[]", "something done around a deadline",
+    KeySpec(name="before", type="a duration", description="this long before the deadline (one of before, overdue)"),
+    KeySpec(name="overdue", type="a duration", description="this long after the deadline (one of before, overdue)"),
+    KeySpec(name="notify", type="a role or a list of roles", description="who is told (notify, fire or both)"),
+    KeySpec(name="fire", type="an event", description="the event the system fires (its roles include system)"),
+)
+
+EVENT = _section(
+    "events.NAME", "something that may happen to an item",
+    KeySpec(name="label", type=_LABEL_TYPE, description="its name for people (default: the event's name)"),
+    KeySpec(name="from", type="a state, a list of states or '*'", required=True,
+            description="the states it is possible in; '*' is every state that is not final"),
+    KeySpec(name="to", type="a state, or a list of branches {when: …, to: STATE}",
+            description="the next state; required unless the event is internal"),
+    KeySpec(name="internal", type="true | false", default=False,
+            description="recorded without a change of state"),
+    KeySpec(name="roles", type="a role or a list of roles", required=True,
+            description="who may fire it: global roles, item-relative roles or system"),
+    KeySpec(name="data", type="a mapping of keys to data options, or a list of keys",
+            description="what the event records: item fields, or event-only keys"),
+    KeySpec(name="within", type="{after: DURATION, from: EVENT | enter}",
+            description="the event is allowed only until this point"),
+    KeySpec(name="guards", type="a list of names or {name: {parameters}}",
+            description="checks from the guard registry that must pass"),
+    KeySpec(name="effects", type="a list of names or {name: {parameters}}",
+            description="actions from the effect registry, run with the event"),
+)
+
+DATA = _section(
+    "events.NAME.data.KEY", "one key of an event's data",
+    KeySpec(name="type", type=_TYPE_TYPE, default="text",
+            description="for an event-only key; a field's key takes the field's type"),
+    KeySpec(name="label", type=_LABEL_TYPE, description="its name for people"),
+    KeySpec(name="choices", type="a non-empty list of text", description="the values an event-only choice may take"),
+    KeySpec(name="required", type="true | false", default=False, description="the event needs a value"),
+)
+
+BRANCH = _section(
+    "events.NAME.to[]", "one branch of an event's target; tried in order, the first match wins",
+    KeySpec(name="when", type="a mapping of field names to a value or a list of values",
+            description="the item's fields after the event's data; absent only on the last branch"),
+    KeySpec(name="to", type="a state", required=True, description="the next state"),
+)
+
+CAMPAIGN = _section(
+    "campaigns.NAME", "an event fired by the system on every item a selection matches",
+    KeySpec(name="label", type=_LABEL_TYPE, description="its name for people (default: the campaign's name)"),
+    KeySpec(name="select", type="a list of {state: STATE, when: …}", required=True,
+            description="which items take part"),
+    KeySpec(name="fire", type="an event", required=True,
+            description="the event fired on each selected item (its roles include system)"),
+    KeySpec(name="due", type="a duration", description="when each item's task is due; needed by reminders"),
+    KeySpec(name="schedule", type="a crontab line (minute hour day month weekday)",
+            description="when the campaign starts by itself"),
+    KeySpec(name="reminders", type="a list of reminders", description="around each task's due date"),
+    KeySpec(name="result", type="an event", description="the event that records an item's outcome (with outcome)"),
+    KeySpec(name="outcome", type="a field", description="the field holding the outcome (with result)"),
+)
+
+SELECT = _section(
+    "campaigns.NAME.select[]", "a selection of items",
+    KeySpec(name="state", type="a state", required=True, description="items in this state"),
+    KeySpec(name="when", type="a mapping of field names to a value or a list of values",
+            description="whose fields match"),
+)
+
+SCORING = _section(
+    "scoring[]", "points for a unit when an event happens",
+    KeySpec(name="event", type="an event", required=True, description="the event that scores"),
+    KeySpec(name="points", type="a whole number", required=True, description="negative for a deduction"),
+    KeySpec(name="on_time", type="true | false",
+            description="only when the event happened (true) or did not (false) by the deadline in force"),
+    KeySpec(name="when", type="a mapping of field names to a value or a list of values",
+            description="only when the item's fields match"),
+    KeySpec(name="label", type="text", default="",
+            description="the rule's name in reports (default: made of its event and conditions)"),
+)
+
+SECTIONS: tuple[Section, ...] = (TOP, FIELD, STATE, RULE, REMINDER, EVENT, DATA, BRANCH,
+                                 CAMPAIGN, SELECT, SCORING, LABEL)

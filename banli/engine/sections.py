@@ -1,0 +1,257 @@
+"""The sections of a definition, one function each: settings, fields, states and events with
+the deadlines, reminders, branches and data inside them (SPEC §7)."""
+
+from __future__ import annotations
+
+import re
+
+from banli.engine import registry
+from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE, Section
+from banli.engine.load import Located, LocatedList
+from banli.engine.model import ENTER, FIELD_TYPES, Branch, DataSpec, Event, Field, Reminder, Rule, State
+from banli.engine.readers import (
+    Context, DeferredKind, boolean, calls, duration, known_keys, label, mapping, roles, sequence, when,
+)
+
+NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+RESERVED_EVENTS = ("created", "migrated", "deadline_recomputed")  # names banli's own trace rows use
+_REMINDER_KINDS = ("before", "overdue")
+
+
+def settings(ctx: Context, doc: Located) -> None:
+    raw = mapping(ctx, doc.get("settings"), doc.value_at("settings"), "settings")
+    for name, value in (raw or {}).items():
+        if isinstance(value, (Located, LocatedList)):
+            ctx.error(raw.value_at(name), f"setting '{name}' must be a single value (a duration, number or text)")
+            continue
+        ctx.settings[str(name)] = value
+
+
+def _type_and_choices(ctx: Context, spec: Located, section: Section, where: str, what: str) -> tuple[str, tuple[str, ...]]:
+    """A field's or data key's type, and its choices if it is a choice (`what` names it in messages)."""
+    kind = spec.get("type", section["type"].default)
+    if kind not in FIELD_TYPES:
+        ctx.error(spec.value_at("type"), f"{where}: unknown type '{kind}'; types: {', '.join(FIELD_TYPES)}")
+        kind = section["type"].default
+    choices = spec.get("choices")
+    if kind == "choice" and not (isinstance(choices, list) and choices):
+        ctx.error(spec.position, f"{where}: a {what} needs 'choices' (a non-empty list)")
+        choices = []
+    elif kind != "choice" and choices is not None:
+        ctx.error(spec.key_at("choices"), f"{where}: only a {what} takes 'choices'")
+        choices = []
+    return kind, tuple(str(choice) for choice in choices or ())
+
+
+def fields(ctx: Context, doc: Located) -> None:
+    raw = mapping(ctx, doc.get("fields"), doc.value_at("fields"), "fields")
+    for name, value in (raw or {}).items():
+        where = f"field '{name}'"
+        if not NAME.match(str(name)):
+            ctx.error(raw.key_at(name), f"{where}: names are lower-case letters, digits and '_'")
+        spec = mapping(ctx, value, raw.value_at(name), where)
+        if spec is None:
+            continue
+        known_keys(ctx, spec, FIELD, where)
+        kind, choices = _type_and_choices(ctx, spec, FIELD, where, "choice field")
+        ctx.fields[str(name)] = Field(
+            name=str(name), type=kind, label=label(ctx, spec, "label", str(name), where), choices=choices,
+            required=boolean(ctx, spec, "required", where),
+        )
+
+
+def rule(ctx: Context, entry: Located, key: str, where: str) -> Rule | None:
+    """A state's `deadline` or an event's `within`: `{after: DURATION, from: EVENT | enter}`."""
+    here = f"{where}.{key}"
+    spec = mapping(ctx, entry.get(key), entry.value_at(key), here)
+    if spec is None:
+        return None
+    known_keys(ctx, spec, RULE, here)
+    if "after" not in spec:
+        ctx.error(spec.position, f"{here} needs 'after' (a duration such as '3 months')")
+    start = spec.get("from", RULE["from"].default)
+    if start not in (ENTER, "created"):
+        ctx.defer(spec.value_at("from"), DeferredKind.EVENT, start, f"{here}.from")
+    after = duration(ctx, spec, "after", f"{here}.after") if "after" in spec else None
+    return Rule(after=after, start=str(start)) if after is not None else None
+
+
+def reminders(ctx: Context, entry: Located, key: str, where: str, state: str | None = None) -> tuple[Reminder, ...]:
+    """A state's or campaign's reminders; in a state, an event they fire must be possible there."""
+    values = sequence(entry.get(key), entry.value_at(key))
+    result = []
+    for index, raw in enumerate(values):
+        here = f"{where}.{key}[{index}]"
+        spec = mapping(ctx, raw, values.at(index), here)
+        if spec is None:
+            continue
+        known_keys(ctx, spec, REMINDER, here)
+        kinds = [kind for kind in _REMINDER_KINDS if kind in spec]
+        if len(kinds) != 1:
+            ctx.error(spec.position, f"{here} needs exactly one of 'before' or 'overdue'")
+            continue
+        if "notify" not in spec and "fire" not in spec:
+            ctx.error(spec.position, f"{here} needs 'notify' (roles), 'fire' (an event) or both")
+        offset = duration(ctx, spec, kinds[0], f"{here}.{kinds[0]}")
+        fire = spec.get("fire")
+        if fire is not None:
+            ctx.defer(spec.value_at("fire"), DeferredKind.SYSTEM_EVENT, fire, f"{here}.fire")
+            if state is not None:
+                ctx.defer(spec.value_at("fire"), DeferredKind.EVENT_IN_STATE, fire, f"{here}.fire", state=state)
+        notify = roles(ctx, spec, "notify", f"{here}.notify", allow_system=False) if "notify" in spec else ()
+        if offset is not None:
+            result.append(Reminder(kind=kinds[0], offset=offset, notify=notify, fire=fire))
+    return tuple(result)
+
+
+def states(ctx: Context, doc: Located) -> dict[str, State]:
+    raw = mapping(ctx, doc.get("states"), doc.value_at("states"), "states") or Located()
+    ctx.state_names = {str(name) for name in raw}  # events and campaigns name states
+    result: dict[str, State] = {}
+    for name, value in raw.items():
+        where = f"state '{name}'"
+        if not NAME.match(str(name)):
+            ctx.error(raw.key_at(name), f"{where}: names are lower-case letters, digits and '_'")
+        spec = mapping(ctx, value, raw.value_at(name), where)
+        if spec is None:
+            continue
+        known_keys(ctx, spec, STATE, where)
+        result[str(name)] = State(
+            name=str(name), label=label(ctx, spec, "label", str(name), where),
+            initial=boolean(ctx, spec, "initial", where), final=boolean(ctx, spec, "final", where),
+            deadline=rule(ctx, spec, "deadline", where) if "deadline" in spec else None,
+            reminders=reminders(ctx, spec, "reminders", where, state=str(name)),
+        )
+    initial = [name for name, state in result.items() if state.initial]
+    if raw and not initial:
+        ctx.error(raw.position, "no initial state: mark one state 'initial: true'")
+    for extra in initial[1:]:
+        ctx.error(raw.key_at(extra), f"state '{extra}' is a second initial state; only one may be")
+    return result
+
+
+def events(ctx: Context, doc: Located, states: dict[str, State]) -> dict[str, Event]:
+    raw = mapping(ctx, doc.get("events"), doc.value_at("events"), "events") or Located()
+    ctx.event_names = {str(name) for name in raw}  # the deferred checks look names up here
+    result: dict[str, Event] = {}
+    for name, value in raw.items():
+        where = f"event '{name}'"
+        if not NAME.match(str(name)):
+            ctx.error(raw.key_at(name), f"{where}: names are lower-case letters, digits and '_'")
+        if name in RESERVED_EVENTS:
+            ctx.error(raw.key_at(name), f"{where}: '{name}' is reserved for banli's own trace; choose another name")
+        spec = mapping(ctx, value, raw.value_at(name), where)
+        if spec is None:
+            continue
+        known_keys(ctx, spec, EVENT, where)
+        result[str(name)] = event(ctx, str(name), spec, states, where)
+    return result
+
+
+def event(ctx: Context, name: str, spec: Located, states: dict[str, State], where: str) -> Event:
+    internal = boolean(ctx, spec, "internal", where)
+    event_sources = sources(ctx, spec, states, where)
+    event_branches: tuple[Branch, ...] = ()
+    if internal and "to" in spec:
+        ctx.error(spec.key_at("to"), f"{where} is internal (no state change) and cannot have 'to'")
+    elif not internal:
+        if "to" not in spec:
+            ctx.error(spec.position, f"{where} needs 'to' (a state or branches), or 'internal: true'")
+        else:
+            event_branches = branches(ctx, spec, where)
+            for source in event_sources:
+                if source in states and states[source].final:
+                    ctx.error(spec.value_at("from"),
+                              f"{where} leaves final state '{source}'; a final state is never left (make the event internal)")
+    if "roles" not in spec:
+        ctx.error(spec.position, f"{where} needs 'roles': who may fire it")
+    event_data = data(ctx, spec, where)
+    return Event(
+        name=name, label=label(ctx, spec, "label", name, where), sources=event_sources, branches=event_branches,
+        internal=internal, roles=roles(ctx, spec, "roles", f"{where}.roles"), data=event_data,
+        within=rule(ctx, spec, "within", where) if "within" in spec else None,
+        guards=calls(ctx, spec, "guards", registry.guards(), "guard", where),
+        effects=calls(ctx, spec, "effects", registry.effects(), "effect", where),
+    )
+
+
+def sources(ctx: Context, spec: Located, states: dict[str, State], where: str) -> tuple[str, ...]:
+    """An event's `from`: a state, a list of states, or '*' for every state that is not final."""
+    if "from" not in spec:
+        ctx.error(spec.position, f"{where} needs 'from': a state, a list of states or '*'")
+        return ()
+    if spec["from"] == "*":
+        return tuple(name for name, state in states.items() if not state.final)
+    values = sequence(spec["from"], spec.value_at("from"))
+    result = []
+    for index, source in enumerate(values):
+        if not isinstance(source, str) or source not in ctx.state_names:
+            ctx.error(values.at(index), f"{where}: unknown state '{source}' in 'from'; states: {', '.join(states)}")
+        else:
+            result.append(str(source))
+    return tuple(result)
+
+
+def branches(ctx: Context, spec: Located, where: str) -> tuple[Branch, ...]:
+    """An event's `to`: one state, or branches tried in order that end with one without `when`."""
+    target = spec["to"]
+    known = ", ".join(sorted(ctx.state_names))
+    if not isinstance(target, LocatedList):
+        if not isinstance(target, str) or target not in ctx.state_names:
+            ctx.error(spec.value_at("to"), f"{where}: unknown state '{target}' in 'to'; states: {known}")
+            return ()
+        return (Branch(to=str(target)),)
+    result = []
+    for index, raw in enumerate(target):
+        here = f"{where} branch {index + 1}"
+        entry = mapping(ctx, raw, target.at(index), here)
+        if entry is None:
+            continue
+        known_keys(ctx, entry, BRANCH, here)
+        last = index == len(target) - 1
+        if last and "when" in entry:
+            ctx.error(target.at(index), f"{where}: the last branch has a 'when'; end with a fallback branch without 'when'")
+        elif not last and "when" not in entry:
+            ctx.error(target.at(index), f"{here} has no 'when' but is not last: the branches after it could never be taken")
+        to = entry.get("to")
+        if not isinstance(to, str) or to not in ctx.state_names:
+            ctx.error(entry.value_at("to") if "to" in entry else entry.position,
+                      f"{here}: unknown state '{to}' in 'to'; states: {known}")
+            continue
+        result.append(Branch(to=str(to), when=when(ctx, entry, "when", here) if "when" in entry else ()))
+    if not target:
+        ctx.error(spec.value_at("to"), f"{where}: 'to' is an empty list of branches")
+    return tuple(result)
+
+
+def _as_mapping(keys: LocatedList) -> Located:
+    """`data: [a, b]` is short for `data: {a: {}, b: {}}`: optional keys."""
+    result = Located({str(key): None for key in keys})
+    result.position, result.key_positions = keys.position, dict(zip(map(str, keys), keys.item_positions))
+    result.value_positions = dict(result.key_positions)
+    return result
+
+
+def data(ctx: Context, spec: Located, where: str) -> tuple[DataSpec, ...]:
+    """An event's `data`: keys naming a field take its type; others are event-only and typed here."""
+    raw = spec.get("data")
+    if isinstance(raw, LocatedList):
+        raw = _as_mapping(raw)
+    keys = mapping(ctx, raw, spec.value_at("data"), f"{where}.data") or {}
+    result = []
+    for key, value in keys.items():
+        here = f"{where}.data.{key}"
+        options = mapping(ctx, value, keys.value_at(key), here)
+        if options is None:
+            continue
+        known_keys(ctx, options, DATA, here)
+        required = boolean(ctx, options, "required", here)
+        field = ctx.fields.get(str(key))
+        if field is not None:
+            if "type" in options and options["type"] != field.type:
+                ctx.error(options.value_at("type"), f"{here}: '{key}' is a field of type {field.type}; drop 'type' here")
+            result.append(DataSpec(key=str(key), type=field.type, required=required, choices=field.choices, is_field=True))
+            continue
+        kind, choices = _type_and_choices(ctx, options, DATA, here, "choice")
+        result.append(DataSpec(key=str(key), type=kind, required=required, choices=choices))
+    return tuple(result)
