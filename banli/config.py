@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from banli.errors import InvalidInput
 
 DEFAULT_FILE = "banli.toml"
-CHANNELS = ("log", "email", "webhook")
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*(second|minute|hour|day)s?\s*$")
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

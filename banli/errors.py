@@ -1,7 +1,8 @@
 """The one root exception and its subclasses, one per CLI exit code (SPEC §4).
 
 Each error carries the facts (ref, event, state, file, line) and a message that says what
-was wrong and what to do; the CLI prints that message as one line on stderr.
+was wrong and what to do; the CLI prints that message as one line on stderr, unless the
+command has already shown the details itself (`reported`).
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ class BanliError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, **facts: object) -> None:
+    def __init__(self, message: str, *, reported: bool = False, **facts: object) -> None:
         super().__init__(message)
         self.message = message
+        # True when the command has printed its own report (every problem of a definition,
+        # every bad trace row, a JSON document): the CLI then only sets the exit code.
+        self.reported = reported
         self.facts = facts
 
     def __str__(self) -> str:
@@ -30,11 +34,11 @@ class InvalidInput(BanliError):
 class DefinitionErrors(InvalidInput):
     """A definition has one or more errors, each with its position."""
 
-    def __init__(self, problems: list["Problem"]) -> None:
+    def __init__(self, problems: list["Problem"], *, reported: bool = False) -> None:
         self.problems = problems
         first = problems[0].render() if problems else "invalid definition"
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(first + more)
+        super().__init__(first + more, reported=reported)
 
 
 class NotPermitted(BanliError):
@@ -65,6 +69,36 @@ class AuditFailed(BanliError):
     """The trace does not verify (exit 8)."""
 
     exit_code = 8
+
+
+class RefTaken(Conflict):
+    """An item with one of the refs being registered was registered by someone else meanwhile."""
+
+
+# -- what a store tells the engine ---------------------------------------------------------
+
+
+class Retry(Exception):
+    """The item changed between read and write (another writer went first, the database was
+    busy, a serialisation failure): nothing was kept; run the event again on the new state."""
+
+
+class StoreError(Exception):
+    """A database refused a statement: raised once by the store in place of the driver's
+    error, which it chains (`raise … from exc`)."""
+
+    def __init__(self, message: str, *, constraint: str | None = None) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+
+
+class UniqueViolation(StoreError):
+    """A row would repeat a unique key; `constraint` names it (e.g. `uq_trace_item_id_seq`)."""
+
+
+class Busy(StoreError):
+    """The database could not take the transaction now (locked, a serialisation failure or a
+    deadlock); running it again may succeed."""
 
 
 class Problem:

@@ -21,7 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from banli.engine.runtime import Runtime
 from banli.engine.sweep import sweep
-from banli.engine.times import utc_now
+from banli.engine.times import DEFAULT_ZONE, utc_now
 from banli.errors import NotAllowedNow
 
 log = logging.getLogger("banli.scheduler")
@@ -58,7 +58,7 @@ class SingleSchedulerLock:
 
 
 def sweep_job(runtime: Runtime) -> dict:
-    runtime.store.forget_workflows()  # pick up calendar years another process added
+    runtime.store.workflows.forget()  # pick up calendar years another process added
     report = sweep(runtime, runtime.now()).as_json()
     log.info("sweep: %s reminder(s) of %s item(s), %s notification(s), %s event(s)",
              report["reminders"], report["items"], report["notifications"], report["events"])
@@ -96,13 +96,14 @@ def build(runtime: Runtime, config, *, sweep_every: timedelta, deliver_every: ti
 
     scheduler = BlockingScheduler(executors={"default": ThreadPoolExecutor(2)},
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-    for workflow in runtime.store.latest_workflows():
+    for workflow in runtime.store.workflows.latest():
         for name, campaign in workflow.definition.campaigns.items():
             if campaign.schedule:
                 scheduler.add_job(campaign_job, CronTrigger.from_crontab(campaign.schedule, timezone=workflow.zone),
                                   args=[runtime, name], id=f"campaign:{workflow.definition.id}:{name}")
     if config.scheduler.bulletin:  # the month before, written as Markdown and Word
-        scheduler.add_job(bulletin_job, CronTrigger.from_crontab(config.scheduler.bulletin, timezone="Asia/Shanghai"),
+        # in the zone `bulletin_job` reads "the month before" in, so the 1st is the 1st there
+        scheduler.add_job(bulletin_job, CronTrigger.from_crontab(config.scheduler.bulletin, timezone=DEFAULT_ZONE),
                           args=[runtime, config.bulletin_folder()], id="bulletin")
     scheduler.add_job(sweep_job, "interval", args=[runtime], seconds=sweep_every.total_seconds(), id="sweep",
                       next_run_time=utc_now())

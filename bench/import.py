@@ -2,13 +2,14 @@
 
 Generates a file of N suggestions (a GB18030 CSV, as Excel writes it on a Chinese Windows;
 `--xlsx` for a workbook laid out as Excel writes one) and imports it into a fresh database through the steps
-`banli item import` runs (read → check → register, `banli.engine.importer`). The baseline,
-measured in the same run: the same steps with the write as it was before the bulk path
-(`Runtime.create_in` per row, all in one transaction) on the file's first `--baseline-rows`
-rows (at ~2,500 rows/s, 100,000 would take a minute). Each import runs in a process of its own,
-so that its peak RSS (VmHWM) is its own; it prints the wall time of each step, the CPU time of
-the process (on PostgreSQL the server's is not counted), and the trace is verified afterwards
-(not timed). "× per-row" is rows/s over the baseline's rows/s.
+`banli item import` runs (read → check → register: `banli.sheets.reading`, then
+`banli.engine.importer`). The baseline, measured in the same run: the same steps with the
+write as it was before the bulk path (`Runtime.create_in` per row, all in one transaction) on
+the file's first `--baseline-rows` rows (at ~2,500 rows/s, 100,000 would take a minute). Each
+import runs in a process of its own, so that its peak RSS (VmHWM) is its own; it prints the
+wall time of each step, the CPU time of the process (on PostgreSQL the server's is not
+counted), and the trace is verified afterwards (not timed). "× per-row" is rows/s over the
+baseline's rows/s.
 
     .venv/bin/python bench/import.py                       # 100,000 rows, SQLite (WAL, synchronous=FULL)
     .venv/bin/python bench/import.py --pg postgresql://postgres@127.0.0.1:5432/test
@@ -139,20 +140,21 @@ def register_one_by_one(runtime, plan, actor) -> int:
 
 
 def run_import(store, file: Path, method: str) -> dict[str, float]:
-    """`banli item import FILE` step by step (the functions `import_file` calls), timed."""
-    from banli.engine.importer import check, read_sheet, register, registering_actor
+    """`banli item import FILE` step by step (`read_sheet`, then what `import_sheet` calls), timed."""
+    from banli.engine.importer import check, register, registering_actor
     from banli.engine.runtime import Runtime
+    from banli.sheets.reading import read_sheet
 
     runtime = Runtime(store)
     seconds = {}
     started, cpu = time.perf_counter(), time.process_time()
     actor = registering_actor(runtime, "reg")
-    workflow = store.workflow("npc-suggestion")
+    workflow = store.workflows.get("npc-suggestion")
     sheet = read_sheet(file)
     seconds["read"] = time.perf_counter() - started
     mark = time.perf_counter()
     plan = check(runtime, workflow, sheet)
-    del sheet  # as in import_file: the rows live on in the plan only
+    del sheet  # as in import_sheet: the rows live on in the plan only
     seconds["check"] = time.perf_counter() - mark
     mark = time.perf_counter()
     imported = (register if method == "bulk" else register_one_by_one)(runtime, plan, actor)

@@ -236,7 +236,7 @@ def e2e_database(path: Path, count: int, now: datetime) -> float:
         ("wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}, "2026-03-02T09:00"),
         ("li", "sign_for", {"leader": "王局长", "handler": "李科长"}, "2026-03-02T15:00"),
     ]
-    workflow, registrar = store.workflow(WORKFLOW), runtime.actor("reg")
+    workflow, registrar = store.workflows.get(WORKFLOW), runtime.actor("reg")
     for first in range(0, count, 500):
         with store.write() as tx:
             for number in range(first, min(first + 500, count)):
@@ -277,7 +277,7 @@ def e2e_run(source: Path, work: Path, now: datetime, as_of: datetime, batch: int
     store_class = SqlStore if batch is None else type("Batched", (SqlStore,), {"sweep_batch": batch})
     store = store_class(f"sqlite:///{work}")
     runtime = Runtime(store, now=lambda: now)
-    store.workflow(WORKFLOW)  # compiled before the clock starts, as in a running scheduler
+    store.workflows.get(WORKFLOW)  # compiled before the clock starts, as in a running scheduler
     result = {"batch": store.sweep_batch}
     rss_reset = reset_high_water()
     rss_before = high_water_kib()

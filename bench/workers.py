@@ -55,7 +55,7 @@ def make_template_item(store) -> None:
 
     runtime = Runtime(store)
     with store.write() as tx:
-        runtime.create_in(tx, workflow=store.workflow(WORKFLOW), ref=TEMPLATE_REF, title="关于小区加装电梯的建议",
+        runtime.create_in(tx, workflow=store.workflows.get(WORKFLOW), ref=TEMPLATE_REF, title="关于小区加装电梯的建议",
                           actor=runtime.actor("reg"), deputies=["张三"], fields={"category": "城市建设"},
                           at=CREATED_AT)
         for step, (user, event, data) in enumerate(STEPS):

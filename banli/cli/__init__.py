@@ -56,7 +56,8 @@ class LazyGroup(click.Group):
         except BanliError as exc:
             if _debug(ctx):
                 raise
-            click.echo(f"banli: {exc.message}", err=True)
+            if not exc.reported:
+                click.echo(f"banli: {exc.message}", err=True)
             raise click.exceptions.Exit(exc.exit_code) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise

@@ -48,11 +48,10 @@ def verify(settings, as_json: bool) -> None:
             click.echo(f"{failure['ref']} seq {failure['seq']}: {failure['reason']}", err=True)
         if result["ok"]:
             click.echo(f"ok: {result['rows']} trace rows of {result['items']} items verify")
-    if not result["ok"]:
-        if as_json:
-            raise click.exceptions.Exit(8)
+    if not result["ok"]:  # with --json the document above is the whole answer
         raise AuditFailed(f"the trace does not verify: {len(result['failures'])} problem(s) listed above; "
-                          "restore from a backup or an export and investigate who wrote to the database")
+                          "restore from a backup or an export and investigate who wrote to the database",
+                          reported=as_json)
 
 
 @audit.command("checkpoint")

@@ -53,7 +53,7 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
 
     summary["audit"] = {key: value for key, value in verify(settings.store).items() if key != "failures"}
     summary["database"] = url
-    labels = settings.store.workflow("npc-suggestion")
+    labels = settings.store.workflows.get("npc-suggestion")
     summary["by_state"] = {labels.label(state): count for state, count in summary["by_state"].items()}
     report = _documents(settings.store, url, summary)
     if as_json:
@@ -72,14 +72,15 @@ def _documents(store, url: str, summary: dict):
 
     from banli.demo.timeline import ZONE
     from banli.reports.annual import write_annual
-    from banli.reports.excel import export_ledger
+    from banli.reports.ledger import build_ledger
+    from banli.sheets.writing import write_ledger
 
     folder = Path(url.removeprefix("sqlite:///")).resolve().parent if url.startswith("sqlite:///") else Path.cwd()
     as_of = datetime(2023, 5, 10, 9, 0, tzinfo=ZONE)  # the report is given to the congress on 10 May 2023
     summary["report"] = str(folder / "办理情况报告.docx")
     summary["ledger"] = str(folder / "台账.xlsx")
     report = write_annual(store, summary["session"], summary["report"], as_of)
-    export_ledger(store, summary["ledger"], as_of=as_of, session=summary["session"])
+    write_ledger(build_ledger(store, as_of=as_of, session=summary["session"]), summary["ledger"])
     return report
 
 

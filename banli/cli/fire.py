@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from banli.cli.options import data_file, pairs
 from banli.cli.render import emit_json, json_option
-from banli.errors import Conflict, InvalidInput
 
 
 @click.command()
@@ -58,24 +55,6 @@ def fire(settings, ref, event, data, data_path, at, expect_version, as_json) -> 
         click.echo(f"{ref} {event}: {change} (version {fired.version}, seq {fired.seq})")
 
 
-def _replay_lines(path: str):
-    try:
-        handle = open(path, encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InvalidInput(f"replay file {path} not found") from exc
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(entry, dict) or not entry.get("ref") or not entry.get("event"):
-                raise InvalidInput(f"{path}:{number}: each line needs at least \"ref\" and \"event\"")
-            yield number, entry
-
-
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--atomic", is_flag=True, help="All lines in one transaction: every event or none.")
@@ -86,36 +65,9 @@ def replay(settings, file: str, atomic: bool, as_json: bool) -> None:
 
     Without --atomic each line is its own transaction and the replay stops at the first bad
     line, naming it; with --atomic a bad line leaves the database as it was."""
-    from banli.errors import BanliError
+    from banli.engine.replay import read_events, replay as apply_events
 
-    runtime = settings.runtime()
-    applied = 0
-    store = settings.store
-
-    def apply(tx, number, entry):
-        args = (entry["ref"], entry["event"], entry.get("as") or settings.user, entry.get("data") or {}, entry.get("at"))
-        try:
-            return runtime.fire_in(tx, *args) if tx is not None else runtime.fire(*args)
-        except BanliError as exc:
-            exc.message = f"{file}:{number}: {exc.message}" + (" (nothing was applied)" if atomic else
-                                                                f" ({applied} earlier line(s) were applied)")
-            raise
-
-    if atomic:
-        from banli.engine.runtime import Retry
-
-        try:
-            with store.write() as tx:
-                for number, entry in _replay_lines(file):
-                    apply(tx, number, entry)
-                    applied += 1
-        except Retry:
-            raise Conflict(f"{file}: the database changed while the replay was being applied; "
-                           "nothing was applied: run it again") from None
-    else:
-        for number, entry in _replay_lines(file):
-            apply(None, number, entry)
-            applied += 1
+    applied = apply_events(settings.runtime(), read_events(file), source=file, actor=settings.user, atomic=atomic)
     if as_json:
         emit_json({"applied": applied, "atomic": atomic})
     else:

@@ -51,11 +51,12 @@ def import_(settings, file, workflow_id, dry_run, as_json) -> None:
     other column is a field of the workflow, by name or label (category or 类别).
     CSV may be UTF-8, UTF-8 with BOM or GB18030; of an XLSX workbook the first sheet is read.
     """
-    from banli.engine.importer import ImportRefused, import_file
+    from banli.engine.importer import ImportRefused, import_sheet
+    from banli.sheets.reading import read_sheet
 
     try:
-        report = import_file(settings.runtime(), file, actor=settings.user, workflow_id=workflow_id,
-                             dry_run=dry_run, progress=None if as_json else _progress_bar)
+        report = import_sheet(settings.runtime(), lambda: read_sheet(file), actor=settings.user,
+                              workflow_id=workflow_id, dry_run=dry_run, progress=None if as_json else _progress_bar)
     except ImportRefused as exc:
         if as_json:
             emit_json(exc.report.as_json())

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
 
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option
+from banli.engine.times import DEFAULT_ZONE
 
-ZONE = ZoneInfo("Asia/Shanghai")  # as `--as-of` is read
+ZONE = DEFAULT_ZONE  # as `--as-of` is read
 
 
 @click.group()
@@ -27,10 +26,12 @@ def ledger() -> None:
 def export(settings, file: str, session: str | None, as_of_text: str | None, as_json: bool) -> None:
     """Write the ledger to FILE: .xlsx (sheets 台账 and 单位汇总, overdue rows in red) or
     .csv (UTF-8 with BOM, the 台账 columns)."""
-    from banli.reports.excel import export_ledger
+    from banli.reports.ledger import build_ledger
+    from banli.sheets.writing import write_ledger
 
     judged = as_of(as_of_text)
-    written = export_ledger(settings.store, file, as_of=judged, session=session)
+    written = build_ledger(settings.store, as_of=judged, session=session)
+    write_ledger(written, file)
     summary = {"file": file, "rows": len(written.rows), "overdue": written.overdue, "units": len(written.units),
                "session": session, "as_of": judged.astimezone(ZONE).isoformat(timespec="seconds")}
     if as_json:

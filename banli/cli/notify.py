@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from banli.cli.render import emit_json, json_option, table
+from banli.engine.records import DeliveryStatus
 
-STATUSES = ("pending", "sent", "failed")
+STATUSES = tuple(status.value for status in DeliveryStatus)
 
 
 @click.group()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from banli.engine.times import DEFAULT_ZONE_NAME
 from banli.errors import InvalidInput
 
 
@@ -33,7 +34,7 @@ def data_file(path: str | None) -> dict:
     return data
 
 
-def as_of(text: str | None, zone_name: str = "Asia/Shanghai"):
+def as_of(text: str | None, zone_name: str = DEFAULT_ZONE_NAME):
     from zoneinfo import ZoneInfo
 
     from banli.engine.times import parse_instant, utc_now

@@ -53,7 +53,7 @@ def _describe(compiled) -> dict:
 @click.pass_obj
 def show(settings, workflow_id: str, version: int | None, as_json: bool) -> None:
     """States and events of a workflow, with labels, roles and data."""
-    info = _describe(settings.store.workflow(workflow_id, version))
+    info = _describe(settings.store.workflows.get(workflow_id, version))
     if as_json:
         emit_json(info)
         return
@@ -99,7 +99,7 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
             if entry["ok"]:
                 click.echo(f"{entry['file']}: ok ({entry['id']})")
     if problems:
-        raise click.exceptions.Exit(3)
+        raise DefinitionErrors(problems, reported=True)
 
 
 @workflow.command("register")
@@ -128,7 +128,7 @@ def graph(settings, workflow_id: str, fmt: str, version: int | None, as_json: bo
     """Print the state diagram (Mermaid or Graphviz dot), e.g. for `dot -Tsvg`."""
     from banli.engine.graph import dot, mermaid
 
-    definition = settings.store.workflow(workflow_id, version).definition
+    definition = settings.store.workflows.get(workflow_id, version).definition
     diagram = (mermaid if fmt == "mermaid" else dot)(definition)
     if as_json:
         emit_json({"id": definition.id, "format": fmt, "diagram": diagram})
@@ -179,8 +179,8 @@ def diff(settings, workflow_id: str, version_a: int, version_b: int, as_json: bo
     """What changed from version A to version B of WORKFLOW_ID."""
     from banli.engine.diff import diff as compare
 
-    old = settings.store.workflow(workflow_id, version_a).definition
-    new = settings.store.workflow(workflow_id, version_b).definition
+    old = settings.store.workflows.get(workflow_id, version_a).definition
+    new = settings.store.workflows.get(workflow_id, version_b).definition
     changes = compare(old, new)
     if as_json:
         emit_json({"id": workflow_id, "from": version_a, "to": version_b, "changes": changes})

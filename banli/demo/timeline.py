@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 from banli.engine.calendar import ChineseCalendar
+from banli.engine.times import DEFAULT_ZONE
 
-ZONE = ZoneInfo("Asia/Shanghai")
+ZONE = DEFAULT_ZONE  # the demo's npc-suggestion workflow names no other
 
 CONGRESS = (date(2022, 1, 6), date(2022, 1, 9))   # 县人大十六届一次会议: suggestions registered
 SORTING = (date(2022, 2, 14), date(2022, 2, 25))  # 初分

@@ -1,4 +1,5 @@
-"""Guards and effects that ship with banli, usable by any definition."""
+"""Guards and effects that ship with banli, usable by any definition (registered by
+`banli.engine.registry` from the tables at the end)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import timedelta
 
 from banli.engine.durations import parse_duration
 from banli.engine.records import SYSTEM_ACTOR
-from banli.engine.registry import effect, guard
 from banli.engine.times import from_utc_text, utc_text
 from banli.errors import InvalidInput, NotAllowedNow
 
@@ -15,7 +15,6 @@ _SALUTATION_END = re.compile(r"[：:\n]")
 _MICROSECOND = timedelta(microseconds=1)
 
 
-@guard("children_done")
 def children_done(ctx, units: str | None = None) -> str | None:
     """Every child item (a co-unit's task, say) has reached a final state. With `units` (a
     field), only the children of units the item still names there count: a co-unit taken
@@ -25,7 +24,7 @@ def children_done(ctx, units: str | None = None) -> str | None:
     for child in ctx.tx.children(ctx.item.id):
         if current is not None and child.fields.get("lead_unit") not in current:
             continue
-        workflow = ctx.runtime.store.workflow_by_id(child.definition_id)
+        workflow = ctx.runtime.store.workflows.by_id(child.definition_id)
         if child.state not in workflow.final_states:
             waiting.append(child.fields.get("lead_unit") or child.ref)
     if waiting:
@@ -34,7 +33,6 @@ def children_done(ctx, units: str | None = None) -> str | None:
     return None
 
 
-@guard("reply_format", on_data=True)
 def reply_format(ctx, text: str = "text", signer: str = "signer") -> str | None:
     """A reply's salutation names every deputy of the item, and a signer is given."""
     body = str(ctx.data.get(text, ""))
@@ -50,10 +48,9 @@ def reply_format(ctx, text: str = "text", signer: str = "signer") -> str | None:
     return None
 
 
-@effect("spawn_children")
 def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units") -> None:
     """One child item per unit in the field `units`, running `workflow` with that unit as its lead."""
-    child_workflow = ctx.runtime.store.workflow(workflow)
+    child_workflow = ctx.runtime.store.workflows.get(workflow)
     for unit in ctx.fields.get(units) or []:
         ref = f"{ctx.item.ref}/{unit}"
         if ctx.tx.item(ref) is not None:
@@ -64,13 +61,11 @@ def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units") ->
         )
 
 
-@effect("set_fields")
 def set_fields(ctx, **values) -> None:
     """Set fields to fixed values (e.g. `supervised: true` when the supervision office steps in)."""
     ctx.fields.update(values)
 
 
-@effect("extend_deadline")
 def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
     """Move the item's deadline later by the duration in data `by` (at most `max` at a time)."""
     try:
@@ -88,3 +83,7 @@ def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
     ctx.deadline, ctx.deadline_basis = utc_text(moved), basis
     ctx.trace_data["@extension"] = str(extension)  # kept if the deadline is counted again
 
+
+# name → (function, whether it judges the event's data): what `registry` registers first
+GUARDS = {"children_done": (children_done, False), "reply_format": (reply_format, True)}
+EFFECTS = {"spawn_children": spawn_children, "set_fields": set_fields, "extend_deadline": extend_deadline}

@@ -18,6 +18,7 @@ from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.records import Actor
 from banli.engine.reminders import next_due
+from banli.engine.roles import assignments
 from banli.engine.runtime import CREATED, _unknown_deputy_message  # create_in's own words
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.engine.values import coerce
@@ -50,7 +51,7 @@ class ItemRefused(InvalidInput):
 
 class Lookup:
     """Answers what `coerce` asks a transaction (do these units, this person exist?) from
-    names read once (`banli.store.bulk.names`)."""
+    names read once (`Tx.org_names`)."""
 
     def __init__(self, names) -> None:
         self.units, self.people = names.units, names.people
@@ -66,12 +67,10 @@ def register_many(tx, workflow: CompiledWorkflow, items: Sequence[NewItem], acto
                   step: Callable[[int], None] = lambda _count: None) -> None:
     """Register `items` in `tx`, in order, as `Runtime.create_in` would one by one at `now`
     (`step(count)` after each chunk written). Raises
-    ItemRefused for the first item it would refuse (the caller rolls back), and RefTaken
-    (`banli.store.bulk`) when an item with one of the refs was registered since they were checked."""
-    from banli.store import bulk
-
-    rows = _Rows(workflow, actor, now, bulk.names(tx))
-    ids = bulk.reserve_item_ids(tx, len(items))
+    ItemRefused for the first item it would refuse (the caller rolls back), and RefTaken when
+    an item with one of the refs was registered since they were checked."""
+    rows = _Rows(workflow, actor, now, tx.org_names())
+    ids = tx.reserve_item_ids(len(items))
     rows.children = _children(tx, items, ids)
     for start in range(0, len(items), CHUNK):
         chunk = _Chunk()
@@ -80,7 +79,7 @@ def register_many(tx, workflow: CompiledWorkflow, items: Sequence[NewItem], acto
                 rows.add(chunk, index, ids[index], items[index])
             except InvalidInput as exc:
                 raise ItemRefused(exc.message, index=index) from exc
-        bulk.insert_created(tx, items=chunk.items, deputies=chunk.deputies, assignments=chunk.assignments,
+        tx.insert_created(items=chunk.items, deputies=chunk.deputies, assignments=chunk.assignments,
                             traces=chunk.traces)
         step(len(chunk.items))
 
@@ -88,22 +87,19 @@ def register_many(tx, workflow: CompiledWorkflow, items: Sequence[NewItem], acto
 def _children(tx, items: Sequence[NewItem], ids: Sequence[int]) -> dict[str, tuple[int, int]]:
     """Ref → (id, position) of the items an assignment may point at as its unit's child item
     (REF/UNIT): those already in the database (position -1) and those being registered."""
-    from banli.store import bulk
-
     wanted = {f"{item.ref}/{unit}" for item in items for unit, _role in _assignments(item.fields)}
     if not wanted:
         return {}
     own = {item.ref: (ids[index], index) for index, item in enumerate(items) if item.ref in wanted}
-    found = bulk.item_ids(tx, sorted(wanted - own.keys()))
+    found = tx.item_ids(sorted(wanted - own.keys()))
     return {**{ref: (item_id, -1) for ref, item_id in found.items()}, **own}
 
 
 def _assignments(fields: dict) -> list[tuple[str, str]]:
-    """(unit, role) of the assignment rows `Tx.sync_assignments` writes, in its order."""
+    """(unit, role) of the assignment rows registering an item with `fields` writes."""
     if "lead_unit" not in fields and "co_units" not in fields:
         return []
-    lead = fields.get("lead_unit")
-    return ([(lead, "lead")] if lead else []) + [(unit, "co") for unit in fields.get("co_units") or [] if unit != lead]
+    return assignments(fields.get("lead_unit"), fields.get("co_units") or [])
 
 
 @dataclass

@@ -22,10 +22,8 @@ from banli.errors import NotFound
 def open_campaign(runtime: Runtime, name: str, *, session: str | None, at: datetime, by: str = "system",
                   stop_after: int | None = None) -> dict:
     """Open campaign `name` for `session` (every session found, if None) as of `at`."""
-    from banli.store import campaigns as rows
-
     store = runtime.store
-    workflows = [wf for wf in store.latest_workflows() if name in wf.definition.campaigns]
+    workflows = [wf for wf in store.workflows.latest() if name in wf.definition.campaigns]
     if not workflows:
         raise NotFound(f"no workflow defines a campaign '{name}'; see 'banli workflow show'")
     report = {"campaign": name, "session": session, "at": at.isoformat(), "selected": 0, "already": 0, "items": []}
@@ -33,30 +31,29 @@ def open_campaign(runtime: Runtime, name: str, *, session: str | None, at: datet
     opened: dict[tuple[str, str], tuple[int, str | None]] = {}
     done = 0
     # an item that entered its state after `at` was not in it then: not selected as of `at`
-    for ref, definition_id, state, fields in rows.candidates(store, [wf.definition.id for wf in workflows], states,
-                                                             utc_text(at)):
+    for ref, definition_id, state, fields in store.campaign_candidates([wf.definition.id for wf in workflows],
+                                                                       states, utc_text(at)):
         item_session = str(fields.get("session", ""))
         if session is not None and item_session != session:
             continue
-        workflow = store.workflow_by_id(definition_id)
+        workflow = store.workflows.by_id(definition_id)
         campaign = workflow.definition.campaigns.get(name)
         if campaign is None or not any(sel.state == state and matches(sel.when, fields) for sel in campaign.select):
             continue
         key = (workflow.definition.id, item_session)
         if key not in opened:
             due = utc_text(workflow.after(at, campaign.due)[0]) if campaign.due else None
-            opened[key] = (rows.open_campaign_row(store, name=name, workflow_id=key[0], session=key[1],
-                                                  label=str(campaign.label), opened_at=utc_text(at), due_at=due,
-                                                  by=by)[0], due)
+            opened[key] = (store.open_campaign_row(name=name, workflow_id=key[0], session=key[1],
+                                                   label=str(campaign.label), opened_at=utc_text(at), due_at=due,
+                                                   by=by)[0], due)
         campaign_id, due = opened[key]
         if stop_after is not None and done >= stop_after:
             break
         with store.write() as tx:
             item = tx.item(ref)
-            if rows.has_task(tx.conn, campaign_id, item.id):
+            if not tx.add_task(campaign_id, item.id, utc_text(at), due):
                 report["already"] += 1
                 continue
-            rows.add_task(tx.conn, campaign_id, item.id, utc_text(at), due)
             runtime.fire_in(tx, ref, campaign.fire, SYSTEM_ACTOR, {"campaign": name} if _takes_campaign(
                 workflow, campaign.fire) else {}, max(at, from_utc_text(item.last_at)))
         done += 1
@@ -71,11 +68,9 @@ def _takes_campaign(workflow, event: str) -> bool:
 
 def summarise(store, name: str | None = None, session: str | None = None, as_of: datetime | None = None) -> list[dict]:
     """Progress of each campaign: totals, per unit, per outcome, overdue tasks."""
-    from banli.store import campaigns as rows
-
     as_of_text = utc_text(as_of) if as_of else None
     summaries = []
-    for entry in rows.status(store, name, session):
+    for entry in store.campaign_status(name, session):
         campaign, tasks = entry["campaign"], entry["tasks"]
         per_unit: dict[str, Counter] = defaultdict(Counter)
         for task in tasks:

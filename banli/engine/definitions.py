@@ -20,12 +20,12 @@ def content_hash(document: dict) -> str:
 
 
 def register_text(store, text: str, file: str, by: str, now=utc_now) -> dict:
-    from banli.store.operator import save_definition
-
+    """Store `text` as a new version of its workflow in `store` (`ports.Store`), unless that
+    content is stored already."""
     document = load_text(text, file)
     definition = parse(document, file)
-    version, created = save_definition(
-        store, workflow_id=definition.id, version=definition.version, content_hash=content_hash(document),
+    version, created = store.save_definition(
+        workflow_id=definition.id, version=definition.version, content_hash=content_hash(document),
         title=str(definition.title), source=text, by=by, at=utc_text(now()))
     return {"id": definition.id, "version": version, "hash": content_hash(document), "created": created,
             "title": str(definition.title)}

@@ -27,7 +27,7 @@ class Move:
 def plan(runtime: Runtime, workflow_id: str, to_version: int, mapping: dict[str, str]) -> list[Move]:
     """Every running item of `workflow_id` on another version, with the state it would move to."""
     store = runtime.store
-    target = store.workflow(workflow_id, to_version)
+    target = store.workflows.get(workflow_id, to_version)
     unknown = sorted(new for new in mapping.values() if new not in target.definition.states)
     if unknown:
         raise InvalidInput(f"--map names state(s) {', '.join(unknown)} that version {to_version} of {workflow_id} "
@@ -36,7 +36,7 @@ def plan(runtime: Runtime, workflow_id: str, to_version: int, mapping: dict[str,
     for ref, definition_id, state in store.items_of_workflow(workflow_id):
         if definition_id == target.definition_id:
             continue
-        current = store.workflow_by_id(definition_id)
+        current = store.workflows.by_id(definition_id)
         if state in current.final_states:
             continue  # finished items stay on the version they finished on
         new_state = mapping.get(state, state if state in target.definition.states else None)
@@ -60,7 +60,7 @@ def migrate(runtime: Runtime, workflow_id: str, to_version: int, mapping: dict[s
             + (" …" if len(stranded) > 20 else ""), report=report)
     if dry_run or not moves:
         return report
-    target = runtime.store.workflow(workflow_id, to_version)
+    target = runtime.store.workflows.get(workflow_id, to_version)
     now = runtime.now()
     with runtime.store.write() as tx:
         for move in moves:

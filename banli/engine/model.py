@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from banli.engine.durations import Duration
 from banli.engine.times import DEFAULT_ZONE_NAME
@@ -52,11 +53,21 @@ class Rule:
     start: str
 
 
+class ReminderKind(str, Enum):
+    """Which side of the deadline a reminder rule counts from; the YAML key that names it."""
+
+    BEFORE = "before"
+    OVERDUE = "overdue"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True, kw_only=True)
 class Reminder:
     """`before` or `overdue` a state's deadline: notify roles and/or fire an event."""
 
-    kind: str  # "before" | "overdue"
+    kind: ReminderKind
     offset: Duration
     notify: tuple[str, ...] = ()
     fire: str | None = None

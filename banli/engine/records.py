@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import Enum
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -15,6 +16,18 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(id="system", name="系统", roles=frozenset({"system"}))
+
+
+class DeliveryStatus(str, Enum):
+    """Where one notification's delivery through one channel stands; the values are stored
+    and compared as text."""
+
+    PENDING = "pending"  # not yet sent: new, or retrying after a failure
+    SENT = "sent"
+    FAILED = "failed"  # given up: a permanent failure or `max_attempts` reached
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,22 +57,6 @@ class ItemRecord:
 
 
 @dataclass(frozen=True, kw_only=True)
-class TraceRecord:
-    ref: str
-    seq: int
-    event: str
-    from_state: str
-    to_state: str
-    actor: str
-    occurred_at: str
-    recorded_at: str
-    data: str
-    def_hash: str
-    prev_hash: str
-    hash: str
-
-
-@dataclass(frozen=True, kw_only=True)
 class Fired:
     """What applying one event did (the `fire --json` shape)."""
 
@@ -75,3 +72,44 @@ class Fired:
     def as_json(self) -> dict:
         return {"ref": self.ref, "event": self.event, "from": self.from_state, "to": self.to_state,
                 "version": self.version, "seq": self.seq, "hash": self.hash, "occurred_at": self.occurred_at}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Person:
+    """Someone of the organisation file, as notifications address them."""
+
+    id: str
+    name: str
+    email: str | None = None
+    roles: frozenset[str] = frozenset()
+    unit: str | None = None
+    deputy: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrgNames:
+    """Who and what exists in the organisation: deputies, units (id → name) and people ids."""
+
+    deputies: tuple[str, ...]
+    units: dict[str, str]
+    people: frozenset[str]
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    """A campaign task of an item still waiting for its outcome."""
+
+    campaign_id: int
+    name: str
+    due_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DefinitionRow:
+    """A registered version of a workflow definition, as stored."""
+
+    id: int
+    workflow_id: str
+    version: int
+    hash: str
+    source: str

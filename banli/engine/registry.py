@@ -55,8 +55,12 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    import banli.engine.builtins  # noqa: F401 - registers the built-ins
+    from banli.engine import builtins
 
+    for name, (function, on_data) in builtins.GUARDS.items():
+        _guards.setdefault(name, Registered(name, function, on_data))
+    for name, function in builtins.EFFECTS.items():
+        _effects.setdefault(name, Registered(name, function))
     for group, table in (("banli.guards", _guards), ("banli.effects", _effects)):
         for entry in entry_points(group=group):
             function = entry.load()

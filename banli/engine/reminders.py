@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from banli.engine.compile import CompiledWorkflow
-from banli.engine.model import Reminder
+from banli.engine.model import Reminder, ReminderKind
 from banli.engine.times import from_utc_text, utc_text
 
 
@@ -26,7 +26,7 @@ def is_campaign_key(key: str) -> bool:
 
 
 def _due(workflow: CompiledWorkflow, deadline: str, rule: Reminder) -> datetime:
-    return workflow.around_deadline(from_utc_text(deadline), rule.offset, -1 if rule.kind == "before" else 1)
+    return workflow.around_deadline(from_utc_text(deadline), rule.offset, -1 if rule.kind == ReminderKind.BEFORE else 1)
 
 
 def schedule(workflow: CompiledWorkflow, state: str, deadline: str | None,

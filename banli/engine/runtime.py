@@ -4,7 +4,7 @@ Checks run in the order SPEC §4 fixes, first failure wins: unknown item (7) →
 (3) → role (4) → state, window, guard (5) → data and `--at` (3) → `--expect-version` (6).
 Writes are optimistic: the item row is updated only if its version is still the one read;
 a writer that loses re-reads the item and tries again on the new state. The store may hold a
-transaction's writes back and make them together (`banli.store.repo.Tx`), so several events
+transaction's writes back and make them together (see `ports.Tx`), so several events
 in one transaction (`replay --atomic`, an import) cost little more than their hashing.
 """
 
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from banli.engine import registry
+from banli.engine import roles as roles_of_item
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.durations import parse_duration
@@ -24,7 +25,7 @@ from banli.engine.model import REGISTERING_ROLES, SYSTEM, Event
 from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
 from banli.engine.times import from_utc_text, local_text, parse_instant, utc_now, utc_text
 from banli.engine.values import coerce
-from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPermitted
+from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPermitted, Retry
 
 CREATED = "created"
 DEADLINE_RECOMPUTED = "deadline_recomputed"
@@ -33,10 +34,6 @@ MAX_ATTEMPTS = 20
 _MICROSECOND = timedelta(microseconds=1)
 _NEXT_DUE_REMEMBERED = 4096
 _UNKNOWN = object()
-
-
-class Retry(Exception):
-    """The item changed between read and write: run the event again on the new state."""
 
 
 @dataclass(kw_only=True)
@@ -83,16 +80,7 @@ class Runtime:
 
     def holds_role(self, actor: Actor, roles: tuple[str, ...], item: ItemRecord, tx) -> bool:
         """Whether the actor holds one of `roles` on this item (global or item-relative)."""
-        if actor.roles & set(roles):
-            return True
-        fields = item.fields
-        if "lead_unit" in roles and actor.unit and fields.get("lead_unit") == actor.unit and "unit" in actor.roles:
-            return True
-        if "co_unit" in roles and actor.unit and actor.unit in (fields.get("co_units") or []) and "unit" in actor.roles:
-            return True
-        if "own_deputy" in roles and actor.deputy and actor.deputy in tx.deputies(item.id):
-            return True
-        return False
+        return roles_of_item.holds_role(actor, roles, item.fields, lambda: tx.deputies(item.id))
 
     # -- registering -----------------------------------------------------------------------
 
@@ -102,7 +90,7 @@ class Runtime:
         who = self.actor(actor)
         if who is not SYSTEM_ACTOR and not who.roles & REGISTERING_ROLES:
             raise NotPermitted(f"user '{who.id}' may not register items: that needs the role registrar, supervisor or admin")
-        workflow = self.store.workflow(workflow_id)
+        workflow = self.store.workflows.get(workflow_id)
         with self.store.write() as tx:
             return self.create_in(tx, workflow=workflow, ref=ref, title=title, actor=who, deputies=list(deputies),
                                   fields=fields or {}, content=content, at=at)
@@ -160,7 +148,7 @@ class Runtime:
         item = tx.item(ref)
         if item is None:
             raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
-        workflow = self.store.workflow_by_id(item.definition_id)
+        workflow = self.store.workflows.by_id(item.definition_id)
         definition = workflow.definition
         event = definition.events.get(event_name)
         if event is None:
@@ -295,7 +283,7 @@ class Runtime:
 
     def recompute_deadline(self, tx, item: ItemRecord, reason: str, now: datetime) -> Fired | None:
         """Count an item's deadline again (a calendar year was added); traced when it moves."""
-        workflow = self.store.workflow_by_id(item.definition_id)
+        workflow = self.store.workflows.by_id(item.definition_id)
         deadline, basis = self._deadline(tx, workflow, item, item.state, None, None)
         if (deadline, basis) == (item.deadline, item.deadline_basis):
             return None
@@ -371,7 +359,7 @@ class Runtime:
             item = tx.item(ref)
             if item is None:
                 raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
-            workflow = self.store.workflow_by_id(item.definition_id)
+            workflow = self.store.workflows.by_id(item.definition_id)
             answers = []
             now = self.now()
             for event in workflow.definition.events.values():

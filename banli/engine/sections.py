@@ -8,14 +8,14 @@ import re
 from banli.engine import registry
 from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE, Section
 from banli.engine.load import Located, LocatedList
-from banli.engine.model import ENTER, FIELD_TYPES, Branch, DataSpec, Event, Field, Reminder, Rule, State
+from banli.engine.model import ENTER, FIELD_TYPES, Branch, DataSpec, Event, Field, Reminder, ReminderKind, Rule, State
 from banli.engine.readers import (
     Context, DeferredKind, boolean, calls, duration, known_keys, label, mapping, roles, sequence, when,
 )
 
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 RESERVED_EVENTS = ("created", "migrated", "deadline_recomputed")  # names banli's own trace rows use
-_REMINDER_KINDS = ("before", "overdue")
+_REMINDER_KINDS = tuple(kind.value for kind in ReminderKind)
 
 
 def settings(ctx: Context, doc: Located) -> None:
@@ -100,7 +100,7 @@ def reminders(ctx: Context, entry: Located, key: str, where: str, state: str | N
                 ctx.defer(spec.value_at("fire"), DeferredKind.EVENT_IN_STATE, fire, f"{here}.fire", state=state)
         notify = roles(ctx, spec, "notify", f"{here}.notify", allow_system=False) if "notify" in spec else ()
         if offset is not None:
-            result.append(Reminder(kind=kinds[0], offset=offset, notify=notify, fire=fire))
+            result.append(Reminder(kind=ReminderKind(kinds[0]), offset=offset, notify=notify, fire=fire))
     return tuple(result)
 
 

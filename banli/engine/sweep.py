@@ -4,7 +4,7 @@ The database finds the due items through one partial index (`next_due_at`, `ref`
 takes them in batches, the next due ones after the last this worker took, skipping any
 another worker holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so several workers share the
 work without queueing behind each other. A batch is one transaction, committed once (one
-sync to disk for up to `SqlStore.sweep_batch` items, or as many as ~0.2 s allow); each item
+sync to disk for up to `Store.sweep_batch` items, or as many as ~0.2 s allow); each item
 in it is a savepoint: every rule of its state that fell due is marked done (unique per item,
 state entry and rule), its notifications are written to the outbox and its event, if any, is
 fired as `system` — all or nothing. An item that fails is undone alone: the items before it
@@ -19,14 +19,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from banli.engine.model import GLOBAL_ROLES
 from banli.engine.records import SYSTEM_ACTOR, ItemRecord
 from banli.engine.reminders import earliest_pending, has_task_reminders, is_campaign_key, schedule
-from banli.engine.runtime import MAX_ATTEMPTS, Retry, Runtime
+from banli.engine.model import ReminderKind
+from banli.engine.people import People
+from banli.engine.roles import reached
+from banli.engine.runtime import MAX_ATTEMPTS, Runtime
 from banli.engine.times import from_utc_text, local_text, utc_text
-from banli.errors import Conflict, InvalidInput
+from banli.errors import Conflict, InvalidInput, Retry
 
-KIND_LABELS = {"before": "即将到期", "overdue": "已逾期"}
+KIND_LABELS = {ReminderKind.BEFORE: "即将到期", ReminderKind.OVERDUE: "已逾期"}
 BATCH_SECONDS = 0.2  # how long a batch holds its locks (SQLite: the database's write lock) at most
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -83,7 +85,7 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
         for _attempt in range(MAX_ATTEMPTS):
             try:
                 with runtime.store.write() as tx:
-                    people = people or tx.people()
+                    people = people or People(tx.people())
                     batch = _sweep_batch(runtime, tx, as_of, cursor, wanted, people)
                 break
             except Retry:  # the commit clashed: nothing of the batch was kept, take it again
@@ -143,7 +145,7 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tupl
     item = tx.item(ref)  # locked since it was claimed (PostgreSQL); SQLite's writer holds the database
     if item is None:
         return [], [], 0
-    workflow = runtime.store.workflow_by_id(item.definition_id)
+    workflow = runtime.store.workflows.by_id(item.definition_id)
     entry = item.entered_seq
     done = tx.done_rules(item.id, entry)
     tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
@@ -192,18 +194,7 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tupl
 
 def _message(tx, people, workflow, item: ItemRecord, key: str, rule, at: str, task_due: datetime | None) -> dict:
     """The notification of one rule to the people its roles resolve to (`Tx.notify`'s arguments)."""
-    fields = item.fields
-    found = []
-    for role in rule.notify:
-        if role == "lead_unit":
-            found += people.with_role(role, units=[fields["lead_unit"]] if fields.get("lead_unit") else [])
-        elif role == "co_unit":
-            found += people.with_role(role, units=list(fields.get("co_units") or []))
-        elif role == "own_deputy":
-            found += people.with_role(role, deputies=tx.deputies(item.id))
-        elif role in GLOBAL_ROLES:
-            found += people.with_role(role)
-    unique = list({person.id: person for person in found}.values())
+    unique = reached(people, rule.notify, item.fields, lambda: tx.deputies(item.id))
     deadline = task_due or from_utc_text(item.deadline)
     last_day = (deadline - _MICROSECOND).astimezone(workflow.zone)  # 24:00 ends the day before
     due_text = f"{last_day.year}年{last_day.month}月{last_day.day}日"
@@ -212,7 +203,7 @@ def _message(tx, people, workflow, item: ItemRecord, key: str, rule, at: str, ta
     state = workflow.label(item.state)
     lines = [f"{workflow.definition.title}：{item.ref}《{item.title}》",
              f"当前状态：{state}", f"{'办理期限' if task_due is None else '核查期限'}：{due_text}"]
-    if rule.kind == "overdue":
+    if rule.kind == ReminderKind.OVERDUE:
         lines.append("该事项已超过办理期限，请抓紧办理并及时答复。")
     else:
         lines.append(f"该事项将于{due_text}到期，请按时办结。")

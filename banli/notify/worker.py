@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from banli.config import Config, NotifySettings
-from banli.engine.times import from_utc_text, local_text, utc_text
+from banli.engine.records import DeliveryStatus
+from banli.engine.times import DEFAULT_ZONE, from_utc_text, local_text, utc_text
 from banli.notify.channels import Channel, Message, SendFailed, open_channels
 from banli.store import delivery as outbox
 from banli.store.repo import SqlStore
-
-ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def backoff(settings: NotifySettings, attempts: int) -> timedelta:
@@ -66,13 +64,14 @@ def _attempt(store: SqlStore, settings: NotifySettings, channel: Channel, row, n
 
 
 def list_deliveries(store: SqlStore, *, status: str | None = None) -> list[dict]:
-    """Deliveries for `notify list`, times in local (Asia/Shanghai) text."""
+    """Deliveries for `notify list`, times as local text in the default zone (one listing
+    holds deliveries about items of every workflow)."""
     def local(text: str | None) -> str | None:
-        return local_text(from_utc_text(text), ZONE) if text else None
+        return local_text(from_utc_text(text), DEFAULT_ZONE) if text else None
 
     return [{"ref": row.ref, "recipient": row.recipient, "recipient_name": row.recipient_name,
              "channel": row.channel, "status": row.status, "attempts": row.attempts,
-             "next_attempt_at": local(row.next_attempt_at) if row.status == outbox.PENDING else None,
+             "next_attempt_at": local(row.next_attempt_at) if row.status == DeliveryStatus.PENDING else None,
              "sent_at": local(row.sent_at), "last_error": row.last_error, "subject": row.subject,
              "key": row.key, "created_at": local(row.created_at)}
             for row in outbox.deliveries(store, status=status)]

@@ -24,6 +24,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from banli.engine.runtime import CREATED, MIGRATED
+from banli.engine.times import DEFAULT_ZONE
 from banli.errors import InvalidInput
 from banli.reports.document import Document, Heading, Paragraph, Table
 from banli.reports.ledger import RATINGS, TOTAL, in_time
@@ -32,7 +33,6 @@ from banli.store.score_queries import traced_items, unit_names
 
 log = logging.getLogger("banli.bulletin")
 
-DEFAULT_ZONE = ZoneInfo("Asia/Shanghai")
 REPLY, URGE, RATING = "reply", "urge", "rating"
 UNSATISFIED = ("不满意", "unsatisfied")
 COLUMNS = ("承办单位", "承办件数", "本月答复", "按期答复", "逾期答复", "月末逾期未答复", "本月催办", *RATINGS)

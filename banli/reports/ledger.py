@@ -21,9 +21,6 @@ from banli.engine.compile import CompiledWorkflow
 from banli.engine.times import from_utc_text
 from banli.store.ledger_queries import LedgerEvent, LedgerSource, ledger_sources
 
-HEADERS = ("编号", "标题", "代表", "类别", "主办单位", "协办单位", "责任领导", "具体责任人", "交办日期", "办理期限",
-           "状态", "催办次数", "联系次数(面商)", "答复日期", "办理结果", "代表评价", "逾期天数")
-UNIT_HEADERS = ("主办单位", "承办件数", "已答复", "按期答复", "逾期", "催办次数", "面商件数", "满意", "基本满意", "不满意")
 TOTAL = "合计"
 RATINGS = ("满意", "基本满意", "不满意")
 FACE_TO_FACE = "face_to_face"
@@ -60,7 +57,8 @@ class LedgerRow:
         return bool(self.overdue_days)
 
     def cells(self) -> list:
-        """The row's values under HEADERS: text, whole numbers, dates, or None for blank."""
+        """The row's values under the ledger's headers (`banli.sheets.columns.LEDGER_HEADERS`,
+        in that order): text, whole numbers, dates, or None for blank."""
         return [self.ref, self.title, "、".join(self.deputies), self.category, self.lead_unit_name,
                 "、".join(self.co_units), self.leader, self.handler, self.assigned_on, self.deadline,
                 self.state_label, self.urges, f"{self.contacts}（面商{self.face_to_face}）", self.replied_on,
@@ -90,6 +88,7 @@ class UnitTotals:
             self.ratings[row.rating] += 1
 
     def cells(self) -> list:
+        """The unit's values under `banli.sheets.columns.UNIT_HEADERS`, in that order."""
         return [self.name, self.items, self.replied, self.on_time, self.overdue, self.urges, self.face_to_face,
                 *(self.ratings[rating] for rating in RATINGS)]
 
@@ -116,7 +115,7 @@ class Ledger:
 
 def build_ledger(store, *, as_of: datetime, session: str | None = None) -> Ledger:
     """The ledger of every top-level item (of `session`, when given), judged as of `as_of`."""
-    rows = tuple(ledger_row(source, store.workflow_by_id(source.definition_id), as_of)
+    rows = tuple(ledger_row(source, store.workflows.by_id(source.definition_id), as_of)
                  for source in ledger_sources(store, events=COUNTED, session=session))
     units: dict[str, UnitTotals] = {}
     for row in rows:

@@ -252,7 +252,7 @@ def unit_summaries(items: tuple[ItemFacts, ...]) -> tuple[UnitSummary, ...]:
 def collect(store, session: str, as_of: datetime) -> SessionFacts:
     """The session's top-level items with their ledger rows (judged as of `as_of`), the
     ratings, contacts, returned replies and look-back outcomes the trace records."""
-    workflows = store.latest_workflows()
+    workflows = store.workflows.latest()
     face_events = tuple(sorted({name for workflow in workflows for name, event in workflow.definition.events.items()
                                 if event.internal and event.data_spec("method") is not None}))
     sources = ledger_sources(store, events=tuple(dict.fromkeys(EVENTS + face_events)), session=session)
@@ -262,7 +262,7 @@ def collect(store, session: str, as_of: datetime) -> SessionFacts:
     categories: dict[str, None] = {}
     items = []
     for source in sources:
-        workflow = store.workflow_by_id(source.definition_id)
+        workflow = store.workflows.by_id(source.definition_id)
         category = workflow.definition.fields.get("category")
         categories.update(dict.fromkeys(category.choices if category else ()))
         row = ledger_row(source, workflow, as_of)
@@ -287,7 +287,7 @@ def collect(store, session: str, as_of: datetime) -> SessionFacts:
             lookback_late=bool(task and not task.outcome and task.due_at and task.due_at < utc_text(as_of)),
         ))
     latest = campaign_tasks[-1] if campaign_tasks and sources else None
-    zone = store.workflow_by_id(sources[0].definition_id).zone if sources else None
+    zone = store.workflows.by_id(sources[0].definition_id).zone if sources else None
     return SessionFacts(
         session=session, as_of=as_of, items=tuple(items), categories=tuple(categories),
         lookback_label=latest.label if latest else "",

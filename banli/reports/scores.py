@@ -91,7 +91,7 @@ def fields_setters(workflow: CompiledWorkflow, names: Iterable[str]) -> set[str]
 
 
 def workflows_in_use(store, session: str | None) -> list[CompiledWorkflow]:
-    return [store.workflow_by_id(definition_id) for definition_id in definitions_in_use(store, session=session)]
+    return [store.workflows.by_id(definition_id) for definition_id in definitions_in_use(store, session=session)]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,13 +21,16 @@ import subprocess
 import sys
 import tempfile
 import threading
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from banli.engine.chain import GENESIS, SEPARATOR
 from banli.store import trace_scan
-from banli.store.repo import SqlStore, item_t, trace_t
-from banli.store.schema import journal_t
+from banli.store.schema import item_t, journal_t, trace_t
+
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 logger = logging.getLogger("banli")
 SPLIT_FROM = 200_000  # rows: a worker process starts in ~50 ms (~0.2 s with psycopg), worth it from here

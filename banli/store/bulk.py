@@ -1,19 +1,20 @@
-"""Many rows at once, for an import file: checking (which refs already exist, the names a file
-may use) and registering (ids for the new items, their rows written a chunk at a time), each in
-a few statements for the whole file rather than a few per row."""
+"""Many rows at once, for an import file: which refs already exist, ids for the new items, and
+their rows written a chunk at a time, each in a few statements for the whole file rather than
+a few per row."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Sequence
 
 from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection
 
-from banli.errors import Conflict
-from banli.store.repo import assignment_t, deputy_t, item_deputy_t, item_t, person_t, trace_t, unit_t
+from banli.errors import RefTaken, UniqueViolation
+from banli.store.failures import wrap_exceptions
+from banli.store.items import ITEM_REF_KEY
+from banli.store.schema import assignment_t, item_deputy_t, item_t, trace_t
 
 # Refs asked for per query: well under SQLite's limit on bound parameters (32766, or 999 in
 # builds before 3.32), and a statement PostgreSQL plans quickly.
@@ -25,47 +26,18 @@ _MAX_ITEM_ID = select(func.max(item_t.c.id))
 _NEXT_ITEM_IDS = text("SELECT nextval(pg_get_serial_sequence('item', 'id')) FROM generate_series(1, :count) ORDER BY 1")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Names:
-    """Who and what exists in the organisation: deputies, units (id → name) and people ids."""
-
-    deputies: tuple[str, ...]
-    units: dict[str, str]
-    people: frozenset[str]
-
-
-class RefTaken(Conflict):
-    """An item with one of the refs being registered was registered by someone else meanwhile."""
-
-
-def existing_refs(tx, refs: list[str]) -> set[str]:
-    """Those of `refs` that an item in the database already has."""
-    return set(item_ids(tx, refs))
-
-
-def item_ids(tx, refs: list[str]) -> dict[str, int]:
+def item_ids(conn: Connection, refs: list[str]) -> dict[str, int]:
     """Ref → id of those of `refs` that an item in the database has."""
     unique = list(dict.fromkeys(refs))
     found: dict[str, int] = {}
     for start in range(0, len(unique), CHUNK):
-        chunk = unique[start:start + CHUNK]
-        found.update(tx.conn.execute(_ITEM_IDS, {"refs": chunk}).all())
+        found.update(conn.execute(_ITEM_IDS, {"refs": unique[start:start + CHUNK]}).all())
     return found
 
 
-def names(tx) -> Names:
-    conn = tx.conn
-    return Names(
-        deputies=tuple(name for (name,) in conn.execute(select(deputy_t.c.name).order_by(deputy_t.c.name))),
-        units=dict(conn.execute(select(unit_t.c.id, unit_t.c.name)).all()),
-        people=frozenset(person for (person,) in conn.execute(select(person_t.c.id))),
-    )
-
-
-def reserve_item_ids(tx, count: int) -> Sequence[int]:
+def reserve_item_ids(conn: Connection, count: int) -> Sequence[int]:
     """The ids `count` items inserted one after another in this writing transaction would get,
     in that order; the items are then inserted with them (no RETURNING needed to learn them)."""
-    conn = tx.conn
     if conn.dialect.name == "postgresql":
         return conn.execute(_NEXT_ITEM_IDS, {"count": count}).scalars().all() if count else []
     # SQLite gives a new row the largest id plus one (item has no AUTOINCREMENT), and the
@@ -74,15 +46,15 @@ def reserve_item_ids(tx, count: int) -> Sequence[int]:
     return range(first, first + count)
 
 
-def insert_created(tx, *, items: list[dict], deputies: list[dict], assignments: list[dict],
+def insert_created(conn: Connection, *, items: list[dict], deputies: list[dict], assignments: list[dict],
                    traces: list[dict]) -> None:
     """Write new items (with their ids) and their deputy, assignment and trace rows; RefTaken
     if an item with one of their refs exists (the transaction cannot go on: roll it back)."""
-    conn = tx.conn
     try:
-        _insert(conn, item_t, items)
-    except (IntegrityError, conn.dialect.dbapi.IntegrityError) as exc:
-        if "ref" not in str(getattr(exc, "orig", exc)):
+        with wrap_exceptions():
+            _insert(conn, item_t, items)
+    except UniqueViolation as exc:
+        if exc.constraint != ITEM_REF_KEY:
             raise
         raise RefTaken("an item with a ref being imported was registered meanwhile") from exc
     _insert(conn, item_deputy_t, deputies)

@@ -24,7 +24,7 @@ def save_year(store, schedule: YearSchedule, *, source: str, by: str, at: str) -
                 added_at=at, added_by=by))
             journal(connection, "calendar.add", by, {"year": schedule.year, "holidays": holidays,
                                                       "workdays": workdays, "source": source}, at)
-    store.forget_workflows()
+    store.workflows.forget()
     return replaced
 
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, insert, select, update
 
-from banli.store.repo import SqlStore, item_t
-from banli.store.schema import campaign_t, campaign_task_t as task_t
+from banli.engine.records import OpenTask
+from banli.store.schema import campaign_t, campaign_task_t as task_t, item_t
 
-
-@dataclass(frozen=True)
-class OpenTask:
-    campaign_id: int
-    name: str
-    due_at: str
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 
 def candidates(store: SqlStore, workflow_ids: list[str], states: set[str],
@@ -45,14 +41,15 @@ def open_campaign_row(store: SqlStore, *, name: str, workflow_id: str, session: 
             return new_id, True
 
 
-def has_task(connection, campaign_id: int, item_id: int) -> bool:
-    return connection.execute(select(task_t.c.id).where(
-        and_(task_t.c.campaign_id == campaign_id, task_t.c.item_id == item_id))).first() is not None
-
-
-def add_task(connection, campaign_id: int, item_id: int, selected_at: str, due_at: str | None) -> None:
+def add_task(connection, campaign_id: int, item_id: int, selected_at: str, due_at: str | None) -> bool:
+    """Give the item a task in the campaign; False if it has one (its writing transaction holds
+    the item, so nobody adds one meanwhile)."""
+    if connection.execute(select(task_t.c.id).where(
+            and_(task_t.c.campaign_id == campaign_id, task_t.c.item_id == item_id))).first() is not None:
+        return False
     connection.execute(insert(task_t).values(campaign_id=campaign_id, item_id=item_id, selected_at=selected_at,
                                              due_at=due_at))
+    return True
 
 
 _OPEN_TASKS = select(task_t.c.campaign_id, campaign_t.c.name, task_t.c.due_at) \

@@ -18,7 +18,6 @@ from sqlalchemy.exc import DBAPIError
 
 from banli.errors import InvalidInput
 
-DEFAULT_URL = "sqlite:///banli.db"
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 

@@ -10,16 +10,20 @@ serialises claims.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import and_, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from banli.store.repo import SqlStore, person_t
-from banli.store.schema import delivery_t, notification_t
+from banli.engine.records import DeliveryStatus
+from banli.store.schema import delivery_t, notification_t, person_t
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
+
+# as text: `literal()` of an enum member has no SQL type
+PENDING, SENT, FAILED = (status.value for status in DeliveryStatus)
 
 _MESSAGE_COLUMNS = (
     delivery_t.c.id, delivery_t.c.channel, delivery_t.c.attempts, notification_t.c.key, notification_t.c.item_id,

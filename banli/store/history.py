@@ -21,16 +21,19 @@ file, whatever database it was read from.
 from __future__ import annotations
 
 import json
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from sqlalchemy import func, insert, select, update
 
 from banli.engine.chain import canonical_json
 from banli.errors import InvalidInput
-from banli.store.repo import (
-    SqlStore, assignment_t, definition_t, deputy_t, item_deputy_t, item_t, person_t, reminder_t, trace_t, unit_t,
+from banli.store.schema import (
+    assignment_t, calendar_t, definition_t, delivery_t, deputy_t, item_deputy_t, item_t, journal_t, notification_t,
+    person_t, reminder_t, trace_t, unit_t,
 )
-from banli.store.schema import calendar_t, delivery_t, journal_t, notification_t
+
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 FORMAT = 1
 BATCH = 2000
@@ -119,7 +122,7 @@ def import_lines(store: SqlStore, lines: Iterable[str], source: str = "<history>
                     if progress and number % BATCH == 0:
                         progress(number)
             counts = loader.finish()
-    store.forget_workflows()
+    store.workflows.forget()
     store.forget_actors()
     return counts
 

@@ -3,13 +3,18 @@ deputies, assignments and the trace rows the ledger counts (banli/reports/ledger
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from banli.store.repo import SqlStore, assignment_t, item_deputy_t, item_t, trace_t, unit_t
+from banli.store.schema import assignment_t, item_deputy_t, item_t, trace_t, unit_t
+
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,13 +3,17 @@ records each such change in a hash chain of its own."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.errors import InvalidInput
-from banli.store.repo import SqlStore, definition_t, deputy_t, person_t, unit_t
-from banli.store.schema import journal_t
+from banli.store.schema import definition_t, deputy_t, journal_t, person_t, unit_t
+
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 
 def journal(connection: Connection, action: str, actor: str, data: dict, at: str) -> None:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 
 from sqlalchemy import and_, select
 
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.store.audit import log
-from banli.store.repo import SqlStore, assignment_t, item_deputy_t, item_t, unit_t
+from banli.store.schema import assignment_t, item_deputy_t, item_t, unit_t
+
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 
 def _row_json(store: SqlStore, row, as_of_text: str) -> dict:
-    workflow = store.workflow_by_id(row.definition_id)
+    workflow = store.workflows.by_id(row.definition_id)
     deadline = local_text(from_utc_text(row.deadline), workflow.zone) if row.deadline else None
     return {
         "ref": row.ref, "title": row.title, "workflow": row.workflow_id, "state": row.state,

@@ -3,13 +3,17 @@ there are, the units with their `government` mark, and the look-back tasks of a 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 
-from banli.store.campaigns import campaign_t, task_t
+from banli.store.schema import campaign_t, campaign_task_t as task_t, item_t, unit_t
 from banli.store.ledger_queries import session_field
-from banli.store.repo import SqlStore, item_t, unit_t
+
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,13 +3,18 @@ top-level items in scope, the trace rows their rules look at, and the units' nam
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select
 
 from banli.store.ledger_queries import LedgerEvent, session_field
-from banli.store.repo import SqlStore, item_t, trace_t, unit_t
+from banli.store.schema import item_t, trace_t, unit_t
+
+if TYPE_CHECKING:
+    from banli.store.repo import SqlStore
 
 
 @dataclass(kw_only=True)

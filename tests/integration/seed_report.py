@@ -154,7 +154,7 @@ def lookback_outcome(plan: Plan) -> str:
 def build(store: SqlStore, runtime: Runtime) -> None:
     """The seed session on a prepared store (the demo county loaded)."""
     cast = Cast.from_org(read_org(COUNTY))
-    workflow = store.workflow("npc-suggestion")
+    workflow = store.workflows.get("npc-suggestion")
     registrar = runtime.actor("reg-1")
     all_plans = plans()
     with store.write() as tx:

@@ -13,8 +13,9 @@ import openpyxl
 import pytest
 from sqlalchemy import text
 
-from banli.engine.importer import ImportRefused, check, import_file, read_sheet, register, registering_actor
+from banli.engine.importer import ImportRefused, check, import_sheet, register, registering_actor
 from banli.errors import InvalidInput, NotPermitted
+from banli.sheets.reading import read_sheet
 
 DATA = Path(__file__).parent.parent / "data" / "import"
 
@@ -41,6 +42,11 @@ def write_xlsx(path: Path, rows: list[list[str]], date_columns=("提交日期", 
         sheet.append(cells)
     workbook.save(path)
     return path
+
+
+def import_file(runtime, path: Path, **options):
+    """A file read and imported as `banli item import` does it."""
+    return import_sheet(runtime, lambda: read_sheet(path), **options)
 
 
 def snapshot(store) -> list[tuple]:
@@ -198,7 +204,7 @@ def test_header_problems_are_reported_once(runtime, tmp_path):
 
 def test_a_ref_registered_between_check_and_write_refuses_the_whole_import(store, runtime):
     """The write transaction keeps the promise the check made: all rows, or none."""
-    workflow = store.workflow("npc-suggestion")
+    workflow = store.workflows.get("npc-suggestion")
     plan = check(runtime, workflow, read_sheet(DATA / "suggestions.csv"))
     runtime.create(workflow_id="npc-suggestion", ref="16-1-004", title="抢先登记", actor="reg",
                    fields={"category": "城市建设"})
@@ -212,7 +218,7 @@ def test_a_ref_registered_between_check_and_write_refuses_the_whole_import(store
 def test_a_deputy_removed_between_check_and_write_refuses_the_whole_import(store, runtime):
     """The write asks the organisation again: a row naming a deputy who is gone is refused, and
     with it the whole file."""
-    workflow = store.workflow("npc-suggestion")
+    workflow = store.workflows.get("npc-suggestion")
     plan = check(runtime, workflow, read_sheet(DATA / "suggestions.csv"))
     with store.engine.begin() as connection:
         connection.execute(text("DELETE FROM deputy WHERE name = '王五'"))
@@ -349,7 +355,7 @@ def test_the_bulk_write_stores_what_registering_row_by_row_stores(store, second_
     assert all(before[0][table] == before[1][table] for table in IMPORT_TABLES)
 
     one_by_one, bulk = runtimes
-    plan = check(one_by_one, store.workflow(workflow_id), read_sheet(path))
+    plan = check(one_by_one, store.workflows.get(workflow_id), read_sheet(path))
     assert plan.candidates and not plan.problems
     register_one_by_one(one_by_one, plan, registering_actor(one_by_one, "reg"))
     report = import_file(bulk, path, actor="reg", workflow_id=workflow_id)

@@ -18,8 +18,9 @@ from banli.demo.year import play_year, prepare
 from banli.engine.definitions import builtin_files, register_file
 from banli.engine.runtime import Runtime
 from banli.errors import InvalidInput
-from banli.reports.excel import csv_text, export_ledger
-from banli.reports.ledger import HEADERS, TOTAL, UNIT_HEADERS, days_late, last_day
+from banli.reports.ledger import TOTAL, Ledger, build_ledger, days_late, last_day
+from banli.sheets.columns import LEDGER_HEADERS, UNIT_HEADERS
+from banli.sheets.writing import csv_text, write_ledger
 from banli.store.audit import log
 from banli.store.repo import SqlStore, item_t
 from banli.store.schema import upgrade
@@ -27,10 +28,17 @@ from banli.store.schema import upgrade
 ZONE = ZoneInfo("Asia/Shanghai")
 REPORT_DAY = datetime(2023, 5, 10, 9, 0, tzinfo=ZONE)
 RED = "FFFFC7CE"
-COLUMN = {header: index for index, header in enumerate(HEADERS)}
+COLUMN = {header: index for index, header in enumerate(LEDGER_HEADERS)}
 UNIT_COLUMN = {header: index for index, header in enumerate(UNIT_HEADERS)}
 TO_FILED = [("sort", "reg-1", {"category": "城市建设", "session": "16-1"}), ("review", "reg-1", {}),
             ("audit", "sup-1", {}), ("approve", "npc-1", {})]
+
+
+def export_ledger(store, path, *, as_of: datetime, session: str | None = None) -> Ledger:
+    """The ledger built and written as `banli ledger export` does it."""
+    ledger = build_ledger(store, as_of=as_of, session=session)
+    write_ledger(ledger, path)
+    return ledger
 
 
 def _open_item(runtime: Runtime, ref: str, title: str, registered: str, assign: dict, then: list[tuple] = ()) -> None:
@@ -92,7 +100,7 @@ def test_the_demo_ledger_reads_back_with_its_rows_headers_and_red_overdue_rows(d
     assert book.sheetnames == ["台账", "单位汇总"]
     sheet = book["台账"]
     rows = _sheet_rows(sheet)
-    assert tuple(rows[0]) == HEADERS
+    assert tuple(rows[0]) == LEDGER_HEADERS
     with demo_year.engine.connect() as connection:
         top_level = connection.execute(select(func.count()).where(item_t.c.parent_id.is_(None))).scalar_one()
     body = rows[1:]
@@ -205,7 +213,7 @@ def test_session_filter_keeps_only_that_sessions_items(demo_year, tmp_path, cloc
     assert [row.ref for row in second.rows] == ["16-2-001"]
     assert (second.rows[0].state_label, second.rows[0].deadline, second.rows[0].overdue_days) == ("已登记", None, None)
     assert second.units == ()
-    assert nothing.rows == () and _sheet_rows(load_workbook(tmp_path / "none.xlsx")["台账"]) == [list(HEADERS)]
+    assert nothing.rows == () and _sheet_rows(load_workbook(tmp_path / "none.xlsx")["台账"]) == [list(LEDGER_HEADERS)]
 
 
 def test_a_file_that_is_not_xlsx_or_csv_or_cannot_be_written_is_refused(demo_year, tmp_path):

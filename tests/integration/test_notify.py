@@ -18,7 +18,8 @@ from banli.engine.times import utc_text
 from banli.errors import InvalidInput
 from banli.notify import deliver, list_deliveries
 from banli.store import delivery as outbox
-from banli.store.outbox import enqueue, people_with_role
+from banli.engine.people import People
+from banli.store.outbox import enqueue
 
 NOW = datetime(2026, 9, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 in Xiping
 REF = "16-1-073"
@@ -57,9 +58,10 @@ def remind(store):
 
     def write(role: str = "supervisor", *, units: list[str] = (), cause: str = f"remind:{REF}:overdue:0",
               at: datetime = NOW - timedelta(minutes=5)) -> list[str]:
+        with store.read() as tx:
+            people = People(tx.people()).with_role(role, units=list(units))
+        assert people, f"nobody has the role {role}"
         with store.engine.begin() as connection:
-            people = people_with_role(connection, role, units=list(units))
-            assert people, f"nobody has the role {role}"
             enqueue(connection, cause=cause, people=people, item_id=None, ref=REF, subject=SUBJECT, body=BODY,
                     at=utc_text(at))
         return [f"{cause}>{person.id}" for person in people]

@@ -46,7 +46,7 @@ def overdue_items(store, count: int) -> None:
     with store.write() as tx:
         for n in range(count):
             ref = f"W-{n:05d}"
-            runtime.create_in(tx, workflow=store.workflow("npc-suggestion"), ref=ref, title="关于小区加装电梯的建议",
+            runtime.create_in(tx, workflow=store.workflows.get("npc-suggestion"), ref=ref, title="关于小区加装电梯的建议",
                               actor=runtime.actor("reg"), deputies=["张三"], fields={"category": "城市建设"},
                               at="2026-01-05T09:00")
             for step, (user, event, data) in enumerate(STEPS):

@@ -1,49 +1,73 @@
-"""The ledger as a file: XLSX (the 台账 sheet with a frozen, filterable header and overdue
-rows in red, and a 单位汇总 sheet of per-unit totals) or CSV (UTF-8 with a BOM, so that
-Excel reads the Chinese right; the 台账 columns only)."""
+"""The ledger written as a file: XLSX (the 台账 sheet with a frozen, filterable header and overdue
+rows in red, and a 单位汇总 sheet of per-unit totals) or CSV (UTF-8 with a BOM, so that Excel
+reads the Chinese right; the 台账 columns only). The ledger itself is built by `banli.reports.ledger`."""
 
 from __future__ import annotations
 
 import csv
 import unicodedata
-from datetime import date, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from banli.errors import InvalidInput
 from banli.files import replacing
-from banli.reports.ledger import HEADERS, UNIT_HEADERS, Ledger, build_ledger
+from banli.sheets.columns import LEDGER_HEADERS, UNIT_HEADERS, VOCABULARY
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 FORMATS = (".xlsx", ".csv")
 LEDGER_SHEET, UNITS_SHEET = "台账", "单位汇总"
 DATE_FORMAT = "yyyy-mm-dd"
-# Excel's own "light red fill with dark red text", so the highlight reads as Excel's
-OVERDUE_FILL = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
-OVERDUE_FONT = Font(color="FF9C0006")
-HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
-HEADER_FONT = Font(bold=True)
-_THIN = Side(style="thin", color="FFBFBFBF")
-HEADER_BORDER = Border(bottom=_THIN)
+# Excel's own "light red fill with dark red text", so the highlight reads as Excel's (ARGB)
+OVERDUE_FILL, OVERDUE_TEXT = "FFFFC7CE", "FF9C0006"
+HEADER_FILL, HEADER_RULE = "FFDDEBF7", "FFBFBFBF"
 MAX_WIDTH = 60
-# short values read better centred under their headers
-CENTRED = {"类别", "交办日期", "办理期限", "状态", "催办次数", "联系次数(面商)", "答复日期", "办理结果", "代表评价", "逾期天数"}
+# short values read better centred under their headers (催办次数 of the unit sheet, too)
+_CENTRED_KEYS = ("category", "assigned_on", "deadline", "state", "urges", "contacts", "replied_on", "result_class",
+                 "rating", "overdue_days")
+CENTRED = {column.header for column in VOCABULARY.ledger if column.key in _CENTRED_KEYS}
 
 
-def export_ledger(store, path: str | Path, *, as_of, session: str | None = None) -> Ledger:
-    """Build the ledger and write it to `path` (.xlsx or .csv); returns what was written."""
+class Cells(Protocol):
+    def cells(self) -> list:
+        """Values under the sheet's headers: text, whole numbers, dates, or None for blank."""
+
+
+class LedgerRow(Cells, Protocol):
+    @property
+    def overdue(self) -> bool: ...
+
+
+class Ledger(Protocol):
+    """What is written (`banli.reports.ledger.Ledger`): rows under LEDGER_HEADERS, per-unit
+    totals under UNIT_HEADERS and their bottom line."""
+
+    @property
+    def rows(self) -> Sequence[LedgerRow]: ...
+
+    @property
+    def units(self) -> Sequence[Cells]: ...
+
+    @property
+    def as_of(self) -> datetime: ...
+
+    @property
+    def session(self) -> str | None: ...
+
+    def total(self) -> Cells: ...
+
+
+def write_ledger(ledger: Ledger, path: str | Path) -> None:
+    """The ledger written to `path` (.xlsx or .csv) in one piece: a failed write leaves no file."""
     path = Path(path)
     suffix = ledger_format(path)
-    ledger = build_ledger(store, as_of=as_of, session=session)
     with replacing(path) as temporary:
         if suffix == ".xlsx":
             write_xlsx(ledger, temporary)
         else:
             write_csv(ledger, temporary)
-    return ledger
 
 
 def ledger_format(path: Path) -> str:
@@ -54,20 +78,26 @@ def ledger_format(path: Path) -> str:
 
 
 def write_xlsx(ledger: Ledger, path: Path) -> None:
+    from openpyxl import Workbook  # here, not at the top: only a workbook pays for loading it
+    from openpyxl.styles import Font, PatternFill
+
     book = Workbook()
     sheet = book.active
     sheet.title = LEDGER_SHEET
-    _table(sheet, HEADERS, [row.cells() for row in ledger.rows])
+    _table(sheet, LEDGER_HEADERS, [row.cells() for row in ledger.rows])
+    fill = PatternFill(fill_type="solid", start_color=OVERDUE_FILL, end_color=OVERDUE_FILL)
+    font = Font(color=OVERDUE_TEXT)
     for index, row in enumerate(ledger.rows, start=2):
         if row.overdue:
             for cell in sheet[index]:
-                cell.fill, cell.font = OVERDUE_FILL, OVERDUE_FONT
+                cell.fill, cell.font = fill, font
     units = book.create_sheet(UNITS_SHEET)
     _table(units, UNIT_HEADERS, [totals.cells() for totals in ledger.units])
     total = units.max_row + 1
+    bold = Font(bold=True)
     for column, value in enumerate(ledger.total().cells(), start=1):
         cell = units.cell(row=total, column=column, value=value)
-        cell.font = HEADER_FONT
+        cell.font = bold
     book.properties.title = "建议办理台账" + (f" {ledger.session}" if ledger.session else "")
     # the file says when it was judged, and the same ledger makes the same file
     book.properties.created = book.properties.modified = ledger.as_of.astimezone(timezone.utc).replace(tzinfo=None)
@@ -76,10 +106,15 @@ def write_xlsx(ledger: Ledger, path: Path) -> None:
 
 def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list]) -> None:
     """Header and rows; frozen header, filters on every column, widths to the contents, printable."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
     sheet.append(list(headers))
+    fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
+    bold, rule = Font(bold=True), Border(bottom=Side(style="thin", color=HEADER_RULE))
+    middle = Alignment(horizontal="center", vertical="center")
     for cell in sheet[1]:
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.font, cell.fill, cell.border, cell.alignment = bold, fill, rule, middle
     for values in rows:
         sheet.append(values)
     centred = Alignment(horizontal="center")
@@ -113,7 +148,7 @@ def _width(value) -> int:
 def write_csv(ledger: Ledger, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADERS)
+        writer.writerow(LEDGER_HEADERS)
         for row in ledger.rows:
             writer.writerow([csv_text(value) for value in row.cells()])
 

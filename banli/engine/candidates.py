@@ -1,0 +1,223 @@
+"""The rows of an import file checked one at a time: each becomes a `Candidate` ready to
+register, or `Problem`s naming its spreadsheet row and column (`banli.engine.importer` runs it)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Collection
+
+from banli.engine.bulk import Lookup
+from banli.engine.compile import CompiledWorkflow
+from banli.engine.times import parse_instant
+from banli.engine.values import coerce
+from banli.errors import InvalidInput
+
+MAX_REF = 128  # the item.ref column's width
+REMEMBERED = 10_000  # checked cell texts kept (a column of distinct texts must not fill memory)
+_NAME_SPLIT = re.compile(r"[、，,;；]")
+# Dates as Excel writes them into a CSV on a Chinese Windows (2026/1/10 9:30), or people type them.
+_LOOSE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+                         r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem:
+    """One thing wrong in an import file: its spreadsheet row (the header counts), its column."""
+
+    row: int
+    column: str
+    message: str
+
+    def render(self, file: str) -> str:
+        return f"{file}:{self.row}: " + (f"{self.column}: " if self.column else "") + self.message
+
+    def as_json(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Candidate:
+    """One checked row, ready to be registered."""
+
+    row: int
+    ref: str
+    title: str
+    deputies: list[str]
+    fields: dict
+    content: str
+    at: datetime | None
+
+
+def column_letter(index: int) -> str:
+    """A column as Excel names it: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+class RowChecker:
+    """Checks one row at a time: against the workflow's fields, the names in the database, and
+    the refs of the rows above it. A file repeats its categories, deputies and dates: a cell
+    text checked once gives its value again without being checked again, unless it was wrong
+    (then every row with it is named)."""
+
+    def __init__(self, workflow: CompiledWorkflow, header: list[str], columns: dict[str, int],
+                 fixed: Collection[str], names, existing: set[str], now: datetime) -> None:
+        """`columns`: column name → index, of the fixed columns (`fixed`, e.g. ref) and fields."""
+        self.workflow, self.header, self.columns, self.existing, self.now = workflow, header, columns, existing, now
+        self.fields = [(name, index, workflow.definition.fields[name]) for name, index in columns.items()
+                       if name not in fixed]
+        self.required = [name for name, spec in workflow.definition.fields.items()
+                         if spec.required and name in columns]
+        self.deputies = set(names.deputies)
+        self.deputy_list = list(names.deputies)
+        self.lookup = Lookup(names)
+        self.unit_ids = {name: unit for unit, name in names.units.items()}  # 县住建局 → zjj
+        self.width = len(header)
+        self.unnamed = [index for index, text in enumerate(header) if not text]
+        self.seen: dict[str, int] = {}
+        self.hints: dict[str, str] = {}
+        self.known: dict[tuple[str, str], object] = {}  # (column name, cell text) → its checked value
+
+    def check(self, number: int, cells: list[str], problems: list[Problem]) -> Candidate | None:
+        before = len(problems)
+
+        def problem(column: str, message: str) -> None:
+            problems.append(Problem(row=number, column=column, message=message))
+
+        def cell(name: str) -> str:
+            index = self.columns.get(name)
+            return cells[index] if index is not None and index < len(cells) else ""
+
+        if any(cells[self.width:]) or any(cells[index] for index in self.unnamed if index < len(cells)):
+            for index, value in enumerate(cells):
+                if value and (index >= self.width or not self.header[index]):
+                    problem("", f"a value in column {column_letter(index)}, which has no header: {value[:20]!r}")
+        ref, title = cell("ref"), cell("title")
+        if "ref" in self.columns:
+            self._check_ref(ref, number, problem)
+        if "title" in self.columns and not title:
+            problem(self._header("title"), "the title is empty; every row needs one")
+        text = cell("deputies")
+        deputies = self.known.get(("deputies", text))
+        if deputies is None:
+            mark = len(problems)
+            deputies = self._deputies(text, problem)
+            if len(problems) == mark:
+                self._keep("deputies", text, deputies)
+        else:
+            deputies = list(deputies)
+        fields = {}
+        for name, index, spec in self.fields:
+            text = cells[index] if index < len(cells) else ""
+            if not text:
+                if name in self.required:
+                    problem(self.header[index], f"{name} is empty; {self.workflow.definition.id} requires it")
+                continue
+            value = self.known.get((name, text))
+            if value is None:
+                try:
+                    value = coerce(self.lookup, spec.type, spec.choices, self._prepared(spec.type, text), name)
+                except InvalidInput as exc:
+                    problem(self.header[index], exc.message)
+                    continue
+                if spec.type == "units" and len(set(value)) < len(value):  # one assignment per unit
+                    twice = next(unit for unit in value if value.count(unit) > 1)
+                    problem(self.header[index], f"'{name}' names unit '{twice}' twice")
+                    continue
+                self._keep(name, text, value)
+            fields[name] = list(value) if isinstance(value, tuple) else value  # a list kept as a tuple
+        text = cell("submitted_on")
+        at = self.known.get(("submitted_on", text)) if text else None
+        if text and at is None:
+            at = self._submitted_on(text, problem)
+            if at is not None:
+                self._keep("submitted_on", text, at)
+        if len(problems) > before:
+            return None
+        return Candidate(row=number, ref=ref, title=title, deputies=deputies, fields=fields,
+                         content=cell("content"), at=at)
+
+    def _keep(self, column: str, text: str, value) -> None:
+        """`value`, checked from `text` without a problem, for the column's next cell with that text."""
+        if len(self.known) < REMEMBERED:
+            self.known[(column, text)] = tuple(value) if isinstance(value, list) else value
+
+    def _header(self, name: str) -> str:
+        return self.header[self.columns[name]]
+
+    def _check_ref(self, ref: str, number: int, problem) -> None:
+        column = self._header("ref")
+        if not ref:
+            problem(column, "the ref is empty; every row needs one, e.g. 16-1-073")
+        elif len(ref) > MAX_REF:
+            problem(column, f"the ref is longer than {MAX_REF} characters")
+        elif ref in self.seen:
+            problem(column, f"ref {ref} is also in row {self.seen[ref]}; each ref may appear once")
+        elif ref in self.existing:
+            problem(column, f"item {ref} already exists; see 'banli item show {ref}'")
+        if ref:
+            self.seen.setdefault(ref, number)
+
+    def _deputies(self, text: str, problem) -> list[str]:
+        names = []
+        for part in _NAME_SPLIT.split(text):
+            name = part.strip()
+            if not name:
+                continue
+            if name not in self.deputies and "".join(name.split()) in self.deputies:
+                name = "".join(name.split())  # 王　五, padded to line up in a table, is 王五
+            if name not in self.deputies:
+                problem(self._header("deputies"), self._unknown_deputy(name))
+            elif name not in names:
+                names.append(name)
+        return names
+
+    def _unknown_deputy(self, name: str) -> str:
+        hint = self.hints.get(name)
+        if hint is None:
+            close = difflib.get_close_matches(name, self.deputy_list, n=3, cutoff=0.3)
+            hint = self.hints[name] = f" (did you mean {'、'.join(close)}?)" if close else ""
+        return f"unknown deputy '{name}'{hint}; deputies come from the organisation file ('banli org load')"
+
+    def _prepared(self, kind: str, text: str) -> object:
+        """Cell text in the form `coerce` takes: loose dates made ISO, unit names made ids."""
+        if kind == "date":
+            return _iso(text)
+        if kind == "unit":
+            return self.unit_ids.get(text, text)
+        if kind == "units":
+            return [self.unit_ids.get(part.strip(), part.strip()) for part in _NAME_SPLIT.split(text) if part.strip()]
+        return text
+
+    def _submitted_on(self, text: str, problem) -> datetime | None:
+        if not text:
+            return None
+        column, zone = self._header("submitted_on"), self.workflow.zone
+        try:
+            when = parse_instant(_iso(text), zone, "submitted_on")
+        except InvalidInput:
+            problem(column, f"{text!r} is not a date; write e.g. 2026-01-10 or 2026-01-10 09:30")
+            return None
+        if when > self.now:
+            problem(column, f"{text} is in the future; it is the day the suggestion was submitted")
+            return None
+        return when
+
+
+def _iso(text: str) -> str:
+    """2026/1/10, 2026.1.10, 2026年1月10日 (with an optional 9:30) as ISO text; else unchanged."""
+    match = _LOOSE_DATE.fullmatch(text.strip())
+    if not match:
+        return text
+    year, month, day, hour, minute, second = match.groups()
+    iso = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
+    if hour is not None:
+        iso += f"T{int(hour):02d}:{minute}:{second or '00'}"
+    return iso

@@ -1,0 +1,69 @@
+"""Replay: apply events read from a JSON-lines file in order, each line its own transaction or
+all of them in one (`--atomic`: every event or none)."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, Iterator
+
+from banli.engine.runtime import Runtime
+from banli.errors import BanliError, Conflict, InvalidInput, Retry
+
+
+def read_events(path: str) -> Iterator[tuple[int, dict]]:
+    """(line number, entry) for every non-blank line of `path`, read as they are applied, so
+    that a bad line stops the replay there and not before the lines above it."""
+    try:
+        handle = open(path, encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"replay file {path} not found") from exc
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InvalidInput(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+            if not isinstance(entry, dict) or not entry.get("ref") or not entry.get("event"):
+                raise InvalidInput(f"{path}:{number}: each line needs at least \"ref\" and \"event\"")
+            yield number, entry
+
+
+def replay(runtime: Runtime, events: Iterable[tuple[int, dict]], *, source: str, actor: str | None,
+           atomic: bool) -> int:
+    """Fire `events` ((line number, entry) pairs) in order and return how many were applied.
+
+    An entry's `as` names who acts, else `actor`. One by one, each event is its own transaction
+    (retried by `Runtime.fire`) and the first failure stops the replay, naming its line and how
+    many lines were applied before it; atomic, all run in one transaction that a failure or a
+    concurrent change undoes whole, so nothing was applied.
+    """
+    applied = 0
+
+    def apply(tx, number: int, entry: dict) -> None:
+        args = (entry["ref"], entry["event"], entry.get("as") or actor, entry.get("data") or {}, entry.get("at"))
+        try:
+            if tx is None:
+                runtime.fire(*args)
+            else:
+                runtime.fire_in(tx, *args)
+        except BanliError as exc:
+            exc.message = f"{source}:{number}: {exc.message}" + (" (nothing was applied)" if atomic else
+                                                                  f" ({applied} earlier line(s) were applied)")
+            raise
+
+    if not atomic:
+        for number, entry in events:
+            apply(None, number, entry)
+            applied += 1
+        return applied
+    try:
+        with runtime.store.write() as tx:
+            for number, entry in events:
+                apply(tx, number, entry)
+                applied += 1
+    except Retry:  # one transaction cannot be retried line by line: the user runs it again
+        raise Conflict(f"{source}: the database changed while the replay was being applied; "
+                       "nothing was applied: run it again") from None
+    return applied
