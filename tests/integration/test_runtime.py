@@ -14,7 +14,7 @@ from banli.store.audit import log, verify
 
 @registry.effect("explode_on_purpose")
 def _explode(ctx, **_params):
-    ctx.runtime.create_in(ctx.tx, workflow=ctx.runtime.store.workflow("unit-task"), ref=ctx.item.ref + "/zjj",
+    ctx.runtime.create_in(ctx.tx, workflow=ctx.runtime.store.workflows.get("unit-task"), ref=ctx.item.ref + "/zjj",
                           title="half-made child", actor=ctx.actor, deputies=[], fields={"lead_unit": "zjj"})
     raise RuntimeError("effect failed after writing")
 
@@ -288,7 +288,7 @@ def test_a_refused_event_in_one_transaction_leaves_nothing_of_the_others(store, 
 def test_an_item_changed_by_another_writer_is_run_again(store, runtime, clock):
     """The held-back update still carries the version the item was read at: if the row changed
     meanwhile (here by hand, as a writer ignoring the lock would), the event is run again."""
-    from banli.engine.runtime import Retry
+    from banli.errors import Retry
 
     register_for_year(runtime, "16-1-170")
     changed = False
@@ -321,7 +321,7 @@ def test_the_row_read_after_each_event_is_the_row_the_event_made(store, runtime)
 def test_a_trace_row_appended_first_by_another_writer_runs_the_event_again(store, runtime):
     """UNIQUE(item_id, seq) is the last safety net: a clash when the held-back rows are written
     is a retry, like a lost version check, and nothing of the event stays."""
-    from banli.engine.runtime import Retry
+    from banli.errors import Retry
 
     register_for_year(runtime, "16-1-180")
     with pytest.raises(Retry):

@@ -161,7 +161,7 @@ def test_an_item_that_fails_is_undone_alone_and_the_items_before_it_are_kept(sto
 
 
 def test_an_item_that_changed_underneath_is_taken_again_and_done_once(store, runtime, clock, monkeypatch):
-    from banli.engine.runtime import Retry
+    from banli.errors import Retry
 
     clock.now = local(2026, 9, 1, 12)
     refs = [f"16-1-{n}" for n in range(410, 413)]
@@ -206,7 +206,7 @@ def test_a_sweep_over_several_batches_does_each_item_once(store, runtime, clock,
 def test_a_batch_whose_commit_clashes_is_taken_again_whole(store, runtime, clock, monkeypatch):
     from contextlib import contextmanager
 
-    from banli.engine.runtime import Retry
+    from banli.errors import Retry
 
     clock.now = local(2026, 9, 1, 12)
     refs = [f"16-1-{n}" for n in range(430, 435)]
