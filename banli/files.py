@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, TypeVar
+from typing import Callable, Iterator, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -45,3 +47,21 @@ def replacing(path: Path) -> Iterator[Path]:
         raise InvalidInput(f"cannot write {path}: {exc.strerror}; check that its folder exists and is writable") from exc
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def collector_paused(step: Callable) -> Callable:
+    """`step` run with Python's cyclic garbage collector paused. A 100,000-row file is millions
+    of objects, none of them in a cycle, and each full collection walks every one of them:
+    that was a fifth of an import's time. Whatever cycles the step leaves are collected after."""
+
+    @functools.wraps(step)
+    def paused(*args, **kwargs):
+        if not gc.isenabled():
+            return step(*args, **kwargs)
+        gc.disable()
+        try:
+            return step(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return paused

@@ -19,7 +19,7 @@ from banli.engine.compile import CompiledWorkflow
 from banli.engine.records import Actor
 from banli.engine.reminders import next_due
 from banli.engine.roles import assignments
-from banli.engine.runtime import CREATED, _unknown_deputy_message  # create_in's own words
+from banli.engine.runtime import CREATED, unknown_deputy_message
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.engine.values import coerce
 from banli.errors import InvalidInput
@@ -185,7 +185,7 @@ class _Rows:
             raise InvalidInput(f"item {item.ref} lacks required field(s): {', '.join(missing)}")
         for name in item.deputies:
             if name not in self.deputy_names:
-                raise InvalidInput(_unknown_deputy_message(name, self.all_deputies))
+                raise InvalidInput(unknown_deputy_message(name, self.all_deputies))
 
     def _at(self, at: datetime | None) -> tuple:
         """Everything that depends only on the item's business time, computed once per time:

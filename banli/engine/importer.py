@@ -8,8 +8,6 @@ Three steps, each callable on its own (the benchmark times them): `banli.sheets.
 
 from __future__ import annotations
 
-import functools
-import gc
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, ContextManager, Iterator, Mapping, Protocol
@@ -19,6 +17,7 @@ from banli.engine.compile import CompiledWorkflow
 from banli.engine.model import REGISTERING_ROLES
 from banli.engine.records import SYSTEM_ACTOR, Actor
 from banli.errors import BanliError, Conflict, InvalidInput, NotPermitted, RefTaken, Retry
+from banli.files import collector_paused
 
 DEFAULT_WORKFLOW = "npc-suggestion"
 
@@ -102,24 +101,6 @@ class ImportRefused(InvalidInput):
         super().__init__(report.summary(), file=report.file)
 
 
-def _collector_paused(step: Callable) -> Callable:
-    """`step` run with Python's cyclic garbage collector paused. A 100,000-row file is millions
-    of objects, none of them in a cycle, and each full collection walks every one of them:
-    that was a fifth of an import's time. Whatever cycles the step leaves are collected after."""
-
-    @functools.wraps(step)
-    def paused(*args, **kwargs):
-        if not gc.isenabled():
-            return step(*args, **kwargs)
-        gc.disable()
-        try:
-            return step(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused
-
-
 # -- the whole import ------------------------------------------------------------------------
 
 def import_sheet(runtime, read: Callable[[], Table], *, actor: str, workflow_id: str = DEFAULT_WORKFLOW,
@@ -147,7 +128,7 @@ def registering_actor(runtime, user: str | None) -> Actor:
 
 # -- checking --------------------------------------------------------------------------------
 
-@_collector_paused
+@collector_paused
 def check(runtime, workflow: CompiledWorkflow, sheet: Table, *, progress: Progress | None = None) -> Plan:
     """Every row checked, every problem collected in the plan's `problems` (row order)."""
     plan = Plan(file=sheet.file, rows=len(sheet.rows), workflow=workflow)
@@ -218,7 +199,7 @@ def _column_list(definition, fixed: Mapping[str, tuple[str, ...]]) -> str:
 
 # -- registering -----------------------------------------------------------------------------
 
-@_collector_paused
+@collector_paused
 def register(runtime, plan: Plan, actor: Actor, *, progress: Progress | None = None) -> int:
     """Register every checked row in one transaction: all of them, or (on any error) none.
     The rows are those `Runtime.create_in` writes, computed and written many at a time

@@ -114,7 +114,7 @@ class Runtime:
             raise InvalidInput(f"item {ref} lacks required field(s): {', '.join(missing)}")
         unknown_deputies = tx.unknown_deputies(deputies)
         if unknown_deputies:
-            raise InvalidInput(_unknown_deputy_message(unknown_deputies[0], tx.deputy_names()))
+            raise InvalidInput(unknown_deputy_message(unknown_deputies[0], tx.deputy_names()))
         now = self.now()
         when = self._business_time(at, now, None, workflow)
         initial = definition.initial
@@ -380,7 +380,7 @@ def _roles_text(roles: tuple[str, ...]) -> str:
     return "the role " + " or ".join(roles) if roles else "a role nobody holds"
 
 
-def _unknown_deputy_message(name: str, known: list[str]) -> str:
+def unknown_deputy_message(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.3)
     hint = f" (did you mean {'、'.join(close)}?)" if close else ""
     return f"unknown deputy '{name}'{hint}; deputies come from the organisation file ('banli org load')"

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
-import gc
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from banli.errors import InvalidInput
+from banli.files import collector_paused
 from banli.sheets.columns import VOCABULARY, Vocabulary
 
 HEADER_SEARCH = 10  # a title row or two above the header is common in county ledgers
@@ -30,25 +29,7 @@ class Sheet:
     vocabulary: Vocabulary = VOCABULARY
 
 
-def _collector_paused(step: Callable) -> Callable:
-    """`step` run with Python's cyclic garbage collector paused: a 100,000-row file is a million
-    objects, none in a cycle, and each full collection walks them all. (The engine's importer
-    pauses it the same way for checking; this package imports nothing of the engine.)"""
-
-    @functools.wraps(step)
-    def paused(*args, **kwargs):
-        if not gc.isenabled():
-            return step(*args, **kwargs)
-        gc.disable()
-        try:
-            return step(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return paused
-
-
-@_collector_paused
+@collector_paused
 def read_sheet(path: str | Path) -> Sheet:
     """The rows of a CSV (UTF-8, UTF-8 with BOM, GB18030, or Excel's UTF-16 text) or of the
     first sheet of an XLSX workbook, as text."""
