@@ -8,7 +8,7 @@ import csv
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from banli.errors import InvalidInput
 from banli.files import collector_paused
