@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from banli.engine.sweep import sweep
 from banli.notify import deliver
 from tests.integration.test_notify import config, emails, smtp_server  # noqa: F401 - fixtures
-from tests.integration.test_sweep import assigned_on
+from tests.unit.steps import assigned_on
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

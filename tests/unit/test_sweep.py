@@ -1,8 +1,8 @@
-"""The reminder sweep at chosen instants: nothing before it is due, each rule acted on once,
-escalation after the overdue window, and a sweep killed half-way leaves exactly one of each.
-Items are swept in batches, one transaction each: an item that fails is undone alone (the
-items before it kept), one that changed underneath is taken again, a batch whose commit
-clashes is taken again whole."""
+"""The reminder sweep at chosen instants, on every backend: nothing before it is due, each rule
+acted on once, escalation after the overdue window, and a sweep killed half-way leaves exactly
+one of each. Items are swept in batches, one transaction each: an item that fails is undone
+alone (the items before it kept), one that changed underneath is taken again, a batch whose
+commit clashes is taken again whole."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
 
 from banli.engine.sweep import sweep
-from banli.errors import InvalidInput, NotAllowedNow
-from banli.store.audit import log, verify
+from banli.errors import InvalidInput, NotAllowedNow, Retry
+from tests.unit.conftest import deadline, done_rules, events, log, notifications, verified
+from tests.unit.steps import assigned_on
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -23,26 +23,14 @@ def local(*args) -> datetime:
     return datetime(*args, tzinfo=SHANGHAI)
 
 
-def assigned_on(runtime, ref: str, day: str) -> None:
-    runtime.create(workflow_id="npc-suggestion", ref=ref, title="关于城区道路积水治理的建议", actor="reg",
-                   deputies=["张三"], fields={"category": "城市建设"}, at="2026-01-05T09:00")
-    for user, event, data, at in [
-        ("reg", "sort", {"category": "城市建设"}, "2026-01-06T09:00"), ("reg", "review", {}, "2026-01-07T09:00"),
-        ("reg", "audit", {}, "2026-01-08T09:00"), ("npc", "approve", {}, "2026-01-09T09:00"),
-        ("wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}, f"{day}T09:00"),
-        ("li", "sign_for", {"leader": "王局长", "handler": "李科长"}, f"{day}T15:00"),
-    ]:
-        runtime.fire(ref, event, user, data, at=at)
+def told(store) -> list[tuple[str, str]]:
+    """(recipient, subject) of every notification, in the order written."""
+    return [(row["recipient"], row["subject"]) for row in notifications(store)]
 
 
-def events(store, ref: str) -> list[str]:
-    return [row["event"] for row in log(store, ref)]
-
-
-def notifications(store) -> list[tuple[str, str]]:
-    with store.engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(
-            text("SELECT recipient, subject FROM notification ORDER BY id"))]
+def reminded(store, ref: str) -> tuple[int, int]:
+    """(reminder rules acted on in the item's state entry, notifications) of one item."""
+    return len(done_rules(store, ref)), sum(1 for row in notifications(store) if row["ref"] == ref)
 
 
 @pytest.fixture
@@ -53,14 +41,12 @@ def item(runtime, clock):
 
 
 def test_sweeps_at_chosen_instants(store, runtime, item):
-    from banli.store.queries import show_item
-
-    assert show_item(store, item, as_of=local(2026, 5, 1))["deadline"] == "2026-06-03T00:00:00+08:00"
+    assert deadline(store, item, local(2026, 5, 1))[0] == "2026-06-03T00:00:00+08:00"
     assert sweep(runtime, local(2026, 5, 20)).items == 0  # nothing before anything is due
 
     early = sweep(runtime, local(2026, 5, 28, 9))  # 7 days before: the lead unit is told
     assert [(a["rule"], a["kind"]) for a in early.actions] == [("handling:0", "before")]
-    assert notifications(store) == [("li", "【即将到期】16-1-200 关于城区道路积水治理的建议")]
+    assert told(store) == [("li", "【即将到期】16-1-200 关于城区道路积水治理的建议")]
     assert events(store, item)[-1] == "sign_for"  # a `before` rule fires nothing
 
     on_time = local(2026, 6, 2, 23, 59)
@@ -70,7 +56,7 @@ def test_sweeps_at_chosen_instants(store, runtime, item):
     assert [a["rule"] for a in overdue.actions] == ["handling:1"] and overdue.events == 1
     assert events(store, item)[-1] == "urge"
     assert log(store, item)[-1]["actor"] == "system"
-    assert {r for r, _ in notifications(store)} == {"li", "wang"}  # lead unit and supervisor
+    assert {r for r, _ in told(store)} == {"li", "wang"}  # lead unit and supervisor
     assert sweep(runtime, local(2026, 6, 3, 0, 30)).items == 0  # a second sweep: nothing more
     assert sweep(runtime, local(2026, 6, 10)).items == 0
 
@@ -81,13 +67,13 @@ def test_sweeps_at_chosen_instants(store, runtime, item):
     assert events(store, item)[-2:] == ["urge", "supervise"]
     assert sweep(runtime, local(2026, 8, 1)).items == 0
     assert events(store, item).count("urge") == 1 and events(store, item).count("supervise") == 1
-    assert verify(store)["ok"]
+    assert verified(store)
 
 
 def test_dry_run_changes_nothing_and_may_look_ahead(store, runtime, item):
     report = sweep(runtime, local(2026, 12, 1), dry_run=True)
     assert [a["rule"] for a in report.actions] == ["handling:0", "handling:1", "handling:2"]
-    assert notifications(store) == [] and events(store, item)[-1] == "sign_for"
+    assert told(store) == [] and events(store, item)[-1] == "sign_for"
     with pytest.raises(InvalidInput, match="in the future"):
         sweep(runtime, local(2026, 12, 1))
 
@@ -105,12 +91,10 @@ def test_a_sweep_killed_half_way_then_run_again_does_each_once(store, runtime, c
     for ref in refs:
         assert events(store, ref).count("urge") == 1, ref
         assert events(store, ref).count("supervise") == 1, ref
-    with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM reminder")).scalar() == 3 * len(refs)
-        per_cause = connection.execute(text(
-            "SELECT count(*) FROM notification GROUP BY key HAVING count(*) > 1")).all()
-    assert per_cause == []
-    assert verify(store)["ok"]
+    assert sum(len(done_rules(store, ref)) for ref in refs) == 3 * len(refs)
+    keys = [row["key"] for row in notifications(store)]
+    assert len(keys) == len(set(keys))  # one per cause and person
+    assert verified(store)
 
 
 def test_a_new_state_entry_starts_its_reminders_afresh(store, runtime, item):
@@ -122,14 +106,6 @@ def test_a_new_state_entry_starts_its_reminders_afresh(store, runtime, item):
     again = sweep(runtime, local(2026, 6, 7))
     assert [a["rule"] for a in again.actions] == ["handling:0", "handling:1"]
     assert events(store, item).count("urge") == 2
-
-
-def reminded(store, ref: str) -> tuple[int, int]:
-    """(reminder rows, notifications) of one item."""
-    with store.engine.connect() as connection:
-        return (connection.execute(text("SELECT count(*) FROM reminder r JOIN item i ON i.id = r.item_id "
-                                        "WHERE i.ref = :ref"), {"ref": ref}).scalar(),
-                connection.execute(text("SELECT count(*) FROM notification WHERE ref = :ref"), {"ref": ref}).scalar())
 
 
 def test_an_item_that_fails_is_undone_alone_and_the_items_before_it_are_kept(store, runtime, clock, monkeypatch):
@@ -150,19 +126,17 @@ def test_an_item_that_fails_is_undone_alone_and_the_items_before_it_are_kept(sto
         sweep(runtime, local(2026, 6, 4))
     assert [events(store, ref)[-1] for ref in refs] == ["urge", "urge", "sign_for", "sign_for", "sign_for"]
     assert [reminded(store, ref) for ref in refs] == [(2, 3), (2, 3), (0, 0), (0, 0), (0, 0)]
-    assert verify(store)["ok"]
+    assert verified(store)
 
     monkeypatch.setattr(runtime, "fire_in", fire_in)
     again = sweep(runtime, local(2026, 6, 4))
     assert again.items == 3 and again.events == 3 and again.notifications == 9
     assert [events(store, ref).count("urge") for ref in refs] == [1] * 5
     assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 5
-    assert verify(store)["ok"]
+    assert verified(store)
 
 
 def test_an_item_that_changed_underneath_is_taken_again_and_done_once(store, runtime, clock, monkeypatch):
-    from banli.errors import Retry
-
     clock.now = local(2026, 9, 1, 12)
     refs = [f"16-1-{n}" for n in range(410, 413)]
     for ref in refs:
@@ -182,7 +156,7 @@ def test_an_item_that_changed_underneath_is_taken_again_and_done_once(store, run
     assert report.items == 3 and report.events == 3 and len(report.actions) == 6 and report.notifications == 9
     assert [events(store, ref).count("urge") for ref in refs] == [1] * 3
     assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 3
-    assert verify(store)["ok"]
+    assert verified(store)
 
 
 def test_a_sweep_over_several_batches_does_each_item_once(store, runtime, clock, monkeypatch):
@@ -200,13 +174,11 @@ def test_a_sweep_over_several_batches_does_each_item_once(store, runtime, clock,
     assert [events(store, ref).count("urge") for ref in refs] == [2, 1, 1, 1, 1]
     assert [events(store, ref).count("supervise") for ref in refs] == [1] * 5
     assert [reminded(store, ref)[0] for ref in refs] == [3] * 5
-    assert verify(store)["ok"]
+    assert verified(store)
 
 
 def test_a_batch_whose_commit_clashes_is_taken_again_whole(store, runtime, clock, monkeypatch):
     from contextlib import contextmanager
-
-    from banli.errors import Retry
 
     clock.now = local(2026, 9, 1, 12)
     refs = [f"16-1-{n}" for n in range(430, 435)]
@@ -229,7 +201,7 @@ def test_a_batch_whose_commit_clashes_is_taken_again_whole(store, runtime, clock
     assert sweep(runtime, local(2026, 6, 4)).items == 0
     assert [events(store, ref).count("urge") for ref in refs] == [1] * 5
     assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 5
-    assert verify(store)["ok"]
+    assert verified(store)
 
 
 def test_a_batch_that_runs_out_of_time_lets_the_rest_go_to_the_next(store, runtime, clock, monkeypatch):
