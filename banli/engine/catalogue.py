@@ -15,6 +15,7 @@ class Catalogue:
     def __init__(self, source) -> None:
         self._source = source
         self._by_id: dict[int, CompiledWorkflow] = {}
+        self._by_hash: dict[str, int] = {}
         self._schedules: dict | None = None  # the operator's calendar years, read once
 
     def by_id(self, definition_id: int) -> CompiledWorkflow:
@@ -38,6 +39,16 @@ class Catalogue:
             raise NotFound(f"no {which} registered; see 'banli workflow list'")
         return self.by_id(definition_id)
 
+    def by_hash(self, def_hash: str) -> CompiledWorkflow:
+        """The version whose content hash is `def_hash`: the one that recorded a trace row."""
+        definition_id = self._by_hash.get(def_hash)
+        if definition_id is None:
+            definition_id = self._source.definition_id_by_hash(def_hash)
+            if definition_id is None:
+                raise NotFound(f"no workflow definition with hash {def_hash[:12]}…")
+            self._by_hash[def_hash] = definition_id
+        return self.by_id(definition_id)
+
     def latest(self) -> list[CompiledWorkflow]:
         """The newest version of every registered workflow."""
         return [self.by_id(definition_id) for definition_id in self._source.latest_definition_ids()]
@@ -45,4 +56,5 @@ class Catalogue:
     def forget(self) -> None:
         """Compile afresh on next use (after a calendar year was added, say)."""
         self._by_id.clear()
+        self._by_hash.clear()
         self._schedules = None

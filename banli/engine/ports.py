@@ -53,6 +53,10 @@ class Tx(Organisation, Protocol):
     def children(self, item_id: int) -> list[ItemRecord]:
         """The item's child items (a co-unit's part), in the order they were registered."""
 
+    def trace(self, item_id: int) -> list[dict]:
+        """The item's trace rows in seq order, each with the trace's columns (`data` as the
+        JSON text that was hashed)."""
+
     def deputies(self, item_id: int) -> list[str]:
         """The item's deputies, in the order given."""
 
@@ -162,6 +166,9 @@ class Store(Protocol):
 
     def definition_id(self, workflow_id: str, version: int | None = None) -> int | None:
         """The id of the latest (or the given) version of a workflow, if registered."""
+
+    def definition_id_by_hash(self, def_hash: str) -> int | None:
+        """The id of the definition whose content hash is `def_hash` (a trace row's `def_hash`)."""
 
     def latest_definition_ids(self) -> list[int]:
         """The id of the newest version of every registered workflow."""

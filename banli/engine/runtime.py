@@ -22,14 +22,12 @@ from banli.engine.compile import CompiledWorkflow
 from banli.engine.durations import parse_duration
 from banli.engine.reminders import has_task_reminders, next_due
 from banli.engine.model import REGISTERING_ROLES, SYSTEM, Event
+from banli.engine.projection import CREATED, DEADLINE_RECOMPUTED, MIGRATED
 from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
 from banli.engine.times import from_utc_text, local_text, parse_instant, utc_now, utc_text
 from banli.engine.values import coerce
 from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPermitted, Retry
 
-CREATED = "created"
-DEADLINE_RECOMPUTED = "deadline_recomputed"
-MIGRATED = "migrated"
 MAX_ATTEMPTS = 20
 _MICROSECOND = timedelta(microseconds=1)
 _NEXT_DUE_REMEMBERED = 4096

@@ -42,6 +42,7 @@ ITEM_REF = select(item_t.c.ref).where(item_t.c.id == bindparam("b_id"))
 ITEM_IDS = select(item_t.c.ref, item_t.c.id).where(item_t.c.ref.in_(bindparam("b_refs", expanding=True)))
 DELETE_ASSIGNMENTS = delete(assignment_t).where(assignment_t.c.item_id == bindparam("b_id"))
 INSERT_ASSIGNMENT = insert(assignment_t)
+SELECT_TRACE = select(trace_t).where(trace_t.c.item_id == bindparam("b_item")).order_by(trace_t.c.seq)
 LAST_OCCURRENCE = select(trace_t.c.occurred_at).where(and_(
     trace_t.c.item_id == bindparam("b_item"), trace_t.c.event == bindparam("b_event"))
 ).order_by(trace_t.c.seq.desc()).limit(1)

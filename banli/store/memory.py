@@ -70,6 +70,9 @@ class MemoryStore:
                 and (version is None or row["version"] == version)]
         return max(rows, key=lambda row: row["version"])["id"] if rows else None
 
+    def definition_id_by_hash(self, def_hash: str) -> int | None:
+        return next((row["id"] for row in self._data.definitions if row["hash"] == def_hash), None)
+
     def latest_definition_ids(self) -> list[int]:
         latest: dict[str, dict] = {}
         for row in self._data.definitions:

@@ -103,6 +103,9 @@ class MemoryTx:
     def children(self, item_id: int) -> list[ItemRecord]:
         return [_fresh(item) for _id, item in sorted(self.data.items.items()) if item.parent_id == item_id]
 
+    def trace(self, item_id: int) -> list[dict]:
+        return [dict(row) for row in self.data.traces.get(item_id, ())]
+
     def deputies(self, item_id: int) -> list[str]:
         return list(self.data.deputies.get(item_id, ()))
 

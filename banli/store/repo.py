@@ -97,6 +97,11 @@ class SqlStore:
         with self.engine.connect() as connection:
             return connection.execute(query.order_by(definition_t.c.version.desc()).limit(1)).scalar()
 
+    def definition_id_by_hash(self, def_hash: str) -> int | None:
+        query = select(definition_t.c.id).where(definition_t.c.hash == def_hash).order_by(definition_t.c.id).limit(1)
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar()
+
     def latest_definition_ids(self) -> list[int]:
         latest = select(definition_t.c.workflow_id, func.max(definition_t.c.version).label("version")) \
             .group_by(definition_t.c.workflow_id).subquery()

@@ -127,6 +127,9 @@ class Tx(OrgReader):
         rows = self._connection.execute(sql.SELECT_CHILDREN, {"b_parent": item_id})
         return [self._items.get(row.ref) or sql.item_from_row(row) for row in rows]
 
+    def trace(self, item_id: int) -> list[dict]:
+        return [dict(row._mapping) for row in self.conn.execute(sql.SELECT_TRACE, {"b_item": item_id})]
+
     def deputies(self, item_id: int) -> list[str]:
         names = self._deputies.get(item_id)
         if names is None:
