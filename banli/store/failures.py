@@ -24,6 +24,7 @@ _SQLITE_UNIQUE = (1555, 2067)  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT
 _SQLITE_UNIQUE_PREFIX = "UNIQUE constraint failed: "
 _PG_UNIQUE = "23505"
 _PG_BUSY = ("40001", "40P01", "55P03")  # serialization failure, deadlock, lock not available
+DATABASE_ERRORS = (DBAPIError, sqlite3.Error)  # what the database raises through SQLAlchemy or sqlite3
 
 
 @contextmanager
@@ -33,7 +34,7 @@ def wrap_exceptions() -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (DBAPIError, sqlite3.Error) as exc:
+    except DATABASE_ERRORS as exc:
         typed = translate(exc)
         if typed is None:
             raise

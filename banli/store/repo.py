@@ -12,11 +12,11 @@ from sqlalchemy.engine import Engine
 
 from banli.engine.catalogue import Catalogue
 from banli.engine.records import Actor, DefinitionRow
-from banli.errors import Busy, Retry, StoreError
+from banli.errors import Busy, Retry
 from banli.store import campaigns, operator, sweep_queries
 from banli.store.calendar import load_years
 from banli.store.db import open_engine
-from banli.store.failures import is_clash, wrap_exceptions
+from banli.store.failures import DATABASE_ERRORS, is_clash, translate
 from banli.store.items import TRACE_SEQ
 from banli.store.organisation import person_from_row
 from banli.store.schema import definition_t, item_t, person_t
@@ -40,15 +40,20 @@ class SqlStore:
         Another writer's append to the same item, or a busy database, is a Retry."""
         with self.engine.connect() as connection:
             connection = connection.execution_options(banli_write=True)
+            # the database's refusals typed here directly, not through `wrap_exceptions`: a second
+            # context manager costs a few microseconds of every event
             try:
-                with wrap_exceptions(), connection.begin():
+                with connection.begin():
                     tx = Tx(connection, self, writing=True)
                     yield tx
                     tx.flush()  # what the transaction held back, before it commits
-            except StoreError as exc:
-                if isinstance(exc, Busy) or is_clash(exc, TRACE_SEQ):  # run the event again
+            except DATABASE_ERRORS as exc:
+                typed = translate(exc)
+                if typed is None:
+                    raise
+                if isinstance(typed, Busy) or is_clash(typed, TRACE_SEQ):  # run the event again
                     raise Retry() from exc
-                raise
+                raise typed from exc
 
     @contextmanager
     def read(self) -> Iterator[Tx]:
