@@ -1,4 +1,5 @@
-"""`banli export FILE.jsonl` and `banli import-history FILE.jsonl`: the complete history."""
+"""`banli export FILE.jsonl` and `banli import-history FILE.jsonl`: the whole database, to move
+or restore it."""
 
 from __future__ import annotations
 
@@ -7,14 +8,29 @@ import click
 from banli.cli.render import emit_json, json_option
 
 
-@click.command()
+class _ExportCommand(click.Command):
+    """`export`, whose help ends with the tables it carries, read from the schema itself."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from banli.store.history import carried_tables
+
+        formatter.write_paragraph()
+        formatter.write_text("Tables carried, in this order: "
+                             + ", ".join(table.name for table in carried_tables()) + ".")
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(cls=_ExportCommand)
 @click.argument("file", type=click.Path(dir_okay=False, writable=True))
 @json_option
 @click.pass_obj
 def export(settings, file: str, as_json: bool) -> None:
-    """Write everything — definitions, calendar, organisation, journal, items, trace,
-    reminders, notifications — to FILE as JSON lines (format described in banli/store/history.py).
-    The same history always gives the same file."""
+    """Write every row of every table of the database to FILE as JSON lines, ids kept:
+    workflow definitions, calendar years, the organisation (its settings, units, people,
+    deputies), the journal, items with their deputies and assignments, the trace, reminders,
+    notifications and their deliveries, campaigns and their tasks. Only Alembic's schema
+    version is left out: 'banli import-history' creates the schema. The same database always
+    gives the same file (format described in banli/store/history.py)."""
     from banli.store.history import export_lines
 
     lines = 0

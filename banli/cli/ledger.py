@@ -20,7 +20,8 @@ def ledger() -> None:
 @ledger.command("export")
 @click.argument("file", metavar="FILE.xlsx|FILE.csv", type=click.Path(dir_okay=False))
 @click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
-@click.option("--as-of", "as_of_text", metavar="T", help="Judge deadlines as of this time (default now).")
+@click.option("--as-of", "as_of_text", metavar="T",
+              help="The ledger as of this time (default now): states, deadlines and counts as they were then.")
 @json_option
 @click.pass_obj
 def export(settings, file: str, session: str | None, as_of_text: str | None, as_json: bool) -> None:

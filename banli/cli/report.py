@@ -18,7 +18,8 @@ def report() -> None:
 @click.option("--session", required=True, help="The session reported on (the field `session`, e.g. 16-1).")
 @click.option("--out", "out", metavar="F.md|F.docx|F.html", type=click.Path(dir_okay=False),
               help="Write the report to this file (a Markdown file's charts go to F_charts/ beside it).")
-@click.option("--as-of", "as_of_text", metavar="T", help="Judge deadlines as of this time (default now).")
+@click.option("--as-of", "as_of_text", metavar="T",
+              help="The report as of this time (default now): only what happened by then is counted.")
 @json_option
 @click.pass_obj
 def annual(settings, session: str, out: str | None, as_of_text: str | None, as_json: bool) -> None:

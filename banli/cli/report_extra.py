@@ -14,7 +14,8 @@ from banli.cli.render import emit_json, json_option, table
 @click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
 @click.option("--out", "out", metavar="F.md|F.docx|F.html", type=click.Path(dir_okay=False),
               help="Write the bulletin to a Markdown, Word or HTML file instead of printing it.")
-@click.option("--as-of", "as_of_text", metavar="T", help="For a month under way: judge as of this time (default now).")
+@click.option("--as-of", "as_of_text", metavar="T",
+              help="For a month under way: the bulletin as of this time (default now).")
 @json_option
 @click.pass_obj
 def bulletin(settings, period: str, session: str | None, out: str | None, as_of_text: str | None,
@@ -39,16 +40,20 @@ def bulletin(settings, period: str, session: str | None, out: str | None, as_of_
 @click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
 @click.option("--unit", metavar="U", help="One unit (id or name), with every event that scored.")
 @click.option("--detail", is_flag=True, help="Every unit with every event that scored.")
+@click.option("--as-of", "as_of_text", metavar="T", help="Only the events up to this time (default: all).")
 @json_option
 @click.pass_obj
-def units(settings, session: str | None, unit: str | None, detail: bool, as_json: bool) -> None:
+def units(settings, session: str | None, unit: str | None, detail: bool, as_of_text: str | None,
+          as_json: bool) -> None:
     """Per-unit scores from the workflow's `scoring` rules, highest first; with --unit or
     --detail, the events behind each score (ref, seq, event, time, rule, points)."""
     from banli.reports.scores import build_scores
 
-    scores = build_scores(settings.store, session=session, unit=unit)
+    judged = as_of(as_of_text) if as_of_text else None
+    scores = build_scores(settings.store, session=session, unit=unit, as_of=judged)
     if as_json:
-        emit_json({"session": session, "units": [score.as_json() for score in scores]})
+        emit_json({"session": session, "as_of": judged.isoformat(timespec="seconds") if judged else None,
+                   "units": [score.as_json() for score in scores]})
         return
     if not scores:
         click.echo("no unit has led an item yet" + (f" in session {session}" if session else ""))

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from banli.engine.durations import parse_duration
+from banli.engine.limits import CHILD, MAX_REF
 from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.times import from_utc_text, utc_text
 from banli.errors import InvalidInput, NotAllowedNow
@@ -49,12 +50,23 @@ def reply_format(ctx, text: str = "text", signer: str = "signer") -> str | None:
 
 
 def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units") -> None:
-    """One child item per unit in the field `units`, running `workflow` with that unit as its lead."""
+    """One child item per unit in the field `units`, running `workflow` with that unit as its
+    lead. A unit's child item made before (the unit named again) is kept; an item with its ref
+    that is not this item's child is refused: the unit's task would silently not exist."""
     child_workflow = ctx.runtime.store.workflows.get(workflow)
     for unit in ctx.fields.get(units) or []:
-        ref = f"{ctx.item.ref}/{unit}"
-        if ctx.tx.item(ref) is not None:
+        ref = f"{ctx.item.ref}{CHILD}{unit}"
+        existing = ctx.tx.item(ref)
+        if existing is not None and existing.parent_id == ctx.item.id:
             continue
+        if existing is not None:
+            raise InvalidInput(f"item {ref} is not a child item of {ctx.item.ref} (it was registered on its own), so "
+                               f"{unit}'s task cannot be made under that ref; leave {unit} out and ask the operator "
+                               f"about item {ref}", ref=ctx.item.ref)
+        if len(ref) > MAX_REF:
+            raise InvalidInput(f"{unit}'s child item would have the ref {ref[:40]}… ({len(ref)} characters, at "
+                               f"most {MAX_REF}); the ref {ctx.item.ref[:40]}… is too long to assign co-units",
+                               ref=ctx.item.ref)
         ctx.runtime.create_in(
             ctx.tx, workflow=child_workflow, ref=ref, title=ctx.item.title, actor=SYSTEM_ACTOR,
             deputies=ctx.deputies(), fields={"lead_unit": unit}, at=ctx.at, parent_id=ctx.item.id,

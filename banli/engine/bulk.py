@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Protocol, Sequence
 
+from banli.engine import limits
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.records import Actor
@@ -173,8 +174,7 @@ class _Rows:
     def _check(self, item: NewItem) -> None:
         """What `create_in` checks against the database, asked again inside the writing
         transaction: the organisation may have changed since the file was checked."""
-        if not item.ref.strip():
-            raise InvalidInput("an item needs a ref, e.g. 16-1-073 (congress-session-number)")
+        limits.check_ref(item.ref)
         if not item.title.strip():
             raise InvalidInput(f"item {item.ref} needs a title")
         for name, spec in self.org_fields.items():

@@ -67,11 +67,17 @@ def _takes_campaign(workflow, event: str) -> bool:
 
 
 def summarise(store, name: str | None = None, session: str | None = None, as_of: datetime | None = None) -> list[dict]:
-    """Progress of each campaign: totals, per unit, per outcome, overdue tasks."""
+    """Progress of each campaign as of `as_of` (default: all there is): totals, per unit, per
+    outcome, overdue tasks. A campaign opened after `as_of` is not there yet, and a task whose
+    outcome was recorded after it is still open."""
     as_of_text = utc_text(as_of) if as_of else None
     summaries = []
     for entry in store.campaign_status(name, session):
-        campaign, tasks = entry["campaign"], entry["tasks"]
+        campaign = entry["campaign"]
+        if as_of_text and campaign["opened_at"] > as_of_text:
+            continue
+        tasks = [{**task, "outcome": task["outcome"] if not as_of_text or (task["outcome_at"] or "") <= as_of_text
+                  else None} for task in entry["tasks"]]
         per_unit: dict[str, Counter] = defaultdict(Counter)
         for task in tasks:
             unit = task["lead_unit"] or "-"

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Collection
 
+from banli.engine import limits
 from banli.engine.bulk import Lookup
 from banli.engine.compile import CompiledWorkflow
+from banli.engine.outcomes import given_at_registration
 from banli.engine.times import parse_instant
 from banli.engine.values import coerce
 from banli.errors import InvalidInput
 
-MAX_REF = 128  # the item.ref column's width
 REMEMBERED = 10_000  # checked cell texts kept (a column of distinct texts must not fill memory)
 _NAME_SPLIT = re.compile(r"[、，,;；]")
 # Dates as Excel writes them into a CSV on a Chinese Windows (2026/1/10 9:30), or people type them.
@@ -75,12 +76,19 @@ class RowChecker:
                        if name not in fixed]
         self.required = [name for name, spec in workflow.definition.fields.items()
                          if spec.required and name in columns]
+        self.outcomes = {name: given_at_registration(workflow.definition, name, "the column") for name in columns
+                         if name not in fixed and workflow.definition.fields[name].outcome}
         self.deputies = set(names.deputies)
         self.deputy_list = list(names.deputies)
         self.lookup = Lookup(names)
         self.unit_ids = {name: unit for unit, name in names.units.items()}  # 县住建局 → zjj
         self.width = len(header)
         self.unnamed = [index for index, text in enumerate(header) if not text]
+        # columns of text that may run over several lines: the content and the text fields
+        self.multiline = {index for name, index in columns.items()
+                          if name == "content" or (name in workflow.definition.fields
+                                                   and workflow.definition.fields[name].type == "text")}
+        self.one_line = [index for index in range(self.width) if index not in self.multiline]
         self.seen: dict[str, int] = {}
         self.hints: dict[str, str] = {}
         self.known: dict[tuple[str, str], object] = {}  # (column name, cell text) → its checked value
@@ -99,6 +107,8 @@ class RowChecker:
             for index, value in enumerate(cells):
                 if value and (index >= self.width or not self.header[index]):
                     problem("", f"a value in column {column_letter(index)}, which has no header: {value[:20]!r}")
+        if self._has_controls(cells) and self._controls(cells, problem):
+            return None  # the row's other checks would only repeat what is wrong with those cells
         ref, title = cell("ref"), cell("title")
         if "ref" in self.columns:
             self._check_ref(ref, number, problem)
@@ -120,6 +130,9 @@ class RowChecker:
                 if name in self.required:
                     problem(self.header[index], f"{name} is empty; {self.workflow.definition.id} requires it")
                 continue
+            if name in self.outcomes:  # only the events that record it may set it
+                problem(self.header[index], self.outcomes[name])
+                continue
             value = self.known.get((name, text))
             if value is None:
                 try:
@@ -130,6 +143,10 @@ class RowChecker:
                 if spec.type == "units" and len(set(value)) < len(value):  # one assignment per unit
                     twice = next(unit for unit in value if value.count(unit) > 1)
                     problem(self.header[index], f"'{name}' names unit '{twice}' twice")
+                    continue
+                width = limits.value_problem(name, value)
+                if width:
+                    problem(self.header[index], f"{name} {width}")
                     continue
                 self._keep(name, text, value)
             fields[name] = list(value) if isinstance(value, tuple) else value  # a list kept as a tuple
@@ -149,6 +166,29 @@ class RowChecker:
         if len(self.known) < REMEMBERED:
             self.known[(column, text)] = tuple(value) if isinstance(value, list) else value
 
+    def _has_controls(self, cells: list[str]) -> bool:
+        """Whether a control character is where it is not allowed: a row with a line break in
+        its content is common, and is told apart from a bad one without a look at each cell."""
+        row = "".join(cells)
+        if row.isprintable():
+            return False
+        width = len(cells)
+        return bool(limits.control_character(row, multiline=True)
+                    or limits.control_character("".join([cells[index] for index in self.one_line if index < width])))
+
+    def _controls(self, cells: list[str], problem) -> bool:
+        """A problem for each cell with a control character (tabs and line breaks are allowed in
+        multi-line columns); whether there was one."""
+        found = False
+        for index, text in enumerate(cells[:self.width]):
+            if not text or not self.header[index]:
+                continue
+            reason = limits.text_problem(text, multiline=index in self.multiline)
+            if reason:
+                problem(self.header[index], f"'{limits.shown(text, 20)}' {reason}")
+                found = True
+        return found
+
     def _header(self, name: str) -> str:
         return self.header[self.columns[name]]
 
@@ -156,8 +196,8 @@ class RowChecker:
         column = self._header("ref")
         if not ref:
             problem(column, "the ref is empty; every row needs one, e.g. 16-1-073")
-        elif len(ref) > MAX_REF:
-            problem(column, f"the ref is longer than {MAX_REF} characters")
+        elif reason := limits.ref_problem(ref):
+            problem(column, reason)
         elif ref in self.seen:
             problem(column, f"ref {ref} is also in row {self.seen[ref]}; each ref may appear once")
         elif ref in self.existing:

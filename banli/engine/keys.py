@@ -87,6 +87,9 @@ FIELD = _section(
     KeySpec(name="choices", type="a non-empty list of text",
             description="the values a choice may take; only for, and required by, type choice"),
     KeySpec(name="required", type="true | false", default=False, description="an item must have a value"),
+    KeySpec(name="outcome", type="true | false", default=False,
+            description="it records an outcome of the handling (a rating, a result class): only the events "
+                        "that set it may, never a registration, so that reports count what events established"),
 )
 
 STATE = _section(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Iterable
 
 from banli.engine.durations import Duration
 from banli.engine.times import DEFAULT_ZONE_NAME
@@ -32,6 +33,7 @@ class Field:
     label: Label
     choices: tuple[str, ...] = ()
     required: bool = False
+    outcome: bool = False  # records an outcome of the handling: only events set it, never a registration
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -163,5 +165,14 @@ class Definition:
     def initial(self) -> str:
         return next(name for name, state in self.states.items() if state.initial)
 
+    def setters(self, field_name: str) -> tuple[Event, ...]:
+        return setters(self.events.values(), field_name)
+
     def __hash__(self) -> int:  # dict fields make the generated hash fail; identity is enough
         return id(self)
+
+
+def setters(events: Iterable[Event], field_name: str) -> tuple[Event, ...]:
+    """The events that set a field: through their data, or a `set_fields` effect."""
+    return tuple(event for event in events if event.data_spec(field_name) is not None
+                 or any(call.name == "set_fields" and field_name in call.kwargs() for call in event.effects))

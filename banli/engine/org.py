@@ -1,13 +1,30 @@
-"""The organisation file (SPEC §8): units, people with roles, deputies; checked with pydantic."""
+"""The organisation file (SPEC §8): units, people with roles, deputies, and optionally the
+issuer of its reports (`issuer: {name: 西平县人民政府, short: 西平县}`); checked with pydantic."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
+from banli.engine import limits
 from banli.engine.model import GLOBAL_ROLES
 from banli.files import read_yaml_model
+
+
+def _checked(problem):
+    """A pydantic check from a `limits` rule: the database refuses what the rule refuses."""
+    def check(value: str) -> str:
+        reason = problem(value)
+        if reason:
+            raise ValueError(reason)
+        return value
+    return AfterValidator(check)
+
+
+Id = Annotated[str, _checked(limits.id_problem)]
+Name = Annotated[str, _checked(limits.name_problem)]
 
 
 class _Strict(BaseModel):
@@ -15,17 +32,17 @@ class _Strict(BaseModel):
 
 
 class UnitSpec(_Strict):
-    id: str
-    name: str
+    id: Id
+    name: Name
     government: bool = True
 
 
 class PersonSpec(_Strict):
-    id: str
-    name: str
+    id: Id
+    name: Name
     roles: list[str] = []
     unit: str | None = None
-    deputy: str | None = None
+    deputy: Name | None = None
     email: str | None = None
 
     @field_validator("roles")
@@ -37,10 +54,26 @@ class PersonSpec(_Strict):
         return roles
 
 
+class IssuerSpec(_Strict):
+    """Who signs the organisation's reports: `name` in the title and the signature, `short`
+    (the county's name) where the text speaks of the county."""
+
+    name: str
+    short: str | None = None
+
+    @field_validator("name", "short")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        if value is not None and (not value.strip() or not value.isprintable()):
+            raise ValueError("the issuer's name must be printable text, e.g. 西平县人民政府")
+        return value.strip() if value is not None else None
+
+
 class OrgFile(_Strict):
+    issuer: IssuerSpec | None = None
     units: list[UnitSpec] = []
     people: list[PersonSpec] = []
-    deputies: list[str] = []
+    deputies: list[Name] = []
 
     @model_validator(mode="after")
     def _references(self) -> "OrgFile":

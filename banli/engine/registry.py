@@ -13,6 +13,7 @@ runs inside the event's transaction, and if it raises, nothing of the event is k
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Callable
@@ -28,6 +29,7 @@ class Registered:
 _guards: dict[str, Registered] = {}
 _effects: dict[str, Registered] = {}
 _loaded = False
+_loading = threading.Lock()
 
 
 def guard(name: str, *, on_data: bool = False) -> Callable:
@@ -51,20 +53,26 @@ def effect(name: str) -> Callable:
 
 
 def _load() -> None:
+    """Register the built-ins and the entry points' guards and effects, once. Under a lock, and
+    marked loaded only when filled: a web server's threads may ask at the same moment, and one
+    must not see the registries half-filled."""
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    from banli.engine import builtins
+    with _loading:
+        if _loaded:
+            return
+        from banli.engine import builtins
 
-    for name, (function, on_data) in builtins.GUARDS.items():
-        _guards.setdefault(name, Registered(name, function, on_data))
-    for name, function in builtins.EFFECTS.items():
-        _effects.setdefault(name, Registered(name, function))
-    for group, table in (("banli.guards", _guards), ("banli.effects", _effects)):
-        for entry in entry_points(group=group):
-            function = entry.load()
-            table[entry.name] = Registered(entry.name, function, getattr(function, "banli_on_data", False))
+        for name, (function, on_data) in builtins.GUARDS.items():
+            _guards.setdefault(name, Registered(name, function, on_data))
+        for name, function in builtins.EFFECTS.items():
+            _effects.setdefault(name, Registered(name, function))
+        for group, table in (("banli.guards", _guards), ("banli.effects", _effects)):
+            for entry in entry_points(group=group):
+                function = entry.load()
+                table[entry.name] = Registered(entry.name, function, getattr(function, "banli_on_data", False))
+        _loaded = True
 
 
 def guards() -> dict[str, Registered]:

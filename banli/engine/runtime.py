@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
-from banli.engine import registry
+from banli.engine import limits, registry
 from banli.engine import roles as roles_of_item
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
+from banli.engine.outcomes import refuse_outcomes
 from banli.engine.durations import parse_duration
 from banli.engine.reminders import has_task_reminders, next_due
 from banli.engine.model import REGISTERING_ROLES, SYSTEM, Event
@@ -95,8 +96,7 @@ class Runtime:
 
     def create_in(self, tx, *, workflow: CompiledWorkflow, ref: str, title: str, actor: Actor, deputies: list[str],
                   fields: dict, content: str = "", at: str | datetime | None = None, parent_id: int | None = None) -> Fired:
-        if not ref or not str(ref).strip():
-            raise InvalidInput("an item needs a ref, e.g. 16-1-073 (congress-session-number)")
+        limits.check_ref(str(ref or ""), child=parent_id is not None)  # '/' only in a child's ref
         if not title or not str(title).strip():
             raise InvalidInput(f"item {ref} needs a title")
         if tx.item(ref) is not None:
@@ -105,11 +105,13 @@ class Runtime:
         unknown = [name for name in fields if name not in definition.fields]
         if unknown:
             raise InvalidInput(f"unknown field(s) {', '.join(unknown)} for workflow {definition.id}; fields: {', '.join(definition.fields)}")
+        refuse_outcomes(definition, fields, ref)
         typed = {name: coerce(tx, definition.fields[name].type, definition.fields[name].choices, value, name)
                  for name, value in fields.items()}
         missing = [name for name, spec in definition.fields.items() if spec.required and typed.get(name) in (None, "", [])]
         if missing:
             raise InvalidInput(f"item {ref} lacks required field(s): {', '.join(missing)}")
+        limits.check_item_texts(ref, str(title), str(content or ""), typed)
         unknown_deputies = tx.unknown_deputies(deputies)
         if unknown_deputies:
             raise InvalidInput(unknown_deputy_message(unknown_deputies[0], tx.deputy_names()))
@@ -237,6 +239,9 @@ class Runtime:
                                        ref=ref, event=event.name)
                 continue
             typed[spec.key] = coerce(tx, spec.type, spec.choices, value, spec.key)
+            problem = limits.value_problem(spec.key, typed[spec.key])
+            if problem:
+                raise InvalidInput(f"'{event.name}' on {ref}: data '{spec.key}' {problem}", ref=ref, event=event.name)
         return typed
 
     def _business_time(self, at, now: datetime, item: ItemRecord | None, workflow: CompiledWorkflow) -> datetime:

@@ -8,7 +8,9 @@ import re
 from banli.engine import registry
 from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE, Section
 from banli.engine.load import Located, LocatedList
-from banli.engine.model import ENTER, FIELD_TYPES, Branch, DataSpec, Event, Field, Reminder, ReminderKind, Rule, State
+from banli.engine.model import (
+    ENTER, FIELD_TYPES, Branch, DataSpec, Event, Field, Reminder, ReminderKind, Rule, State, setters,
+)
 from banli.engine.readers import (
     Context, DeferredKind, boolean, calls, duration, known_keys, label, mapping, roles, sequence, when,
 )
@@ -54,9 +56,13 @@ def fields(ctx: Context, doc: Located) -> None:
             continue
         known_keys(ctx, spec, FIELD, where)
         kind, choices = _type_and_choices(ctx, spec, FIELD, where, "choice field")
+        required, outcome = boolean(ctx, spec, "required", where), boolean(ctx, spec, "outcome", where)
+        if required and outcome:
+            ctx.error(spec.value_at("outcome"), f"{where}: an outcome is set by events, never at registration, "
+                                                "so it cannot be required; drop 'required' or 'outcome'")
         ctx.fields[str(name)] = Field(
             name=str(name), type=kind, label=label(ctx, spec, "label", str(name), where), choices=choices,
-            required=boolean(ctx, spec, "required", where),
+            required=required, outcome=outcome,
         )
 
 
@@ -145,7 +151,17 @@ def events(ctx: Context, doc: Located, states: dict[str, State]) -> dict[str, Ev
             continue
         known_keys(ctx, spec, EVENT, where)
         result[str(name)] = event(ctx, str(name), spec, states, where)
+    _outcomes_set(ctx, doc, result)
     return result
+
+
+def _outcomes_set(ctx: Context, doc: Located, events: dict[str, Event]) -> None:
+    """An outcome field no event sets could never be given a value: a slip in the definition."""
+    raw = doc.get("fields")
+    for name, spec in ctx.fields.items():
+        if spec.outcome and not setters(events.values(), name) and isinstance(raw, Located):
+            ctx.error(raw.key_at(name), f"field '{name}' is an outcome, but no event sets it (in its data or with "
+                                        "set_fields): it could never have a value")
 
 
 def event(ctx: Context, name: str, spec: Located, states: dict[str, State], where: str) -> Event:

@@ -1,6 +1,7 @@
 """The annual handling report (建议办理情况的报告) of one session, in the seed report's order:
 basic facts, how the work was done (with the per-unit table), problems found and the next
-steps, with charts; written as Markdown, Word or HTML by banli/reports/render/.
+steps, with charts, a closing word and the signature of the issuer the org file names;
+written as Markdown, Word or HTML by banli/reports/render/.
 
 Shares of all items are printed as whole percents, as the seed prints them (92%, 58%); rates
 with two decimals (97.97%). The JSON (`AnnualMetrics.to_json`) carries two decimals throughout.
@@ -15,12 +16,14 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from banli.engine.org import IssuerSpec
 from banli.errors import NotFound
 from banli.reports import charts
-from banli.reports.document import Block, Chart, Document, Heading, Paragraph, Table
+from banli.reports.document import Block, Chart, Document, Heading, Paragraph, Signature, Table
 from banli.reports.findings import Finding, findings
 from banli.reports.metrics import AnnualMetrics, SessionFacts, collect, measure
 from banli.store import report_queries
+from banli.store.operator import issuer as org_issuer
 
 CLASS_MEANINGS = {"A": "所提问题已解决或基本解决", "B": "所提问题正在解决或列入计划解决",
                   "C": "因政策、条件限制等原因暂时不能解决，留作参考"}
@@ -28,6 +31,7 @@ CLASS_PHRASES = {"A": "建议所涉及问题已解决或基本解决的（A类�
                  "C": "涉及问题因现行政策、当前条件限制或其他原因暂时不能解决，留作参考的（C类）"}
 ORDINALS = "一二三四五六七八九十"
 TIMELINESS = ("按期答复", "逾期答复", "逾期未答复")
+UNCLASSIFIED, UNASSIGNED = "未分类", "未交办"
 NEXT_STEPS = (
     "针对以上问题，将认真总结，采取措施，切实提升建议办理工作水平。一是加强组织领导，强化办理责任，把办理建议变成承办单位的自觉行动；"
     "二是加大落实力度，定期开展“回头看”，重点围绕正在解决和列入计划解决的建议抓好落实；三是加大督导力度，对办理过程和办理结果定期督导、"
@@ -51,7 +55,8 @@ def build_annual(store, session: str, as_of: datetime) -> AnnualReport:
         raise NotFound(f"no items of session '{session}'; sessions with items: {', '.join(known) or 'none'}")
     metrics = measure(facts)
     found = tuple(findings(facts))
-    return AnnualReport(metrics=metrics, facts=facts, findings=found, document=compose(metrics, facts, found))
+    return AnnualReport(metrics=metrics, facts=facts, findings=found,
+                        document=compose(metrics, facts, found, issuer=org_issuer(store)))
 
 
 def write_annual(store, session: str, out_path: str | Path, as_of: datetime) -> AnnualReport:
@@ -103,7 +108,9 @@ def ordinal(index: int) -> str:
 
 # -- the document ---------------------------------------------------------------------------
 
-def compose(metrics: AnnualMetrics, facts: SessionFacts, found: tuple[Finding, ...]) -> Document:
+def compose(metrics: AnnualMetrics, facts: SessionFacts, found: tuple[Finding, ...],
+            issuer: IssuerSpec | None = None) -> Document:
+    """The report; `issuer` (from the org file) heads the title and signs it."""
     name = session_name(metrics.session)
     today = metrics.as_of.date()
     blocks: list[Block] = [Paragraph(text="各位代表：", indent=False),
@@ -111,9 +118,22 @@ def compose(metrics: AnnualMetrics, facts: SessionFacts, found: tuple[Finding, .
     blocks += basic_facts(metrics, facts, name)
     blocks += the_work(metrics, facts)
     blocks += problems(found)
-    return Document(title=f"关于{name}代表建议办理情况的报告", title_lines=(f"关于{name}代表建议", "办理情况的报告"),
+    blocks += [Paragraph(text=closing(issuer)),
+               Signature(lines=(issuer.name, day_text(today)) if issuer else (day_text(today),))]
+    heading = issuer.name if issuer else ""
+    return Document(title=f"{heading}关于{name}代表建议办理情况的报告",
+                    title_lines=(*((heading,) if heading else ()), f"关于{name}代表建议", "办理情况的报告"),
                     subtitle=f"（截至{day_text(today)}）",
-                    blocks=tuple(blocks), created=metrics.as_of, keywords=("代表建议", "办理情况", metrics.session))
+                    blocks=tuple(blocks), created=metrics.as_of, keywords=("代表建议", "办理情况", metrics.session),
+                    author=heading or "banli")
+
+
+def closing(issuer: IssuerSpec | None) -> str:
+    """The last word to the deputies, as a county's report ends."""
+    place = issuer.short if issuer and issuer.short else "全县"
+    return ("各位代表，办好代表建议是依法履职的重要内容，是密切联系群众、改进工作作风的重要抓手。我们将在县人大常委会和"
+            "各位代表的监督支持下，以求真务实的作风、一抓到底的精神，对正在解决和列入计划解决的建议跟踪督办、逐件落实，"
+            f"扎实做好代表建议办理工作，为推动{place}经济社会高质量发展作出新的更大贡献！")
 
 
 def basic_facts(m: AnnualMetrics, facts: SessionFacts, name: str) -> list[Block]:
@@ -151,10 +171,14 @@ def basic_facts(m: AnnualMetrics, facts: SessionFacts, name: str) -> list[Block]
                             series=(("件数", tuple(m.by_category[c] for c in labels)),),
                             png=charts.bar_chart("建议按内容分类（件）", labels, [m.by_category[c] for c in labels])))
     if any(share.count for share in m.by_result_class.values()):
-        labels = [f"{cls}类" for cls in m.by_result_class]
-        counts = [share.count for share in m.by_result_class.values()]
-        blocks.append(Chart(caption="图2  建议按办理结果分类", name="result-class", labels=tuple(labels),
-                            series=(("件数", tuple(counts)),), png=charts.share_chart("办理结果分类", labels, counts)))
+        # the same base as the text and Table 3: all items of the session, the unclassified a share too
+        labels, counts = zip(*((row[0], row[2]) for row in class_rows(m)))
+        base = f"占建议总数{m.total}件的比例"
+        blocks.append(Chart(caption=f"图2  建议按办理结果分类（{base}）", name="result-class", labels=labels,
+                            series=(("件数", counts),),
+                            png=charts.share_chart(f"办理结果分类（{base}）", list(labels), list(counts),
+                                                   [whole_percent(count, m.total) for count in counts],
+                                                   muted=(UNCLASSIFIED, UNASSIGNED))))
     return blocks
 
 
@@ -183,7 +207,7 @@ def key_figures(m: AnnualMetrics) -> Table:
         ("满意率（仅计满意）", rate(m.strict_satisfaction_rate), f"满意{m.satisfied}件 ÷ 已评价{m.rated}件"),
         ("首次征询满意率", rate(m.first_round_satisfaction_rate), f"首次评价满意或基本满意 ÷ 首次评价{m.first_round_rated}件"),
     )
-    return Table(caption="表1  建议办理主要指标", headers=("指标", "数值", "计算方法"), rows=rows)
+    return Table(caption="表1  建议办理主要指标", headers=("指标", "数值", "计算方法"), rows=rows, unbroken=(0, 1))
 
 
 def category_table(m: AnnualMetrics) -> Table:
@@ -192,12 +216,23 @@ def category_table(m: AnnualMetrics) -> Table:
                  total=("合计", sum(m.by_category.values()), whole_percent(sum(m.by_category.values()), m.total)))
 
 
+def class_rows(m: AnnualMetrics) -> list[tuple]:
+    """A row per result class, and for the items without one (not yet replied, not assigned):
+    together the whole session."""
+    rows = [(f"{cls}类", CLASS_MEANINGS.get(cls, ""), share.count, whole_percent(share.count, m.total))
+            for cls, share in m.by_result_class.items()]
+    classified = sum(share.count for share in m.by_result_class.values())
+    waiting = max(0, m.assigned - classified)
+    for label, meaning, count in ((UNCLASSIFIED, "已交办，尚未答复", waiting),
+                                  (UNASSIGNED, "未转交承办单位办理（不予立案、撤回等）", m.total - classified - waiting)):
+        if count:
+            rows.append((label, meaning, count, whole_percent(count, m.total)))
+    return rows
+
+
 def class_table(m: AnnualMetrics) -> Table:
-    rows = tuple((f"{cls}类", CLASS_MEANINGS.get(cls, ""), share.count, whole_percent(share.count, m.total))
-                 for cls, share in m.by_result_class.items())
-    counted = sum(share.count for share in m.by_result_class.values())
-    return Table(caption="表3  建议按办理结果分类", headers=("类别", "含义", "件数", "占比"), rows=rows,
-                 total=("合计", "", counted, whole_percent(counted, m.total)))
+    return Table(caption="表3  建议按办理结果分类", headers=("类别", "含义", "件数", "占比"),
+                 rows=tuple(class_rows(m)), total=("合计", "", m.total, whole_percent(m.total, m.total)))
 
 
 def the_work(m: AnnualMetrics, facts: SessionFacts) -> list[Block]:
@@ -286,6 +321,7 @@ def problems(found: tuple[Finding, ...]) -> list[Block]:
         blocks.append(Paragraph(text=f"对照办理数据，建议办理工作仍存在以下问题：{listed}"))
         rows = tuple((entry.ref, entry.title, entry.unit, entry.problem, entry.detail)
                      for finding in found for entry in finding.entries)
-        blocks.append(Table(caption="表5  存在问题的建议", headers=("编号", "建议", "主办单位", "问题", "说明"), rows=rows))
+        blocks.append(Table(caption="表5  存在问题的建议", headers=("编号", "建议", "主办单位", "问题", "说明"), rows=rows,
+                            unbroken=(0,)))
     blocks.append(Paragraph(text=NEXT_STEPS))
     return blocks

@@ -23,13 +23,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from banli.engine.runtime import CREATED, MIGRATED
 from banli.engine.times import DEFAULT_ZONE
 from banli.errors import InvalidInput
 from banli.reports.document import Document, Heading, Paragraph, Table
 from banli.reports.ledger import RATINGS, TOTAL, in_time
-from banli.reports.scores import LEAD_UNIT, fields_setters, steps, workflows_in_use
-from banli.store.score_queries import traced_items, unit_names
+from banli.reports.replay import LEAD_UNIT, replay
+from banli.store.ledger_queries import unit_names
+from banli.store.score_queries import definitions_in_use
 
 log = logging.getLogger("banli.bulletin")
 
@@ -38,6 +38,7 @@ UNSATISFIED = ("不满意", "unsatisfied")
 COLUMNS = ("承办单位", "承办件数", "本月答复", "按期答复", "逾期答复", "月末逾期未答复", "本月催办", *RATINGS)
 NOTE = "注：答复是否按期，以答复时有效的办理期限（含批准的延期）为准；逾期未答复件以统计期末仍待答复且已过期限计。"
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
+_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass(kw_only=True)
@@ -138,33 +139,26 @@ def month_before(instant: datetime, zone: ZoneInfo = DEFAULT_ZONE) -> str:
 
 def build_bulletin(store, period: str, *, now: datetime | None = None, session: str | None = None) -> Bulletin:
     """The bulletin of month `period` (YYYY-MM) over the top-level items (of `session`);
-    a month still under way is judged as of `now`."""
-    workflows = {workflow.definition_id: workflow for workflow in workflows_in_use(store, session)}
-    zones = {workflow.zone.key for workflow in workflows.values()}
+    a month still under way is judged as of `now`. The items are as their trace up to the
+    month's end (or `now`) establishes them: nothing that happened later is counted."""
+    workflows = [store.workflows.by_id(definition_id) for definition_id in definitions_in_use(store, session=session)]
+    zones = {workflow.zone.key for workflow in workflows}
     zone = ZoneInfo(zones.pop()) if len(zones) == 1 else DEFAULT_ZONE
     start, end = month_bounds(period, zone)
     until = min(end, now.astimezone(zone)) if now is not None else end
     if until <= start:
         raise InvalidInput(f"{period} has not begun yet: a bulletin reports a month that has begun")
-    events = {REPLY, URGE, CREATED, MIGRATED}
-    for workflow in workflows.values():
-        events |= fields_setters(workflow, {LEAD_UNIT, RATING})
-        events |= {name for name, event in workflow.definition.events.items() if not event.internal}
     names = unit_names(store)
     months: dict[str, UnitMonth] = {}
 
     def month_of(unit: str) -> UnitMonth:
         return months.setdefault(unit, UnitMonth(unit=unit, name=names.get(unit, unit)))
 
-    for item in traced_items(store, events=events, session=session):
-        workflow = workflows[item.definition_id]
-        reply = workflow.definition.events.get(REPLY)
-        last = None
-        for step in steps(item, workflow):
+    items = replay(store, as_of=until - _INSTANT, session=session)  # the month ends at `until`, not after it
+    for item in items:
+        reply = item.workflow.definition.events.get(REPLY)
+        for step in item.steps:
             at = step.at
-            if at >= until:
-                break
-            last = step
             if at < start or not step.unit:
                 continue
             if step.event.event == REPLY:
@@ -177,13 +171,13 @@ def build_bulletin(store, period: str, *, now: datetime | None = None, session: 
                 month_of(step.unit).urges += 1
             if RATING in step.event.data and step.fields.get(RATING) is not None:
                 month_of(step.unit).ratings[str(step.fields[RATING])] += 1
-        if last is not None and last.unit:
-            counts = month_of(last.unit)
+        unit = str(item.fields.get(LEAD_UNIT) or "")
+        if unit:
+            counts = month_of(unit)
             counts.items += 1
-            due = last.deadline_after
-            waiting = reply is not None and last.event.to_state in reply.sources
-            counts.overdue += waiting and due is not None and until > due
-    titles = {str(workflow.definition.title) for workflow in workflows.values()}
+            waiting = reply is not None and item.state in reply.sources
+            counts.overdue += waiting and item.deadline is not None and until > item.deadline
+    titles = {str(workflow.definition.title) for workflow in workflows}
     subject = titles.pop() if len(titles) == 1 else ""
     subject += "" if subject.endswith("办理") else "办理"  # 人大代表建议办理情况通报
     heading = f"{subject}情况通报（{start.year}年{start.month}月）"

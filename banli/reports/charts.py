@@ -13,6 +13,7 @@ FONT_FAMILY = "Banli Noto Sans SC"
 # after the shipped font: a system CJK font for a rare character it lacks, then matplotlib's own
 FALLBACK = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "DejaVu Sans")
 COLOURS = ("#2f5597", "#c55a11", "#548235", "#7f6000", "#7030a0", "#2e75b6", "#bf9000")
+MUTED = ("#a6a6a6", "#d9d9d9")  # shares that are none of the others (items not yet classified, …)
 ON_TIME, LATE, OPEN_LATE = "#548235", "#c55a11", "#c00000"
 DPI = 200
 
@@ -64,19 +65,26 @@ def bar_chart(title: str, labels: list[str], values: list[int], *, unit: str = "
         return _png(figure)
 
 
-def share_chart(title: str, labels: list[str], values: list[int], *, unit: str = "件") -> bytes:
-    """A ring of shares, each labelled with its count and percent."""
+def share_chart(title: str, labels: list[str], values: list[int], shares: list[str], *, muted: tuple[str, ...] = (),
+                unit: str = "件") -> bytes:
+    """A ring of shares, each labelled with its count and its percent as the caller prints it
+    (`shares`), so that the ring, the text and the tables say the same figure; the `title`
+    names the base the percents are of. Labels in `muted` are drawn in greys."""
     import matplotlib
 
-    shown = [(label, value) for label, value in zip(labels, values) if value]
-    total = sum(value for _label, value in shown)
+    shown = [(label, value, share) for label, value, share in zip(labels, values, shares) if value]
+    colours, greys = [], iter(MUTED * len(shown))
+    for index, (label, _value, _share) in enumerate(shown):
+        colours.append(next(greys) if label in muted else COLOURS[index % len(COLOURS)])
     with matplotlib.rc_context(_style()):
         figure = _figure(6.4, 3.4)
         axes = figure.add_subplot()
-        if total:
-            axes.pie([value for _label, value in shown], colors=COLOURS[:len(shown)], startangle=90, counterclock=False,
-                     labels=[f"{label}  {value}{unit}（{value * 100 / total:.0f}%）" for label, value in shown],
-                     wedgeprops={"width": 0.42, "edgecolor": "white"})
+        if shown:
+            wedges, _texts = axes.pie([value for _label, value, _share in shown], colors=colours, startangle=90,
+                                      counterclock=False, wedgeprops={"width": 0.42, "edgecolor": "white"})
+            # a legend beside the ring: the labels of thin neighbouring shares would overlap at its edge
+            axes.legend(wedges, [f"{label}  {value}{unit}（{share}）" for label, value, share in shown],
+                        loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
         axes.set_title(title)
         axes.set_aspect("equal")
         return _png(figure)

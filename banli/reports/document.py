@@ -29,6 +29,7 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple, ...]  # cells: text or numbers
     total: tuple | None = None  # a bottom line, set apart
+    unbroken: tuple[int, ...] = ()  # columns whose cells stay on one line (refs, figures with units)
 
     def numeric(self, column: int) -> bool:
         """Whether a column holds figures (counts, percents), to be aligned right."""
@@ -46,13 +47,20 @@ class Chart:
     series: tuple[tuple[str, tuple[float, ...]], ...]  # (name, one value per label): the data drawn
 
 
-Block = Union[Heading, Paragraph, Table, Chart]
+@dataclass(frozen=True, kw_only=True)
+class Signature:
+    """The lines a document ends with, set to the right: who issues it, and the date."""
+
+    lines: tuple[str, ...]
+
+
+Block = Union[Heading, Paragraph, Table, Chart, Signature]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Document:
     title: str
-    title_lines: tuple[str, ...]  # the title broken where a printed page breaks it
+    title_lines: tuple[str, ...]  # the title broken where a printed page breaks it (the issuer on a line of its own)
     subtitle: str  # the line under the title (the date)
     blocks: tuple[Block, ...]
     created: datetime  # when the figures were judged: the file's date, so one report makes one file

@@ -8,24 +8,23 @@ rule of that state (3 months from `assign`). A re-handled item's row shows the r
 round: its deadline and its second reply. Days overdue are counted by calendar date,
 at least 1 once the deadline has passed: for a replied round, how late the reply came
 (0 on time); for an open item still waiting for its reply, how late it is as of `as_of`.
+
+Each row is the item as its trace up to `as_of` establishes it (banli/reports/replay.py):
+the ledger as of a past day shows that day's states, deadlines, replies and ratings.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from banli.engine.compile import CompiledWorkflow
-from banli.engine.times import from_utc_text
-from banli.store.ledger_queries import LedgerEvent, LedgerSource, ledger_sources
+from banli.reports.replay import Replayed, replay
+from banli.store.ledger_queries import unit_names
 
 TOTAL = "合计"
 RATINGS = ("满意", "基本满意", "不满意")
 FACE_TO_FACE = "face_to_face"
-# the trace events a row counts or dates (rows that set or move a deadline are read too)
-COUNTED = ("assign", "urge", "contact", "reply")
 _INSTANT = timedelta(microseconds=1)
 
 
@@ -114,9 +113,10 @@ class Ledger:
 
 
 def build_ledger(store, *, as_of: datetime, session: str | None = None) -> Ledger:
-    """The ledger of every top-level item (of `session`, when given), judged as of `as_of`."""
-    rows = tuple(ledger_row(source, store.workflows.by_id(source.definition_id), as_of)
-                 for source in ledger_sources(store, events=COUNTED, session=session))
+    """The ledger of every top-level item (of `session`, when given) as of `as_of`: the items
+    registered by then, each with the state, fields, deadline and events it had then."""
+    names = unit_names(store)
+    rows = tuple(ledger_row(item, as_of, names) for item in replay(store, as_of=as_of, session=session))
     units: dict[str, UnitTotals] = {}
     for row in rows:
         if row.lead_unit:
@@ -125,72 +125,57 @@ def build_ledger(store, *, as_of: datetime, session: str | None = None) -> Ledge
     return Ledger(rows=rows, units=tuple(ordered), as_of=as_of, session=session)
 
 
-def ledger_row(source: LedgerSource, workflow: CompiledWorkflow, as_of: datetime) -> LedgerRow:
-    """One item's row, its overdue days judged as of `as_of`."""
-    fields, zone = source.fields, workflow.zone
-    assigned = next((event for event in source.events if event.event == "assign"), None)
-    contacts = [event for event in source.events if event.event == "contact"]
-    due, replied = reply_round(source, workflow)
-    final = source.state in workflow.final_states
+def ledger_row(item: Replayed, as_of: datetime, names: dict[str, str]) -> LedgerRow:
+    """One item's row as of `as_of` (the item replayed up to it); `names`: unit id → name."""
+    workflow, fields = item.workflow, item.fields
+    zone = workflow.zone
+    assigned = next((event for event in item.events if event.event == "assign"), None)
+    contacts = [event for event in item.events if event.event == "contact"]
+    due, replied = reply_round(item)
+    final = item.state in workflow.final_states
     if due is None:
         overdue = None
     elif replied is not None:
         overdue = days_late(due, replied, zone)
     else:
         overdue = None if final else days_late(due, as_of, zone)
-    lead_id, lead_name = source.lead_unit or ("", "")
+    lead_id = str(fields.get("lead_unit") or "")
     return LedgerRow(
-        ref=source.ref, title=source.title, deputies=tuple(source.deputies), category=_text(fields.get("category")),
-        lead_unit=lead_id, lead_unit_name=lead_name, co_units=tuple(name for _unit, name in source.co_units),
+        ref=item.ref, title=item.title, deputies=item.deputies, category=_text(fields.get("category")),
+        lead_unit=lead_id, lead_unit_name=names.get(lead_id, lead_id),
+        co_units=tuple(names.get(unit, unit) for unit in fields.get("co_units") or ()),
         leader=_text(fields.get("leader")), handler=_text(fields.get("handler")),
         assigned_on=_local(assigned.occurred_at).date() if assigned else None,
         deadline=last_day(due, zone) if due else None,
-        state=source.state, state_label=workflow.label(source.state),
-        urges=sum(event.event == "urge" for event in source.events),
+        state=item.state, state_label=workflow.label(item.state),
+        urges=sum(event.event == "urge" for event in item.events),
         contacts=len(contacts), face_to_face=sum(event.data.get("method") == FACE_TO_FACE for event in contacts),
         replied_on=replied.astimezone(zone).date() if replied else None,
         result_class=_text(fields.get("result_class")), rating=_text(fields.get("rating")), overdue_days=overdue,
     )
 
 
-def reply_round(source: LedgerSource, workflow: CompiledWorkflow) -> tuple[datetime | None, datetime | None]:
+def reply_round(item: Replayed) -> tuple[datetime | None, datetime | None]:
     """(deadline, reply time) of the item's latest reply round; the reply time is None while
     the round waits for its reply. A workflow without a `reply` event has no rounds: its
-    row shows the current state's deadline."""
+    row shows the deadline in force."""
+    workflow = item.workflow
     reply = workflow.definition.events.get("reply")
     if reply is None:
-        return (from_utc_text(source.deadline) if source.deadline else None), None
+        return item.deadline, None
     due = replied = None
-    for event, in_force in deadlines_in_force(source.events):
+    for step in item.steps:
+        event = step.event
         if event.event == "reply":
-            due, replied = in_force, _local(event.occurred_at)  # judged as scores judge it
+            due, replied = step.deadline, _local(event.occurred_at)  # judged as scores judge it
             continue
-        mark = event.data.get("@deadline")
-        if mark and mark.get("due") and event.to_state in reply.sources:
-            due, replied = _local(mark["due"]), None  # set or moved: a round begins (or goes on)
-    if due is None and source.state not in workflow.final_states:
-        due = _ahead(source, workflow, reply.sources)
+        if event.marks_deadline and event.to_state in reply.sources:
+            mark = event.data["@deadline"].get("due")
+            if mark:
+                due, replied = _local(mark), None  # set or moved: a round begins (or goes on)
+    if due is None and item.state not in workflow.final_states:
+        due = _ahead(item, reply.sources)
     return due, replied
-
-
-def deadlines_in_force(events: Iterable[LedgerEvent]) -> Iterator[tuple[LedgerEvent, datetime | None]]:
-    """Each trace row (in sequence order) with the item's deadline in force when it occurred:
-    the latest `@deadline.due` recorded before it, None if none was or the latest is none.
-    The runtime records `@deadline` whenever it sets, moves or clears the deadline, so this
-    is the deadline an event was judged against (a reply: the reply deadline, extensions
-    included). The rows must include every row that carries `@deadline`."""
-    due = None
-    for event in events:
-        yield event, due
-        due = deadline_after(event, due)
-
-
-def deadline_after(event: LedgerEvent, before: datetime | None) -> datetime | None:
-    """The deadline in force after a trace row: the one it recorded, else the one before it."""
-    mark = event.data.get("@deadline")
-    if mark is None:
-        return before
-    return _local(mark["due"]) if mark.get("due") else None
 
 
 def in_time(deadline: datetime | None, when: datetime) -> bool | None:
@@ -198,14 +183,15 @@ def in_time(deadline: datetime | None, when: datetime) -> bool | None:
     return None if deadline is None else when <= deadline
 
 
-def _ahead(source: LedgerSource, workflow: CompiledWorkflow, answering: tuple[str, ...]) -> datetime | None:
+def _ahead(item: Replayed, answering: tuple[str, ...]) -> datetime | None:
     """The reply deadline counted ahead, before the item has entered a state that has it
-    (from `assign`, one of the COUNTED events the store hands over)."""
+    (from `assign`: 3 months)."""
+    workflow = item.workflow
     for name in answering:
         rule = workflow.definition.states[name].deadline
         if rule is None or rule.start == "enter":
             continue
-        started = [event for event in source.events if event.event == rule.start]
+        started = [event for event in item.events if event.event == rule.start]
         if started:
             return workflow.after(_local(started[-1].occurred_at), rule.after)[0]
     return None

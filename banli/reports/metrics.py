@@ -1,4 +1,5 @@
-"""The metrics of one session (SPEC §5), read from the ledger's rows and the trace.
+"""The metrics of one session (SPEC §5) as of an instant, every one counted from the trace up
+to it (banli/reports/replay.py): the ledger's rows and what else the events record.
 
 - by category / by result class: counts, and percent of all top-level items of the session.
 - government_handled: items whose lead unit is marked `government: true`.
@@ -25,17 +26,14 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from banli.engine.times import from_utc_text, utc_text
-from banli.reports.ledger import COUNTED, FACE_TO_FACE, LedgerRow, ledger_row
+from banli.reports.ledger import FACE_TO_FACE, LedgerRow, ledger_row
+from banli.reports.replay import Replayed, replay
 from banli.store import report_queries
-from banli.store.ledger_queries import ledger_sources
 
 SATISFIED, BASICALLY, UNSATISFIED = "satisfied", "basically_satisfied", "unsatisfied"
 RATING_KINDS = {"满意": SATISFIED, SATISFIED: SATISFIED, "基本满意": BASICALLY, BASICALLY: BASICALLY,
                 "不满意": UNSATISFIED, UNSATISFIED: UNSATISFIED}
 RESULT_CLASSES = ("A", "B", "C")
-# what the report reads of the trace, beyond the ledger's own events
-EVENTS = COUNTED + ("rate", "rate_again", "return_reply", "accept_reply", "request_change", "grant_extension",
-                    "supervise", "fulfil")
 FIRST_RATING = "rate"
 
 
@@ -250,49 +248,74 @@ def unit_summaries(items: tuple[ItemFacts, ...]) -> tuple[UnitSummary, ...]:
 # -- reading the facts ----------------------------------------------------------------------
 
 def collect(store, session: str, as_of: datetime) -> SessionFacts:
-    """The session's top-level items with their ledger rows (judged as of `as_of`), the
-    ratings, contacts, returned replies and look-back outcomes the trace records."""
-    workflows = store.workflows.latest()
-    face_events = tuple(sorted({name for workflow in workflows for name, event in workflow.definition.events.items()
-                                if event.internal and event.data_spec("method") is not None}))
-    sources = ledger_sources(store, events=tuple(dict.fromkeys(EVENTS + face_events)), session=session)
-    flags = report_queries.units(store)
-    campaign_tasks = report_queries.campaign_tasks(store, session)  # by opening: the latest per item wins
-    tasks = {task.item_id: task for task in campaign_tasks}
+    """The session's top-level items as of `as_of`, each as its trace up to then establishes
+    it (banli/reports/replay.py): its ledger row, and the ratings, contacts, returned
+    replies and look-back outcome its trace records by then."""
+    items = replay(store, as_of=as_of, session=session)
+    units = report_queries.units(store)
+    campaigns = [campaign for campaign in report_queries.campaigns(store, session)
+                 if campaign.opened_at <= utc_text(as_of)]  # a campaign opened later is not there yet
+    unit_names = {unit.id: unit.name for unit in units.values()}
     categories: dict[str, None] = {}
-    items = []
-    for source in sources:
-        workflow = store.workflows.by_id(source.definition_id)
-        category = workflow.definition.fields.get("category")
+    contact_events: dict[str, set[str]] = {}  # per definition: its internal events that record a `method`
+    facts = []
+    for item in items:
+        definition = item.workflow.definition
+        category = definition.fields.get("category")
         categories.update(dict.fromkeys(category.choices if category else ()))
-        row = ledger_row(source, workflow, as_of)
-        events = source.events
+        face_events = contact_events.get(item.workflow.hash)
+        if face_events is None:
+            face_events = contact_events[item.workflow.hash] = {
+                name for name, event in definition.events.items()
+                if event.internal and event.data_spec("method") is not None}
+        row = ledger_row(item, as_of, unit_names)
+        events, fields = item.events, item.fields
         ratings = [RATING_KINDS.get(str(event.data.get("rating")), "") for event in events
                    if event.event == FIRST_RATING and event.data.get("rating")]
-        task = tasks.get(source.id)
-        items.append(ItemFacts(
-            row=row, government=bool(row.lead_unit and flags.get(row.lead_unit) and flags[row.lead_unit].government),
+        lookback, due = _task(item, campaigns)
+        facts.append(ItemFacts(
+            row=row, government=bool(row.lead_unit in units and units[row.lead_unit].government),
             first_rating=ratings[0] if ratings else "",
-            latest_rating=RATING_KINDS.get(str(source.fields.get("rating") or ""), ""),
-            face_to_face=any(event.data.get("method") == FACE_TO_FACE for event in events),
+            latest_rating=RATING_KINDS.get(str(fields.get("rating") or ""), ""),
+            face_to_face=any(event.data.get("method") == FACE_TO_FACE for event in events if event.event in face_events),
             contacts=sum(event.event in face_events for event in events),
             replies=sum(event.event == "reply" for event in events),
             returned=tuple(str(event.data.get("reason", "")) for event in events if event.event == "return_reply"),
             reclassified=_reclassified(events),
             extensions=sum(event.event == "grant_extension" for event in events),
             change_requests=sum(event.event == "request_change" for event in events),
-            supervised=bool(source.fields.get("supervised")), mode=str(source.fields.get("mode") or ""),
-            fulfilled=bool(source.fields.get("fulfilled")),
-            lookback=None if task is None else (task.outcome or ""),
-            lookback_late=bool(task and not task.outcome and task.due_at and task.due_at < utc_text(as_of)),
+            supervised=bool(fields.get("supervised")), mode=str(fields.get("mode") or ""),
+            fulfilled=bool(fields.get("fulfilled")), lookback=lookback,
+            lookback_late=bool(lookback == "" and due and due < utc_text(as_of)),
         ))
-    latest = campaign_tasks[-1] if campaign_tasks and sources else None
-    zone = store.workflows.by_id(sources[0].definition_id).zone if sources else None
+    latest = campaigns[-1] if campaigns and items else None
+    zone = items[0].workflow.zone if items else None
     return SessionFacts(
-        session=session, as_of=as_of, items=tuple(items), categories=tuple(categories),
+        session=session, as_of=as_of, items=tuple(facts), categories=tuple(categories),
         lookback_label=latest.label if latest else "",
         lookback_opened=_day(latest.opened_at, zone) if latest else None,
         lookback_due=_day(latest.due_at, zone) if latest and latest.due_at else None)
+
+
+def _task(item: Replayed, campaigns: list[report_queries.CampaignRow]) -> tuple[str | None, str | None]:
+    """The item's task in the latest campaign that selected it, as its trace records it: (its
+    outcome, "" while none is recorded, or None if no campaign selected it; the task's due
+    date, UTC text). A campaign selects an item by firing its event on it, and its `result`
+    event records the outcome in its `outcome` field."""
+    definition = item.workflow.definition
+    fired = {campaign.fire: campaign for campaign in definition.campaigns.values()}
+    outcome, chosen = None, None
+    for step in item.steps:
+        event = step.event.event
+        if event in fired:
+            outcome, chosen = "", fired[event]
+        elif chosen is not None and event == chosen.result and step.fields.get(chosen.outcome) is not None:
+            outcome = str(step.fields[chosen.outcome])
+    if chosen is None:
+        return None, None
+    opened = [campaign for campaign in campaigns
+              if campaign.name == chosen.name and campaign.workflow_id == definition.id]
+    return outcome, opened[-1].due_at if opened else None
 
 
 def _reclassified(events) -> tuple[str, str] | None:

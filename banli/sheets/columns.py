@@ -1,10 +1,17 @@
 """The one column vocabulary of banli's spreadsheets: each column's key, its Chinese header,
-the other names an import file may give it, and whether an import reads it and the ledger writes it."""
+the other names an import file may give it, and whether an import reads it and the ledger writes
+it; and how a text cell is spelled so that no spreadsheet takes it for a formula."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+# OWASP's rule against CSV injection: a cell starting with one of these may be run as a formula
+# (=, + and - start one, @ calls a function; some spreadsheets drop a leading tab or CR and then
+# read what follows).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"  # the prefix that makes such a cell text: Excel's own, and OWASP's advice
 
 # Notes county staff add to a header: （必填）, (选填), a star for a required column.
 _HEADER_NOTE = re.compile(r"[(（]\s*(必填|选填|可选|必选)\s*[)）]|[*＊]")
@@ -55,6 +62,17 @@ COLUMNS: tuple[Column, ...] = (
 
 # The ledger workbook's second sheet (单位汇总): per-unit totals, written only, never imported.
 UNIT_HEADERS = ("主办单位", "承办件数", "已答复", "按期答复", "逾期", "催办次数", "面商件数", "满意", "基本满意", "不满意")
+
+
+def neutral(text: str) -> str:
+    """`text` as a CSV cell a spreadsheet never runs: prefixed with ' if it starts like a formula."""
+    return QUOTE + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unquoted(text: str) -> str:
+    """A cell as its author meant it: `neutral`'s prefix taken off again (in a file banli wrote,
+    or any that follows OWASP's rule)."""
+    return text[1:] if text[:1] == QUOTE and text[1:2] in FORMULA_STARTS else text
 
 
 def normal(text: str) -> str:

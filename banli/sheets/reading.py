@@ -1,5 +1,6 @@
 """Spreadsheets read as text: a CSV (UTF-8, UTF-8 with BOM, GB18030, Excel's UTF-16 text) or
-the first sheet of an XLSX workbook, to its header row and its rows (`Sheet`)."""
+the first sheet of an XLSX workbook, to its header row and its rows (`Sheet`). A cell that
+starts with the apostrophe that keeps a formula-like text from running ('=…) reads as the text."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Iterable, Iterator
 
 from banli.errors import InvalidInput
 from banli.files import collector_paused
-from banli.sheets.columns import VOCABULARY, Vocabulary
+from banli.sheets.columns import QUOTE, VOCABULARY, Vocabulary, unquoted
 
 HEADER_SEARCH = 10  # a title row or two above the header is common in county ledgers
 
@@ -49,6 +50,8 @@ def _sheet(file: str, rows: Iterable[list[str]]) -> Sheet:
     header_row, header, data = 0, [], []
     for number, cells in enumerate(rows, start=1):
         cells = [cell.strip() for cell in cells]
+        if QUOTE in "".join(cells):  # rare: one look at the row, not at each cell
+            cells = [unquoted(cell).strip() for cell in cells]
         if not any(cells):
             continue
         if header_row:

@@ -1,10 +1,13 @@
 """The ledger written as a file: XLSX (the 台账 sheet with a frozen, filterable header and overdue
 rows in red, and a 单位汇总 sheet of per-unit totals) or CSV (UTF-8 with a BOM, so that Excel
-reads the Chinese right; the 台账 columns only). The ledger itself is built by `banli.reports.ledger`."""
+reads the Chinese right; the 台账 columns only). The ledger itself is built by `banli.reports.ledger`.
+No text cell can run as a formula (SPEC §6): XLSX cells of text are strings, and a text that
+starts like a formula gets a leading apostrophe (Excel's quote prefix; in CSV, a ' character)."""
 
 from __future__ import annotations
 
 import csv
+import re
 import unicodedata
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -12,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, Sequence
 
 from banli.errors import InvalidInput
 from banli.files import replacing
-from banli.sheets.columns import LEDGER_HEADERS, UNIT_HEADERS, VOCABULARY
+from banli.sheets.columns import FORMULA_STARTS, LEDGER_HEADERS, UNIT_HEADERS, VOCABULARY, neutral
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -28,6 +31,8 @@ MAX_WIDTH = 60
 _CENTRED_KEYS = ("category", "assigned_on", "deadline", "state", "urges", "contacts", "replied_on", "result_class",
                  "rating", "overdue_days")
 CENTRED = {column.header for column in VOCABULARY.ledger if column.key in _CENTRED_KEYS}
+# What XML 1.0, and so XLSX, cannot hold (openpyxl refuses it): shown as U+FFFD, never a failed file
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class Cells(Protocol):
@@ -96,8 +101,10 @@ def write_xlsx(ledger: Ledger, path: Path) -> None:
     total = units.max_row + 1
     bold = Font(bold=True)
     for column, value in enumerate(ledger.total().cells(), start=1):
-        cell = units.cell(row=total, column=column, value=value)
+        cell = units.cell(row=total, column=column, value=_xml_text(value))
         cell.font = bold
+        if isinstance(value, str):
+            as_text(cell)
     book.properties.title = "建议办理台账" + (f" {ledger.session}" if ledger.session else "")
     # the file says when it was judged, and the same ledger makes the same file
     book.properties.created = book.properties.modified = ledger.as_of.astimezone(timezone.utc).replace(tzinfo=None)
@@ -116,11 +123,13 @@ def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list]) -> None
     for cell in sheet[1]:
         cell.font, cell.fill, cell.border, cell.alignment = bold, fill, rule, middle
     for values in rows:
-        sheet.append(values)
+        sheet.append([_xml_text(value) for value in values])
     centred = Alignment(horizontal="center")
     for row in sheet.iter_rows(min_row=2):
         for cell, header in zip(row, headers):
-            if isinstance(cell.value, date):
+            if isinstance(cell.value, str):
+                as_text(cell)
+            elif isinstance(cell.value, date):
                 cell.number_format = DATE_FORMAT
             if header in CENTRED:
                 cell.alignment = centred
@@ -134,6 +143,19 @@ def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list]) -> None
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _xml_text(value):
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def as_text(cell) -> None:
+    """A text cell kept text: a string, never a formula (openpyxl makes one of any text starting
+    with '='), and one that starts like a formula carries Excel's quote prefix, so that editing
+    it in Excel does not make it one either."""
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
 
 
 def _width(value) -> int:
@@ -154,9 +176,11 @@ def write_csv(ledger: Ledger, path: Path) -> None:
 
 
 def csv_text(value) -> str:
-    """A cell as CSV text: ISO dates, plain numbers, empty for blank."""
+    """A cell as CSV text: ISO dates, plain numbers, empty for blank, text never a formula."""
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        return neutral(value)
     return str(value)

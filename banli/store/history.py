@@ -1,114 +1,106 @@
-"""The complete history as JSON lines: a database moved between SQLite and PostgreSQL, or
-restored, record for record.
+"""The complete database as JSON lines: moved between SQLite and PostgreSQL, or restored, row
+for row and table for table, ids kept.
 
-Format 1, one JSON object a line (keys sorted, UTF-8), in this order:
+Format 2, one JSON object a line (keys sorted, UTF-8):
 
-    {"type": "banli-history", "format": 1}
-    {"type": "definition", ...}   every registered version, with its exact source text
-    {"type": "calendar", ...}     the operator's calendar years
-    {"type": "unit" | "deputy" | "person", ...}
-    {"type": "journal", ...}      operator actions, with their hash chain
-    {"type": "item", ...}         with deputies and assignments; `parent` and `child` by ref
-    {"type": "trace", ...}        every trace row; `data` is the exact text that was hashed
-    {"type": "reminder" | "notification" | "delivery", ...}
-    {"type": "end", "counts": {...}}   a file without it was cut short
+    {"type": "banli-history", "format": 2, "schema": "0003", "tables": [...]}
+    {"table": "workflow_definition", "row": {"id": 1, ...}}   every row of every table
+    ...
+    {"type": "end", "counts": {"campaign": 1, ...}}           a file without it was cut short
 
-Rows refer to each other by natural keys (ref, workflow and version, notification key),
-never by database ids, and come in a fixed order: the same history always makes the same
-file, whatever database it was read from.
+Every table of `schema.metadata` is carried (only Alembic's version table is not: the
+importing banli creates the schema), in an order that satisfies the foreign keys, each
+table's rows in primary-key order, every column as the database holds it — the texts that
+were hashed are carried as those texts. A table added to the schema is carried without a
+change here. The same database always makes the same file, whatever backend it was read from.
+
+Format 1 (before campaigns were carried) is refused with a message: it lost the campaigns,
+so importing it would silently drop the look-back; export the source again instead.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 
 from banli.engine.chain import canonical_json
 from banli.errors import InvalidInput
-from banli.store.schema import (
-    assignment_t, calendar_t, definition_t, delivery_t, deputy_t, item_deputy_t, item_t, journal_t, notification_t,
-    person_t, reminder_t, trace_t, unit_t,
-)
+from banli.store.failures import DATABASE_ERRORS
+from banli.store.schema import metadata
 
 if TYPE_CHECKING:
     from banli.store.repo import SqlStore
 
-FORMAT = 1
+FORMAT = 2
 BATCH = 2000
+_CARRIED_TYPES = (int, str, bool)  # what a column may hold to be written as JSON and read back exactly
 
-_ITEM_KEYS = ("ref", "workflow_id", "title", "content", "state", "version", "seq", "head_hash", "created_at",
-              "entered_at", "last_at", "deadline", "deadline_basis", "entered_seq", "next_due_at")
-_TRACE_KEYS = ("ref", "seq", "event", "from_state", "to_state", "actor", "occurred_at", "recorded_at", "data",
-               "def_hash", "prev_hash", "hash")
 
+def carried_tables() -> list[Table]:
+    """Every table of the schema, each after the tables its foreign keys refer to."""
+    return list(metadata.sorted_tables)
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    kind: type
+    nullable: bool
+    defaulted: bool  # the database (or SQLAlchemy) gives a value when the row omits it
+    length: int | None
+
+
+def _columns(table: Table) -> dict[str, _Column]:
+    columns = {}
+    for column in table.columns:
+        kind = column.type.python_type
+        if kind not in _CARRIED_TYPES:
+            raise TypeError(f"history cannot carry {table.name}.{column.name} of type {column.type}: "
+                            "give its JSON form in banli/store/history.py")
+        # a row may leave out a column the database fills, but never its key: other rows refer to it
+        defaulted = not column.primary_key and (column.default is not None or column.server_default is not None)
+        columns[column.name] = _Column(column.name, kind, column.nullable, defaulted,
+                                       getattr(column.type, "length", None))
+    return columns
+
+
+# -- export -------------------------------------------------------------------------------------
 
 def export_lines(store: SqlStore) -> Iterator[str]:
-    """Every line of the history file, in order."""
-    counts: dict[str, int] = {}
+    """Every line of the history file, in order, read in one snapshot of the database."""
+    from alembic.runtime.migration import MigrationContext
 
-    def line(kind: str, record: dict) -> str:
-        counts[kind] = counts.get(kind, 0) + 1
-        return canonical_json({"type": kind, **record})
-
-    yield canonical_json({"type": "banli-history", "format": FORMAT})
+    tables = carried_tables()
+    for table in tables:
+        _columns(table)  # a column the format cannot carry fails before the first line
+    counts = {table.name: 0 for table in tables}
     with store.engine.connect() as connection:
-        definitions = {}
-        for row in connection.execute(select(definition_t).order_by(definition_t.c.workflow_id, definition_t.c.version)):
-            definitions[row.id] = (row.workflow_id, row.version)
-            yield line("definition", {"workflow": row.workflow_id, "version": row.version, "hash": row.hash,
-                                      "title": row.title, "source": row.source, "registered_at": row.registered_at,
-                                      "registered_by": row.registered_by})
-        for row in connection.execute(select(calendar_t).order_by(calendar_t.c.year)):
-            yield line("calendar", {key: getattr(row, key) for key in
-                                    ("year", "holidays", "workdays", "source", "added_at", "added_by")})
-        for row in connection.execute(select(unit_t).order_by(unit_t.c.id)):
-            yield line("unit", {"id": row.id, "name": row.name, "government": bool(row.government)})
-        for (name,) in connection.execute(select(deputy_t.c.name).order_by(deputy_t.c.name)):
-            yield line("deputy", {"name": name})
-        for row in connection.execute(select(person_t).order_by(person_t.c.id)):
-            yield line("person", {key: getattr(row, key) for key in ("id", "name", "roles", "unit_id", "deputy", "email")})
-        for row in connection.execute(select(journal_t).order_by(journal_t.c.seq)):
-            yield line("journal", {key: getattr(row, key) for key in
-                                   ("seq", "action", "actor", "recorded_at", "data", "prev_hash", "hash")})
-        refs = dict(connection.execute(select(item_t.c.id, item_t.c.ref)).all())
-        deputies: dict[int, list[str]] = {}
-        for item_id, name in connection.execute(
-                select(item_deputy_t.c.item_id, item_deputy_t.c.name).order_by(item_deputy_t.c.item_id,
-                                                                             item_deputy_t.c.position)):
-            deputies.setdefault(item_id, []).append(name)
-        assignments: dict[int, list[dict]] = {}
-        for row in connection.execute(select(assignment_t).order_by(assignment_t.c.item_id, assignment_t.c.unit_id)):
-            assignments.setdefault(row.item_id, []).append(
-                {"unit": row.unit_id, "role": row.role, "child": refs.get(row.child_id)})
-        for row in connection.execute(select(item_t).order_by(item_t.c.ref)):
-            record = {key: getattr(row, key) for key in _ITEM_KEYS}
-            workflow, version = definitions[row.definition_id]
-            record.update(definition_version=version, fields=json.loads(row.fields), parent=refs.get(row.parent_id),
-                          deputies=deputies.get(row.id, []), assignments=assignments.get(row.id, []))
-            yield line("item", record)
-        for row in connection.execution_options(yield_per=BATCH).execute(
-                select(*[trace_t.c[key] for key in _TRACE_KEYS]).order_by(trace_t.c.ref, trace_t.c.seq)):
-            yield line("trace", dict(row._mapping))
-        for row in connection.execute(select(reminder_t).order_by(reminder_t.c.item_id, reminder_t.c.entered_seq,
-                                                                  reminder_t.c.rule)):
-            yield line("reminder", {"ref": refs[row.item_id], "entered_seq": row.entered_seq, "rule": row.rule,
-                                    "due_at": row.due_at, "done_at": row.done_at, "fired": row.fired})
-        keys = {}
-        for row in connection.execute(select(notification_t).order_by(notification_t.c.key)):
-            keys[row.id] = row.key
-            yield line("notification", {"key": row.key, "ref": row.ref, "recipient": row.recipient,
-                                        "recipient_name": row.recipient_name, "email": row.email,
-                                        "subject": row.subject, "body": row.body, "created_at": row.created_at})
-        deliveries = connection.execute(select(delivery_t)).all()
-        for row in sorted(deliveries, key=lambda r: (keys[r.notification_id], r.channel)):
-            yield line("delivery", {"notification": keys[row.notification_id], "channel": row.channel,
-                                    "status": row.status, "attempts": row.attempts,
-                                    "next_attempt_at": row.next_attempt_at, "last_error": row.last_error,
-                                    "sent_at": row.sent_at})
-    yield canonical_json({"type": "end", "counts": dict(sorted(counts.items()))})
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:  # one snapshot for every table, so the rows agree with each other
+            connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            revision = MigrationContext.configure(connection).get_current_revision()
+            yield canonical_json({"type": "banli-history", "format": FORMAT, "schema": revision,
+                                  "tables": [table.name for table in tables]})
+            for table in tables:
+                query = select(table).order_by(*_key_order(table, postgres))
+                for row in connection.execution_options(yield_per=BATCH).execute(query):
+                    counts[table.name] += 1
+                    yield canonical_json({"table": table.name, "row": dict(row._mapping)})
+    yield canonical_json({"type": "end", "counts": counts})
 
+
+def _key_order(table: Table, postgres: bool) -> list:
+    """The primary key, with text compared byte by byte on both backends (SQLite's default;
+    PostgreSQL's "C" collation), so both give the rows in the same order."""
+    columns = list(table.primary_key.columns) or list(table.columns)
+    return [column.collate("C") if postgres and column.type.python_type is str else column for column in columns]
+
+
+# -- import -------------------------------------------------------------------------------------
 
 def import_lines(store: SqlStore, lines: Iterable[str], source: str = "<history>", progress=None) -> dict:
     """Load a history file into an empty database, in one transaction: all of it or nothing."""
@@ -116,9 +108,9 @@ def import_lines(store: SqlStore, lines: Iterable[str], source: str = "<history>
         with connection.execution_options(banli_write=True).begin():
             _require_empty(connection)
             loader = _Loader(connection, source)
-            for number, text in enumerate(lines, 1):
-                if text.strip():
-                    loader.take(number, text)
+            for number, line in enumerate(lines, 1):
+                if line.strip():
+                    loader.take(number, line)
                     if progress and number % BATCH == 0:
                         progress(number)
             counts = loader.finish()
@@ -128,147 +120,191 @@ def import_lines(store: SqlStore, lines: Iterable[str], source: str = "<history>
 
 
 def _require_empty(connection) -> None:
-    for table in (definition_t, item_t, journal_t, unit_t):
-        if connection.execute(select(func.count()).select_from(table)).scalar():
+    for table in carried_tables():
+        if connection.execute(select(1).select_from(table).limit(1)).first():
             raise InvalidInput("import-history needs an empty database: it brings its own definitions, organisation "
                                "and journal. Give a new database with --db (do not run 'banli init' on it first)")
 
 
 class _Loader:
-    """Takes the lines in order, batching inserts, resolving natural keys to new ids."""
+    """Takes the lines in order, checks each row against its table, and inserts them in batches."""
 
     def __init__(self, connection, source: str) -> None:
         self.conn, self.source = connection, source
+        self.tables = {table.name: table for table in carried_tables()}
+        self.columns: dict[str, dict[str, _Column]] = {}
         self.header = False
-        self.ended = None
+        self.ended: dict | None = None
         self.counts: dict[str, int] = {}
-        self.definitions: dict[tuple[str, int], int] = {}
-        self.items: dict[str, int] = {}
-        self.parents: list[tuple[str, str]] = []
-        self.children: list[tuple[str, str, str]] = []
-        self.pending: dict[str, list[dict]] = {}
-        self.notifications: dict[str, int] = {}
+        self.batch: list[tuple[int, dict]] = []  # (line number, row) of one table, one set of columns
+        self.batch_key: tuple | None = None
+        # a row naming a row of its own table that comes later in the file (a parent after its
+        # child): inserted without the reference, which is set once every row is in
+        self.deferred: list[tuple[int, Table, str, object, dict]] = []
 
     def fail(self, number: int, message: str) -> None:
         raise InvalidInput(f"{self.source}:{number}: {message}; nothing was imported")
 
-    def take(self, number: int, text: str) -> None:
+    def take(self, number: int, line: str) -> None:
         try:
-            record = json.loads(text)
+            record = json.loads(line)
         except json.JSONDecodeError as exc:
             self.fail(number, f"not valid JSON ({exc.msg})")
-        kind = record.pop("type", None) if isinstance(record, dict) else None
+        if not isinstance(record, dict):
+            self.fail(number, "not a JSON object")
         if not self.header:
-            if kind != "banli-history" or record.get("format") != FORMAT:
-                self.fail(number, f"not a banli history file of format {FORMAT} (it must start with its header line)")
-            self.header = True
-            return
-        if self.ended is not None:
+            self.on_header(number, record)
+        elif self.ended is not None:
             self.fail(number, "lines after the end line")
-        if kind == "end":
-            self.flush_all()
-            self.ended = record.get("counts", {})
+        elif record.get("type") == "end" and "table" not in record:
+            self.flush()
+            counts = record.get("counts")
+            self.ended = counts if isinstance(counts, dict) else {}
+        elif "table" in record:
+            self.on_row(number, record.get("table"), record.get("row"))
+        else:
+            self.fail(number, "neither a table row nor the end line")
+
+    def on_header(self, number: int, record: dict) -> None:
+        if record.get("type") != "banli-history":
+            self.fail(number, f"not a banli history file of format {FORMAT} (it must start with its header line)")
+        if record.get("format") == 1:
+            self.fail(number, "a history of format 1, written by an older banli, which left out the campaigns and "
+                              "their tasks; export the source database again with this banli (format 2)")
+        if record.get("format") != FORMAT:
+            self.fail(number, f"a history of format {record.get('format')!r}; this banli reads format {FORMAT} "
+                              "(import it with the banli that wrote it)")
+        if not _known_revision(record.get("schema")):
+            self.fail(number, f"written at schema {record.get('schema')!r}, which this banli does not know "
+                              "(import it with a banli at least as new as the one that wrote it)")
+        tables = record.get("tables")
+        if not isinstance(tables, list) or not tables:
+            self.fail(number, "the header line lacks its list of tables")
+        unknown = [name for name in tables if name not in self.tables]
+        if unknown:
+            self.fail(number, f"the file carries tables this banli does not know: {', '.join(map(str, unknown))} "
+                              "(import it with the banli that wrote it)")
+        self.counts = {name: 0 for name in tables}
+        self.header = True
+
+    def on_row(self, number: int, name: object, row: object) -> None:
+        if name not in self.counts:
+            self.fail(number, f"a row of table {name!r}, which the header does not list")
+        if not isinstance(row, dict):
+            self.fail(number, f"a {name} line without its row object")
+        table = self.tables[name]
+        columns = self.columns.get(name) or self.columns.setdefault(name, _columns(table))
+        problem = _check_row(row, columns)
+        if problem:
+            self.fail(number, f"a {name} row {problem}")
+        row = dict(row)
+        for column, target in _own_references(table):
+            value = row.get(column)
+            if value is not None and value >= row.get(target, value):
+                self.deferred.append((number, table, column, value, {key: row[key] for key in _key(table)}))
+                row[column] = None
+        key = (name, tuple(sorted(row)))
+        if key != self.batch_key:
+            self.flush()
+            self.batch_key = key
+        self.batch.append((number, row))
+        self.counts[name] += 1
+        if len(self.batch) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert the batch; when the database refuses it, find and name the line it refuses."""
+        batch, self.batch = self.batch, []
+        if not batch:
             return
-        handler = getattr(self, f"on_{kind}", None) if isinstance(kind, str) else None
-        if handler is None:
-            self.fail(number, f"unknown record type {kind!r}")
+        table = self.tables[self.batch_key[0]]
         try:
-            handler(record)
-        except (KeyError, TypeError) as exc:
-            self.fail(number, f"a {kind} record lacks {exc}")
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    def add(self, table_name: str, row: dict) -> None:
-        batch = self.pending.setdefault(table_name, [])
-        batch.append(row)
-        if len(batch) >= BATCH:
-            self.flush(table_name)
-
-    def flush(self, table_name: str) -> None:
-        rows = self.pending.pop(table_name, [])
-        if rows:
-            self.conn.execute(insert(_TABLES[table_name]), rows)
-
-    def flush_all(self) -> None:
-        for name in list(self.pending):
-            self.flush(name)
-
-    # -- one method per record type, in file order ------------------------------------------
-
-    def on_definition(self, r: dict) -> None:
-        new_id = self.conn.execute(insert(definition_t).values(
-            workflow_id=r["workflow"], version=r["version"], hash=r["hash"], title=r["title"], source=r["source"],
-            registered_at=r["registered_at"], registered_by=r["registered_by"]).returning(definition_t.c.id)).scalar_one()
-        self.definitions[(r["workflow"], r["version"])] = new_id
-
-    def on_calendar(self, r: dict) -> None:
-        self.add("calendar", {key: r[key] for key in ("year", "holidays", "workdays", "source", "added_at", "added_by")})
-
-    def on_unit(self, r: dict) -> None:
-        self.add("unit", {"id": r["id"], "name": r["name"], "government": r["government"]})
-
-    def on_deputy(self, r: dict) -> None:
-        self.add("deputy", {"name": r["name"]})
-
-    def on_person(self, r: dict) -> None:
-        self.flush("unit")
-        self.add("person", {key: r[key] for key in ("id", "name", "roles", "unit_id", "deputy", "email")})
-
-    def on_journal(self, r: dict) -> None:
-        self.add("journal", {key: r[key] for key in ("seq", "action", "actor", "recorded_at", "data", "prev_hash", "hash")})
-
-    def on_item(self, r: dict) -> None:
-        if not self.items:  # the organisation and the journal go in before the first item
-            self.flush_all()
-        definition = self.definitions[(r["workflow_id"], r["definition_version"])]
-        values = {key: r[key] for key in _ITEM_KEYS}
-        values.update(definition_id=definition, fields=canonical_json(r["fields"]), parent_id=None)
-        item_id = self.conn.execute(insert(item_t).values(**values).returning(item_t.c.id)).scalar_one()
-        self.items[r["ref"]] = item_id
-        if r.get("parent"):
-            self.parents.append((r["ref"], r["parent"]))
-        for position, name in enumerate(r["deputies"]):
-            self.add("item_deputy", {"item_id": item_id, "name": name, "position": position})
-        for assignment in r["assignments"]:
-            self.children.append((r["ref"], assignment["unit"], assignment.get("child")))
-            self.add("assignment", {"item_id": item_id, "unit_id": assignment["unit"], "role": assignment["role"],
-                                    "child_id": None})
-
-    def on_trace(self, r: dict) -> None:
-        self.add("trace", {"item_id": self.items[r["ref"]], **{key: r[key] for key in _TRACE_KEYS}})
-
-    def on_reminder(self, r: dict) -> None:
-        self.add("reminder", {"item_id": self.items[r["ref"]], "entered_seq": r["entered_seq"], "rule": r["rule"],
-                              "due_at": r["due_at"], "done_at": r["done_at"], "fired": r["fired"]})
-
-    def on_notification(self, r: dict) -> None:
-        new_id = self.conn.execute(insert(notification_t).values(
-            key=r["key"], item_id=self.items.get(r["ref"]) if r["ref"] else None, ref=r["ref"],
-            recipient=r["recipient"], recipient_name=r["recipient_name"], email=r["email"], subject=r["subject"],
-            body=r["body"], created_at=r["created_at"]).returning(notification_t.c.id)).scalar_one()
-        self.notifications[r["key"]] = new_id
-
-    def on_delivery(self, r: dict) -> None:
-        self.add("delivery", {"notification_id": self.notifications[r["notification"]], "channel": r["channel"],
-                              "status": r["status"], "attempts": r["attempts"], "next_attempt_at": r["next_attempt_at"],
-                              "last_error": r["last_error"], "sent_at": r["sent_at"], "claimed_until": None})
+            with self.conn.begin_nested():
+                self.conn.execute(insert(table), [row for _, row in batch])
+        except DATABASE_ERRORS as exc:
+            for number, row in batch:
+                try:
+                    with self.conn.begin_nested():
+                        self.conn.execute(insert(table), [row])
+                except DATABASE_ERRORS as refused:
+                    self.fail(number, f"the database refuses this {table.name} row ({_reason(refused)})")
+            self.fail(batch[0][0], f"the database refuses these {table.name} rows ({_reason(exc)})")
 
     def finish(self) -> dict:
         if self.ended is None:
             raise InvalidInput(f"{self.source}: the file ends without its end line (cut short?); nothing was imported")
-        if self.ended != dict(sorted(self.counts.items())):
+        if self.ended != self.counts:
             raise InvalidInput(f"{self.source}: the end line counts {self.ended} but the file holds "
-                               f"{dict(sorted(self.counts.items()))}; nothing was imported")
-        for ref, parent in self.parents:
-            self.conn.execute(update(item_t).where(item_t.c.id == self.items[ref]).values(parent_id=self.items[parent]))
-        for ref, unit, child in self.children:
-            if child:
-                self.conn.execute(update(assignment_t).where(
-                    (assignment_t.c.item_id == self.items[ref]) & (assignment_t.c.unit_id == unit)
-                ).values(child_id=self.items[child]))
-        return dict(sorted(self.counts.items()))
+                               f"{self.counts}; nothing was imported")
+        for number, table, column, value, key in self.deferred:
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(update(table).where(*[table.c[k] == bindparam(f"key_{k}") for k in key])
+                                      .values({column: value}), {f"key_{k}": v for k, v in key.items()})
+            except DATABASE_ERRORS as refused:
+                self.fail(number, f"the database refuses this {table.name} row's {column} ({_reason(refused)})")
+        if self.conn.dialect.name == "postgresql":
+            _advance_sequences(self.conn)
+        return dict(self.counts)
 
 
-_TABLES = {"calendar": calendar_t, "unit": unit_t, "deputy": deputy_t, "person": person_t, "journal": journal_t,
-           "item_deputy": item_deputy_t, "assignment": assignment_t, "trace": trace_t, "reminder": reminder_t,
-           "delivery": delivery_t}
+def _check_row(row: dict, columns: dict[str, _Column]) -> str | None:
+    """What is wrong with a row, as a phrase after "a TABLE row", or None. Checked here rather
+    than left to the database, so that SQLite and PostgreSQL refuse the same rows."""
+    unknown = sorted(set(row) - set(columns))
+    if unknown:
+        return f"has columns its table lacks: {', '.join(unknown)}"
+    for column in columns.values():
+        if column.name not in row:
+            if not (column.nullable or column.defaulted):
+                return f"lacks its column {column.name}"
+            continue
+        value = row[column.name]
+        if value is None:
+            if not column.nullable:
+                return f"has no value for {column.name}, which needs one"
+        elif type(value) is not column.kind:
+            return f"has {column.name} = {value!r}, not a {column.kind.__name__}"
+        elif column.length is not None and len(value) > column.length:
+            return f"has a {column.name} longer than {column.length} characters"
+    return None
+
+
+def _own_references(table: Table) -> list[tuple[str, str]]:
+    """(column, the column of the same table it refers to) for each self-reference."""
+    return [(fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table]
+
+
+def _key(table: Table) -> list[str]:
+    return [column.name for column in table.primary_key.columns] or [column.name for column in table.columns]
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+
+
+def _known_revision(revision: object) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from banli.store.schema import alembic_config
+
+    if not isinstance(revision, str):
+        return False
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def _advance_sequences(connection) -> None:
+    """Set each id sequence past the imported ids, so that the next row gets a fresh one
+    (SQLite takes the next id from the table itself)."""
+    for table in carried_tables():
+        column = table.autoincrement_column
+        if column is None:
+            continue
+        connection.execute(
+            select(func.setval(func.pg_get_serial_sequence(table.name, column.name),
+                               func.coalesce(func.max(column), 0) + 1, text("false"))).select_from(table))

@@ -1,5 +1,6 @@
-"""The ledger's reads: the top-level items of a session and, one query per table, their
-deputies, assignments and the trace rows the ledger counts (banli/reports/ledger.py)."""
+"""The reports' read of the record: the top-level items (of a session) with every trace row of
+theirs, in one query, and the units' names. Reports replay the rows (banli/reports/replay.py),
+so a figure counts only what events established, as of any instant."""
 
 from __future__ import annotations
 
@@ -11,36 +12,49 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from banli.store.schema import assignment_t, item_deputy_t, item_t, trace_t, unit_t
+from banli.engine.chain import canonical_json
+from banli.store.schema import item_t, trace_t, unit_t
 
 if TYPE_CHECKING:
     from banli.store.repo import SqlStore
 
+DEADLINE_MARK = '"@deadline"'  # a row that set, moved or cleared the item's deadline carries it
 
-@dataclass(frozen=True, kw_only=True)
+
 class LedgerEvent:
-    seq: int
-    event: str
-    to_state: str
-    occurred_at: str  # local ISO text with its offset, as traced
-    data: dict
+    """One trace row as the reports read it. Its data is parsed when first read: a report
+    reads the data of few rows, and a year of rows is many."""
+
+    __slots__ = ("seq", "event", "to_state", "occurred_at", "text", "def_hash", "_data")
+
+    def __init__(self, seq: int, event: str, to_state: str, occurred_at: str, text: str, def_hash: str = "") -> None:
+        self.seq, self.event, self.to_state, self.def_hash = seq, event, to_state, def_hash
+        self.occurred_at = occurred_at  # local ISO text with its offset, as traced
+        self.text = text  # the data as the JSON text that was hashed
+        self._data: dict | None = None
+
+    @property
+    def data(self) -> dict:
+        if self._data is None:
+            self._data = json.loads(self.text)
+        return self._data
+
+    @property
+    def marks_deadline(self) -> bool:
+        """Whether the row carries `@deadline` (cheaper than parsing every row to find out)."""
+        return DEADLINE_MARK in self.text and "@deadline" in self.data
+
+    def __repr__(self) -> str:
+        return f"LedgerEvent({self.seq}, {self.event!r}, {self.occurred_at!r})"
 
 
 @dataclass(kw_only=True)
-class LedgerSource:
-    """One top-level item and what the ledger needs of it, as stored."""
+class TracedItem:
+    """A top-level item's id and ref, and its trace rows in sequence order."""
 
     id: int
     ref: str
-    title: str
-    definition_id: int
-    state: str
-    fields: dict
-    deadline: str | None  # UTC text: the current state's deadline
-    deputies: list[str] = field(default_factory=list)
-    lead_unit: tuple[str, str] | None = None  # (unit id, name)
-    co_units: list[tuple[str, str]] = field(default_factory=list)
-    events: list[LedgerEvent] = field(default_factory=list)  # in sequence order
+    rows: list[LedgerEvent] = field(default_factory=list)
 
 
 def session_field(dialect: str):
@@ -50,42 +64,34 @@ def session_field(dialect: str):
     return func.json_extract(item_t.c.fields, '$."session"')
 
 
-def ledger_sources(store: SqlStore, *, events: tuple[str, ...], session: str | None = None) -> list[LedgerSource]:
-    """Every top-level item (co-unit tasks left out), in ref order, with its deputies,
-    assignments, and its trace rows of `events` or that set or moved its deadline: four
-    queries, whatever the number of items."""
+def traced_items(store: SqlStore, *, session: str | None = None) -> list[TracedItem]:
+    """Every top-level item (co-unit tasks left out) with all its trace rows, in ref order
+    (by code point, the same on every backend), in one query whatever the number of items.
+
+    With `session`, the items that may belong to it: those whose trace records that session
+    in some row's data, or whose stored row says so. The trace decides: the caller replays
+    the rows and keeps the items whose trace gives them the session."""
     with store.engine.connect() as connection:
         condition = item_t.c.parent_id.is_(None)
         if session is not None:
-            condition = and_(condition, session_field(connection.dialect.name) == session)
-        selected = select(item_t.c.id).where(condition)
-        items = {
-            row.id: LedgerSource(id=row.id, ref=row.ref, title=row.title, definition_id=row.definition_id,
-                                 state=row.state, fields=json.loads(row.fields), deadline=row.deadline)
-            for row in connection.execute(
-                select(item_t.c.id, item_t.c.ref, item_t.c.title, item_t.c.definition_id, item_t.c.state,
-                       item_t.c.fields, item_t.c.deadline).where(condition).order_by(item_t.c.ref))
-        }
-        for item_id, name in connection.execute(
-                select(item_deputy_t.c.item_id, item_deputy_t.c.name).where(item_deputy_t.c.item_id.in_(selected))
-                .order_by(item_deputy_t.c.item_id, item_deputy_t.c.position)):
-            items[item_id].deputies.append(name)
-        for item_id, unit_id, role, name in connection.execute(
-                select(assignment_t.c.item_id, assignment_t.c.unit_id, assignment_t.c.role, unit_t.c.name)
-                .join(unit_t, unit_t.c.id == assignment_t.c.unit_id).where(assignment_t.c.item_id.in_(selected))
-                .order_by(assignment_t.c.item_id, assignment_t.c.unit_id)):
-            if role == "lead":
-                items[item_id].lead_unit = (unit_id, name)
-            else:
-                items[item_id].co_units.append((unit_id, name))
-        counted = or_(trace_t.c.event.in_(events), trace_t.c.data.contains('"@deadline"'))
-        for row in connection.execute(
-                select(trace_t.c.item_id, trace_t.c.seq, trace_t.c.event, trace_t.c.to_state, trace_t.c.occurred_at,
-                       trace_t.c.data).where(and_(trace_t.c.item_id.in_(selected), counted))
-                .order_by(trace_t.c.item_id, trace_t.c.seq)):
-            items[row.item_id].events.append(LedgerEvent(seq=row.seq, event=row.event, to_state=row.to_state,
-                                                         occurred_at=row.occurred_at, data=json.loads(row.data)))
-    for source in items.values():
-        order = {unit: index for index, unit in enumerate(source.fields.get("co_units") or [])}
-        source.co_units.sort(key=lambda unit: (order.get(unit[0], len(order)), unit[0]))
-    return list(items.values())
+            named = select(trace_t.c.item_id).where(
+                trace_t.c.data.contains(f'"session":{canonical_json(session)}', autoescape=True))
+            condition = and_(condition, or_(item_t.c.id.in_(named),
+                                            session_field(connection.dialect.name) == session))
+        query = (select(trace_t.c.item_id, item_t.c.ref, trace_t.c.seq, trace_t.c.event, trace_t.c.to_state,
+                        trace_t.c.occurred_at, trace_t.c.data, trace_t.c.def_hash)
+                 .join(item_t, item_t.c.id == trace_t.c.item_id).where(condition)
+                 .order_by(trace_t.c.item_id, trace_t.c.seq))
+        items: dict[int, TracedItem] = {}
+        current = None
+        for item_id, ref, seq, event, to_state, occurred_at, data, def_hash in connection.execute(query):
+            if current is None or current.id != item_id:
+                current = items[item_id] = TracedItem(id=item_id, ref=ref)
+            current.rows.append(LedgerEvent(seq, event, to_state, occurred_at, data, def_hash))
+    return sorted(items.values(), key=lambda item: item.ref)
+
+
+def unit_names(store: SqlStore) -> dict[str, str]:
+    """Unit id → name, as in the organisation file."""
+    with store.engine.connect() as connection:
+        return dict(connection.execute(select(unit_t.c.id, unit_t.c.name).order_by(unit_t.c.id)).all())

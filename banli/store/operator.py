@@ -1,18 +1,22 @@
-"""What the operator changes: workflow definitions, the organisation, and the journal that
-records each such change in a hash chain of its own."""
+"""What the operator changes: workflow definitions, the organisation (and its own settings,
+such as the issuer of its reports), and the journal that records each such change in a hash
+chain of its own."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import json
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.errors import InvalidInput
-from banli.store.schema import definition_t, deputy_t, journal_t, person_t, unit_t
+from banli.store.schema import definition_t, deputy_t, journal_t, org_setting_t, person_t, unit_t
 
 if TYPE_CHECKING:
+    from banli.engine.org import IssuerSpec
     from banli.store.repo import SqlStore
 
 
@@ -80,9 +84,14 @@ def apply_org(store: SqlStore, org, by: str, at: str) -> dict:
                           "deputy": person.deputy, "email": person.email}
                 _upsert(connection, person_t, person_t.c.id, person.id, values)
                 counts["people"] += 1
-            journal(connection, "org.load", by, {"units": [u.id for u in org.units],
-                                                 "people": [p.id for p in org.people],
-                                                 "deputies": org.all_deputies()}, at)
+            loaded = {"units": [u.id for u in org.units], "people": [p.id for p in org.people],
+                      "deputies": org.all_deputies()}
+            # a file without an issuer leaves the one loaded before, as it leaves units and people
+            if org.issuer is not None:
+                issuer = org.issuer.model_dump(exclude_none=True)
+                _upsert(connection, org_setting_t, org_setting_t.c.key, "issuer", {"value": canonical_json(issuer)})
+                loaded["issuer"] = issuer
+            journal(connection, "org.load", by, loaded, at)
     store.forget_actors()
     return counts
 
@@ -94,10 +103,21 @@ def _upsert(connection: Connection, table, key_column, key: str, values: dict) -
         connection.execute(insert(table).values({key_column.name: key, **values}))
 
 
+def issuer(store: SqlStore) -> IssuerSpec | None:
+    """Who issues the organisation's reports, as its org file last named it; None if it never did."""
+    from banli.engine.org import IssuerSpec  # pydantic: only for the few commands that name the issuer
+
+    with store.engine.connect() as connection:
+        value = connection.execute(select(org_setting_t.c.value).where(org_setting_t.c.key == "issuer")).scalar()
+    return IssuerSpec(**json.loads(value)) if value else None
+
+
 def show_org(store: SqlStore) -> dict:
     with store.engine.connect() as connection:
         units = [dict(row._mapping) for row in connection.execute(select(unit_t).order_by(unit_t.c.id))]
         people = [{**row._mapping, "roles": [r for r in row.roles.split(",") if r]}
                   for row in connection.execute(select(person_t).order_by(person_t.c.id))]
         deputies = [name for (name,) in connection.execute(select(deputy_t.c.name).order_by(deputy_t.c.name))]
-    return {"units": units, "people": people, "deputies": deputies}
+    found = issuer(store)
+    shown = {"units": units, "people": people, "deputies": deputies}
+    return {"issuer": found.model_dump(exclude_none=True), **shown} if found else shown

@@ -19,6 +19,8 @@ from sqlalchemy import (
     Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, text,
 )
 
+from banli.engine.limits import MAX_ID, MAX_REF
+
 if TYPE_CHECKING:
     from alembic.config import Config
     from sqlalchemy.engine import Engine
@@ -26,9 +28,9 @@ if TYPE_CHECKING:
 metadata = MetaData()
 
 INSTANT = String(40)  # UTC text, compared as text
-NAME = String(64)  # ids of workflows, states, events, people, units
+NAME = String(MAX_ID)  # ids of workflows, states, events, people, units
 HASH = String(64)  # SHA-256, hex
-REF = String(128)
+REF = String(MAX_REF)  # refs, people's and units' ids, sessions are held to these first (`banli.engine.limits`)
 
 
 def required(name: str, type_, *args, **kwargs) -> Column:
@@ -231,6 +233,67 @@ campaign_task_t = Table(
     Column("outcome_at", INSTANT),
     UniqueConstraint("campaign_id", "item_id"),
     Index("ix_campaign_task_item", "item_id"),
+)
+
+
+# The organisation's own settings from its org file (the issuer of its reports, …): one
+# JSON value per key, replaced when the file is loaded again.
+org_setting_t = Table(
+    "org_setting", metadata,
+    Column("key", NAME, primary_key=True),
+    required("value", Text),  # canonical JSON
+)
+
+
+# -- web accounts (SPEC §9): every secret (password, session, API token, invitation code) is
+# kept only as its hash --------------------------------------------------------------------------
+
+# A person's password (argon2) and their recent failed sign-ins, which lock the account.
+account_t = Table(
+    "account", metadata,
+    Column("user_id", NAME, ForeignKey("person.id"), primary_key=True),
+    Column("password_hash", String(255)),  # argon2's own encoding; none until one is set
+    Column("password_set_at", INSTANT),
+    required("failures", Integer, default=0, server_default="0"),  # counted since failed_since
+    Column("failed_since", INSTANT),
+    Column("locked_until", INSTANT),
+)
+
+# A browser's sign-in: found by the SHA-256 of its cookie, ended by sign-out or idleness.
+web_session_t = Table(
+    "web_session", metadata,
+    Column("id", Integer, primary_key=True),
+    required("token_hash", HASH, unique=True),
+    required("user_id", NAME, ForeignKey("person.id")),
+    required("created_at", INSTANT),
+    required("last_seen_at", INSTANT),
+    Column("closed_at", INSTANT),
+    Index("ix_web_session_user", "user_id"),
+)
+
+# An API token of another system acting as a person; a name is reused only once revoked.
+api_token_t = Table(
+    "api_token", metadata,
+    Column("id", Integer, primary_key=True),
+    required("token_hash", HASH, unique=True),
+    required("user_id", NAME, ForeignKey("person.id")),
+    required("name", NAME),
+    required("created_at", INSTANT),
+    Column("revoked_at", INSTANT),
+    Index("uq_api_token_live_name", "user_id", "name", unique=True, sqlite_where=text("revoked_at IS NULL"),
+          postgresql_where=text("revoked_at IS NULL")),
+)
+
+# A one-time sign-in link (`banli user invite`): it sets the person's password, once.
+invitation_t = Table(
+    "invitation", metadata,
+    Column("id", Integer, primary_key=True),
+    required("code_hash", HASH, unique=True),
+    required("user_id", NAME, ForeignKey("person.id")),
+    required("created_at", INSTANT),
+    required("expires_at", INSTANT),
+    Column("used_at", INSTANT),
+    Index("ix_invitation_user", "user_id"),
 )
 
 

@@ -15,8 +15,9 @@ from sqlmodel import Field, SQLModel
 
 from banli.store.schema import (
     assignment_t, calendar_t, campaign_t, campaign_task_t, definition_t, delivery_t, deputy_t, item_deputy_t, item_t,
-    journal_t, notification_t, person_t, reminder_t, trace_t, unit_t,
+    journal_t, notification_t, org_setting_t, person_t, reminder_t, trace_t, unit_t,
 )
+from banli.store.schema import account_t, api_token_t, invitation_t, web_session_t
 
 
 class WorkflowDefinition(SQLModel, table=True):
@@ -205,3 +206,54 @@ class CampaignTask(SQLModel, table=True):
     due_at: Optional[str] = Field(default=None, sa_column=campaign_task_t.c.due_at)
     outcome: Optional[str] = Field(default=None, sa_column=campaign_task_t.c.outcome)
     outcome_at: Optional[str] = Field(default=None, sa_column=campaign_task_t.c.outcome_at)
+
+
+class OrgSetting(SQLModel, table=True):
+    __table__ = org_setting_t
+
+    key: str = Field(sa_column=org_setting_t.c.key)
+    value: str = Field(sa_column=org_setting_t.c.value)
+
+
+class Account(SQLModel, table=True):
+    __table__ = account_t
+
+    user_id: str = Field(sa_column=account_t.c.user_id)
+    password_hash: Optional[str] = Field(default=None, sa_column=account_t.c.password_hash)
+    password_set_at: Optional[str] = Field(default=None, sa_column=account_t.c.password_set_at)
+    failures: int = Field(default=0, sa_column=account_t.c.failures)
+    failed_since: Optional[str] = Field(default=None, sa_column=account_t.c.failed_since)
+    locked_until: Optional[str] = Field(default=None, sa_column=account_t.c.locked_until)
+
+
+class WebSession(SQLModel, table=True):
+    __table__ = web_session_t
+
+    id: Optional[int] = Field(default=None, sa_column=web_session_t.c.id)
+    token_hash: str = Field(sa_column=web_session_t.c.token_hash)
+    user_id: str = Field(sa_column=web_session_t.c.user_id)
+    created_at: str = Field(sa_column=web_session_t.c.created_at)
+    last_seen_at: str = Field(sa_column=web_session_t.c.last_seen_at)
+    closed_at: Optional[str] = Field(default=None, sa_column=web_session_t.c.closed_at)
+
+
+class ApiToken(SQLModel, table=True):
+    __table__ = api_token_t
+
+    id: Optional[int] = Field(default=None, sa_column=api_token_t.c.id)
+    token_hash: str = Field(sa_column=api_token_t.c.token_hash)
+    user_id: str = Field(sa_column=api_token_t.c.user_id)
+    name: str = Field(sa_column=api_token_t.c.name)
+    created_at: str = Field(sa_column=api_token_t.c.created_at)
+    revoked_at: Optional[str] = Field(default=None, sa_column=api_token_t.c.revoked_at)
+
+
+class Invitation(SQLModel, table=True):
+    __table__ = invitation_t
+
+    id: Optional[int] = Field(default=None, sa_column=invitation_t.c.id)
+    code_hash: str = Field(sa_column=invitation_t.c.code_hash)
+    user_id: str = Field(sa_column=invitation_t.c.user_id)
+    created_at: str = Field(sa_column=invitation_t.c.created_at)
+    expires_at: str = Field(sa_column=invitation_t.c.expires_at)
+    used_at: Optional[str] = Field(default=None, sa_column=invitation_t.c.used_at)

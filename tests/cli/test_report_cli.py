@@ -54,7 +54,7 @@ def test_without_out_the_report_is_printed_as_markdown(banli):
     result = banli("report", "annual", "--session", "16-1", "--as-of", "2023-05-10T09:00")
 
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("# 关于人大十六届一次会议代表建议办理情况的报告")
+    assert result.stdout.startswith("# 示范县人民政府关于人大十六届一次会议代表建议办理情况的报告")
     assert "由政府系统承办的139件，占建议总数的92%" in result.stdout and "代表满意率为97.97%" in result.stdout
     assert "![" not in result.stdout  # no chart files to link: the charts are drawn as text
 

@@ -49,7 +49,7 @@ def test_the_text_prints_the_seed_reports_figures_as_the_seed_does(report):
 
     for sentence in SEED_SENTENCES:
         assert sentence in text
-    assert text.startswith("# 关于人大十六届一次会议代表建议办理情况的报告\n\n（截至2023年5月10日）")
+    assert text.startswith("# 示范县人民政府关于人大十六届一次会议代表建议办理情况的报告\n\n（截至2023年5月10日）")
     positions = [text.index(f"## {part}") for part in PARTS]
     assert positions == sorted(positions)
     # the JSON beside it carries the two-decimal figures
@@ -134,7 +134,7 @@ def test_docx_uses_word_styles_tables_and_inline_charts(seed, tmp_path):
     word = read_docx(str(path))
 
     styled = [(p.style.name, p.text) for p in word.paragraphs if p.style.name in ("Title", "Heading 1", "Heading 2")]
-    assert styled[0] == ("Title", "关于人大十六届一次会议代表建议\n办理情况的报告")
+    assert styled[0] == ("Title", "示范县人民政府\n关于人大十六届一次会议代表建议\n办理情况的报告")
     assert [text for style, text in styled if style == "Heading 1"] == list(PARTS)
     assert [text for style, text in styled if style == "Heading 2"][0] == "（一）精准交办，明确责任。"
     captions = [p.text for p in word.paragraphs if p.style.name == "Caption"]
@@ -152,7 +152,7 @@ def test_docx_uses_word_styles_tables_and_inline_charts(seed, tmp_path):
     assert word.styles["Heading 1"].element.rPr.rFonts.get(qn("w:eastAsia")) == "SimHei"
     section = word.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
-    assert word.core_properties.title == "关于人大十六届一次会议代表建议办理情况的报告"
+    assert word.core_properties.title == "示范县人民政府关于人大十六届一次会议代表建议办理情况的报告"
     assert word.core_properties.created.year == 2023
 
 

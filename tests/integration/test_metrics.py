@@ -92,9 +92,13 @@ def test_open_overdue_items_count_against_the_on_time_rate(known):
     assert (metrics.face_to_face, metrics.face_to_face_rate) == (2, 40.0)  # of the 5 assigned; item 6 never was
     assert (metrics.rated, metrics.satisfaction_rate, metrics.strict_satisfaction_rate) == (2, 100.0, 50.0)
     assert metrics.by_result_class["A"].count == 2 and metrics.by_result_class["A"].percent == 33.33
-    # judged on 2 May, the last day items 3 and 5 had: not yet against the rate
+    # as of 2 May, the last day items 2, 3 and 5 had: item 2's late reply (10 May) had not come yet, and
+    # nothing was overdue; a day later the three of them count against the rate
     early = measure(collect(known, "16-2", datetime(2026, 5, 2, 23, 0, tzinfo=ZONE)))
-    assert (early.replied, early.open_overdue, early.replied_on_time_rate) == (2, 0, 50.0)
+    assert (early.replied, early.open_overdue, early.replied_on_time_rate) == (1, 0, 100.0)
+    assert (early.rated, early.by_result_class["A"].count) == (1, 1)
+    later = measure(collect(known, "16-2", datetime(2026, 5, 3, 9, 0, tzinfo=ZONE)))
+    assert (later.replied, later.open_overdue, later.replied_on_time_rate) == (1, 3, 25.0)
 
 
 def test_a_session_without_ratings_has_no_rate_rather_than_zero(store, runtime, clock):

@@ -14,7 +14,8 @@ from banli.store.schema import upgrade
 
 MODELS = [tables.WorkflowDefinition, tables.Unit, tables.Person, tables.Deputy, tables.Item, tables.ItemDeputy,
           tables.Assignment, tables.Trace, tables.Journal, tables.CalendarYear, tables.Reminder,
-          tables.Notification, tables.Delivery, tables.Campaign, tables.CampaignTask]
+          tables.Notification, tables.Delivery, tables.Campaign, tables.CampaignTask, tables.OrgSetting,
+          tables.Account, tables.WebSession, tables.ApiToken, tables.Invitation]
 
 
 def test_the_migrations_build_the_declared_schema(db_url):

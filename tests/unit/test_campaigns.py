@@ -63,13 +63,14 @@ def test_outcomes_and_task_reminders(year):
     assert sweep(runtime, datetime(2022, 10, 13, 9, tzinfo=SHANGHAI)).items == 0
 
     outcomes = ["已落实", "按期推进", "已再次沟通"]
-    recorded = {}
+    recorded, latest = {}, OPENS
     for index, ref in enumerate(refs[:-2]):  # the last two stay open
         unit, last = item(store, ref).fields["lead_unit"], datetime.fromisoformat(log(store, ref)[-1]["occurred_at"])
-        runtime.fire(ref, "lookback_result", "sup-1", {"lookback_outcome": outcomes[index % 3]},
-                     at=max(datetime(2022, 10, 15, 9, tzinfo=SHANGHAI), last + timedelta(minutes=1)))
-        recorded[ref] = (unit, outcomes[index % 3])
-    [summary] = summarise(store, "lookback", as_of=datetime(2022, 10, 25, tzinfo=SHANGHAI))
+        at = max(datetime(2022, 10, 15, 9, tzinfo=SHANGHAI), last + timedelta(minutes=1))
+        runtime.fire(ref, "lookback_result", "sup-1", {"lookback_outcome": outcomes[index % 3]}, at=at)
+        recorded[ref], latest = (unit, outcomes[index % 3]), max(latest, at)
+    # as of when the last outcome was recorded: every one of them counts, the two open tasks are late
+    [summary] = summarise(store, "lookback", as_of=latest + timedelta(minutes=1))
     assert summary["by_outcome"] == dict(Counter(outcome for _unit, outcome in recorded.values()))
     assert summary["done"] == len(refs) - 2 and summary["open_items"] == refs[-2:]
     assert sum(c.get("overdue", 0) for c in summary["by_unit"].values()) == 2

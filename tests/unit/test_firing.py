@@ -19,7 +19,8 @@ from tests.unit.steps import YEAR, register_for_year
 @registry.effect("explode_on_purpose")
 def _explode(ctx, **_params):
     ctx.runtime.create_in(ctx.tx, workflow=ctx.runtime.store.workflows.get("unit-task"), ref=ctx.item.ref + "/zjj",
-                          title="half-made child", actor=ctx.actor, deputies=[], fields={"lead_unit": "zjj"})
+                          title="half-made child", actor=ctx.actor, deputies=[], fields={"lead_unit": "zjj"},
+                          parent_id=ctx.item.id)
     raise RuntimeError("effect failed after writing")
 
 

@@ -1,9 +1,13 @@
 """The spreadsheet vocabulary keeps import and export together: a ledger written by
 `banli.sheets` and read back by its reader has the same columns under the same keys, in XLSX
-and in CSV, and every name an import file may give a column leads to that column's key."""
+and in CSV, and every name an import file may give a column leads to that column's key.
+No text the ledger writes can run as a formula, in openpyxl's reading nor in LibreOffice's."""
 
 from __future__ import annotations
 
+import csv
+import shutil
+import subprocess
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -77,3 +81,95 @@ def test_an_import_is_told_each_columns_header_first():
     assert {key: names[0] for key, names in VOCABULARY.imported.items()} == {
         "ref": "编号", "title": "标题", "deputies": "代表", "content": "内容", "submitted_on": "提交日期"}
     assert VOCABULARY.key("备注") is None
+
+
+# -- no text cell runs as a formula (SPEC §6; OWASP's CSV injection rule) -----------------------
+
+ATTACKS = dict(title="=cmd|' /C calc'!A0", deputies=("=1+1",), category="-2+3", leader="@SUM(1+1)", handler="+1+1",
+               co_units=("\t=1+1",))
+ATTACKED = {"title": "=cmd|' /C calc'!A0", "deputies": "=1+1", "category": "-2+3", "leader": "@SUM(1+1)",
+            "handler": "+1+1", "co_units": "\t=1+1"}
+
+
+def attacked_ledger() -> Ledger:
+    rows = (ledger_row(**ATTACKS), ledger_row(ref="16-1-002", title="关于增设农村公交线路的建议", overdue_days=-1))
+    units = UnitTotals(unit="zjj", name="=HYPERLINK(\"http://example.com\",\"县住建局\")")
+    for row in rows:
+        units.add(row)
+    return Ledger(rows=rows, units=(units,), as_of=AS_OF)
+
+
+def test_xlsx_text_is_written_as_strings_with_excels_quote_prefix(tmp_path):
+    from zipfile import ZipFile
+
+    from openpyxl import load_workbook
+
+    path = tmp_path / "台账.xlsx"
+    write_ledger(attacked_ledger(), path)
+
+    book = load_workbook(path)
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    sheet = book["台账"]
+    by_key = {column.key: sheet.cell(row=2, column=index) for index, column in enumerate(VOCABULARY.ledger, start=1)}
+    assert {key: by_key[key].value for key in ATTACKED} == ATTACKED  # the text reads as it was written
+    assert all(by_key[key].quotePrefix for key in ATTACKED)  # and Excel keeps it text when it is edited
+    assert not by_key["ref"].quotePrefix and sheet["Q3"].value == -1 and sheet["Q3"].data_type == "n"
+    with ZipFile(path) as archive:
+        sheets = [archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
+    assert len(sheets) == 2 and not any(b"<f>" in xml or b"<f " in xml for xml in sheets)
+
+
+def test_csv_text_that_starts_like_a_formula_gets_an_apostrophe(tmp_path):
+    path = tmp_path / "台账.csv"
+    write_ledger(attacked_ledger(), path)
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    first = dict(zip([column.key for column in VOCABULARY.ledger], rows[1]))
+    assert {key: first[key] for key in ATTACKED} == {key: "'" + text for key, text in ATTACKED.items()}
+    assert (first["ref"], first["assigned_on"], first["overdue_days"]) == ("16-1-001", "2023-01-05", "35")
+    assert rows[2][-1] == "-1"  # a number is no formula: left as it is
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"], ids=["xlsx", "csv"])
+def test_neutralised_texts_read_back_as_they_were(tmp_path, suffix):
+    path = tmp_path / f"台账{suffix}"
+    write_ledger(attacked_ledger(), path)
+
+    first = dict(zip([VOCABULARY.key(header) for header in read_sheet(path).header], read_sheet(path).rows[0][1]))
+
+    # as written, but for the leading tab, which a cell read loses as it loses any outer blank
+    assert {key: first[key] for key in ATTACKED} == {**ATTACKED, "co_units": "=1+1"}
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize("suffix, shown", [(".xlsx", ""), (".csv", "'")], ids=["xlsx", "csv"])
+def test_libreoffice_shows_the_texts_and_computes_nothing(tmp_path, suffix, shown):
+    """What a user opening the file sees: LibreOffice, converting it to CSV, writes each cell as
+    shown; a formula would show its result (2, or an error for the cmd call)."""
+    path = tmp_path / f"台账{suffix}"
+    write_ledger(attacked_ledger(), path)
+    out = tmp_path / "shown"
+
+    utf8 = ["--infilter=CSV:44,34,76"] if suffix == ".csv" else []  # as Excel reads it: by its BOM
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", *utf8,
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=180)
+
+    with open(out / "台账.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    first = dict(zip([column.key for column in VOCABULARY.ledger], rows[1]))
+    assert (first["title"], first["deputies"], first["leader"], first["handler"], first["lead_unit"]) == \
+        (shown + "=cmd|' /C calc'!A0", shown + "=1+1", shown + "@SUM(1+1)", shown + "+1+1", "县住建局")
+
+
+def test_control_characters_in_stored_text_do_not_break_the_workbook(tmp_path):
+    from openpyxl import load_workbook
+
+    ledger = Ledger(rows=(ledger_row(handler="李\x01科长"),), units=(), as_of=AS_OF)
+    path = tmp_path / "台账.xlsx"
+
+    write_ledger(ledger, path)  # openpyxl would refuse the cell: a bug's exit 1
+
+    assert load_workbook(path)["台账"]["H2"].value == "李\ufffd科长"

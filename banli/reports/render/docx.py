@@ -4,7 +4,8 @@ Caption, Table Grid) set to the fonts of a Chinese government document — 宋�
 (w:eastAsia) and the language zh-CN, so Word and LibreOffice draw the Chinese in a CJK font.
 The fonts go by their English names (SimSun …): Word takes them for 宋体 …, and LibreOffice,
 where they are missing, knows what to put in their place (SimSun → Noto Serif CJK), which it
-does not for the Chinese names."""
+does not for the Chinese names. Pages are numbered in the footer (— 1 —), table rows never
+break across a page and header rows repeat on each; the document ends with its signature."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ from datetime import timezone
 from pathlib import Path
 
 from docx import Document as new_document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table as DocxTable
 
-from banli.reports.document import Chart, Document, Heading, Paragraph, Table
+from banli.reports.document import Chart, Document, Heading, Paragraph, Signature, Table
 
 LATIN = "Times New Roman"
 SONG, HEI, KAI = "SimSun", "SimHei", "KaiTi"
@@ -28,6 +30,7 @@ BLACK = RGBColor(0, 0, 0)
 HEADER_FILL = "E8EDF5"
 TEXT_WIDTH = 15.6  # cm: A4 less the margins
 CHART_WIDTH = Cm(15.5)
+KEPT_TOGETHER = 12  # rows: a table this short is not broken across pages at all
 _THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
@@ -42,17 +45,26 @@ def write_docx(document: Document, path: Path) -> None:
             run.add_break()
     subtitle = word.add_paragraph(document.subtitle)
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    last = None  # the paragraph or table written last
     for block in document.blocks:
         if isinstance(block, Heading):
-            word.add_heading(block.text, level=block.level)
+            last = word.add_heading(block.text, level=block.level)
         elif isinstance(block, Paragraph):
             paragraph = word.add_paragraph(block.text)
             if block.indent:
                 paragraph.paragraph_format.first_line_indent = Pt(24)  # two characters of 12 pt
+            if isinstance(last, DocxTable):
+                paragraph.paragraph_format.space_before = Pt(8)  # not glued to the table's last row
+            last = paragraph
         elif isinstance(block, Table):
-            _table(word, block)
+            last = _table(word, block)
         elif isinstance(block, Chart):
-            _chart(word, block)
+            last = _chart(word, block)
+        elif isinstance(block, Signature):
+            if last is not None and not isinstance(last, DocxTable):
+                last.paragraph_format.keep_with_next = True  # the signature never alone on a page
+            _signature(word, block)
+    _page_numbers(word)
     _properties(word, document)
     word.save(str(path))
 
@@ -123,47 +135,71 @@ def _no_border(style) -> None:
         ppr.remove(border)
 
 
-def _table(word, block: Table) -> None:
+def _table(word, block: Table) -> DocxTable:
+    """The table with its caption; rows are appended as they are written (a long table costs
+    time in proportion to its rows), each kept whole on one page."""
     word.add_paragraph(block.caption, style="Caption").paragraph_format.keep_with_next = True  # never alone at a page's foot
     rows = list(block.rows) + ([block.total] if block.total else [])
-    table = word.add_table(rows=1 + len(rows), cols=len(block.headers))
+    size = Pt(10.5 if len(block.headers) <= 6 else 9)
+    numeric = [block.numeric(column) for column in range(len(block.headers))]
+    kept = [number or column in block.unbroken for column, number in enumerate(numeric)]
+    widths = _widths(block, kept, size.pt)
+    table = word.add_table(rows=0, cols=len(block.headers))
     table.style = word.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    size = Pt(10.5 if len(block.headers) <= 6 else 9)
-    numeric = [block.numeric(column) for column in range(len(block.headers))]
-    header = table.rows[0]
-    _repeat_header(header)
+    for column, width in zip(table.columns, widths):
+        column.width = width  # the grid: each row added takes its cells' widths from it
+    header = _row(table, header=True)
     for cell, text in zip(header.cells, block.headers):
         _shade(cell)
         _text(cell, text, size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    together = len(rows) <= KEPT_TOGETHER
     for index, values in enumerate(rows, start=1):
         total = block.total is not None and index == len(rows)
-        for cell, value, number in zip(table.rows[index].cells, values, numeric):
+        for column, (cell, value) in enumerate(zip(_row(table).cells, values)):
+            if column in block.unbroken:
+                _no_wrap(cell)
             _text(cell, "" if value is None else str(value), size, bold=total,
-                  align=WD_ALIGN_PARAGRAPH.RIGHT if number else None)
-    for column, width in zip(table.columns, _widths(block.headers, rows, numeric, size.pt)):
-        column.width = width
-        for cell in column.cells:
-            cell.width = width
+                  align=WD_ALIGN_PARAGRAPH.RIGHT if numeric[column] else None, keep=together and index < len(rows))
+    return table
 
 
-def _display(value) -> int:
-    """Width in half-width characters: CJK characters count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str("" if value is None else value))
+def _row(table: DocxTable, *, header: bool = False):
+    """A new last row that is never split across pages; a header row repeats on each page."""
+    row = table.add_row()
+    properties = row._tr.get_or_add_trPr()
+    for name in ("w:cantSplit", "w:tblHeader") if header else ("w:cantSplit",):  # the schema's order
+        marker = OxmlElement(name)
+        marker.set(qn("w:val"), "true")
+        properties.append(marker)
+    return row
 
 
-def _widths(headers: tuple[str, ...], rows: list[tuple], numeric: list[bool], size: float) -> list:
-    """Column widths filling the text width: figures and headers (wrapped once at most) keep
-    their width, and the text columns share the rest, the widest giving way first."""
+def _display(value, *, bold: bool = False) -> float:
+    """Width in half-width characters: CJK characters and % count two, others 1.3 (where Times
+    New Roman is missing, its stand-in DejaVu Serif draws digits wider than half an em), and
+    bold a tenth more."""
+    width = sum(2 if ch == "%" or unicodedata.east_asian_width(ch) in "WF" else 1.3
+                for ch in str("" if value is None else value))
+    return width * 1.1 if bold else width
+
+
+def _widths(block: Table, kept: list[bool], size: float) -> list:
+    """Column widths filling the text width: kept columns (figures, refs) and headers (wrapped
+    once at most) keep their width, and the other columns share the rest, the widest giving
+    way first."""
+    headers = block.headers
     unit = size * 2.54 / 72 / 2  # cm per half-width character
     padding = 0.45  # cm: the cell's margins
     available = (TEXT_WIDTH - padding * len(headers)) / unit
     # a header of up to three characters stays on one line; a longer one wraps once
     least = [_display(header) if _display(header) <= 6 else -(-_display(header) // 4) * 2 for header in headers]
-    natural = [max([_display(row[column]) for row in rows] + [least[column]]) for column in range(len(headers))]
-    fixed = sum(width for width, number in zip(natural, numeric) if number)
-    text = [column for column, number in enumerate(numeric) if not number]
+    natural = [max([_display(row[column]) for row in block.rows] + [least[column]]
+                   + ([_display(block.total[column], bold=True)] if block.total else []))
+               for column in range(len(headers))]
+    fixed = sum(width for width, keep in zip(natural, kept) if keep)
+    text = [column for column, keep in enumerate(kept) if not keep]
     widths = list(natural)
     if sum(natural) > available and text:
         low, high = 0.0, float(max(natural))
@@ -179,9 +215,12 @@ def _widths(headers: tuple[str, ...], rows: list[tuple], numeric: list[bool], si
     return [Cm(round(width * scale * unit + padding, 2)) for width in widths]
 
 
-def _text(cell, text: str, size, *, bold: bool = False, align=None) -> None:
+def _text(cell, text: str, size, *, bold: bool = False, align=None, keep: bool = True) -> None:
+    """The cell's text; `keep` holds its row on the page of the next (a short table stays whole)."""
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     paragraph = cell.paragraphs[0]
     paragraph.paragraph_format.line_spacing = 1.0
+    paragraph.paragraph_format.keep_with_next = keep
     if align is not None:
         paragraph.alignment = align
     run = paragraph.add_run(text)
@@ -189,11 +228,10 @@ def _text(cell, text: str, size, *, bold: bool = False, align=None) -> None:
     run.font.bold = bold
 
 
-def _repeat_header(row) -> None:
-    """The header row repeats on every page a long table runs over."""
-    marker = OxmlElement("w:tblHeader")
-    marker.set(qn("w:val"), "true")
-    row._tr.get_or_add_trPr().append(marker)
+def _no_wrap(cell) -> None:
+    """The cell's text on one line (a ref broken after its hyphen reads as two refs)."""
+    marker = OxmlElement("w:noWrap")
+    cell._tc.get_or_add_tcPr().append(marker)
 
 
 def _shade(cell) -> None:
@@ -204,12 +242,46 @@ def _shade(cell) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _chart(word, block: Chart) -> None:
+def _chart(word, block: Chart):
     paragraph = word.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph.paragraph_format.keep_with_next = True
     paragraph.add_run().add_picture(io.BytesIO(block.png), width=CHART_WIDTH)
-    word.add_paragraph(block.caption, style="Caption")
+    return word.add_paragraph(block.caption, style="Caption")
+
+
+def _signature(word, block: Signature) -> None:
+    """Who issues the document and the date, at the right, some way under the last paragraph."""
+    for index, line in enumerate(block.lines):
+        paragraph = word.add_paragraph(line)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        paragraph.paragraph_format.right_indent = Pt(48)  # four characters in from the margin
+        paragraph.paragraph_format.keep_with_next = index < len(block.lines) - 1
+        if index == 0:
+            paragraph.paragraph_format.space_before = Pt(36)
+
+
+def _page_numbers(word) -> None:
+    """— N — centred at the foot of every page: a PAGE field, which Word and LibreOffice fill in."""
+    paragraph = word.sections[0].footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("— ")
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            field = OxmlElement("w:fldChar")
+            field.set(qn("w:fldCharType"), kind)
+            run._r.append(field)
+        elif text == " PAGE ":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = text
+            run._r.append(instruction)
+        else:
+            run.text = text
+    paragraph.add_run(" —")
+    for run in paragraph.runs:
+        run.font.size = Pt(14)  # 四号, as page numbers of Chinese official documents are
 
 
 def _properties(word, document: Document) -> None:

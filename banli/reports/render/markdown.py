@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from banli.reports.document import Chart, Document, Heading, Paragraph, Table
+from banli.reports.document import Chart, Document, Heading, Paragraph, Signature, Table
 
 BAR = "█"
 BAR_WIDTH = 30
@@ -23,6 +23,8 @@ def markdown(document: Document, images: dict[str, str] | None = None) -> str:
             lines += table(block) + [""]
         elif isinstance(block, Chart):
             lines += chart(block, (images or {}).get(block.name)) + [""]
+        elif isinstance(block, Signature):
+            lines += [line + "  " for line in block.lines[:-1]] + [*block.lines[-1:], ""]  # one line each
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -1,0 +1,101 @@
+"""The limits of what people give banli — refs, ids, texts — in one place. The engine checks
+them before a database sees a value, and the store's columns take their widths from here, so
+SQLite and PostgreSQL accept and refuse the same input (exit 3, never a driver's error)."""
+
+from __future__ import annotations
+
+import re
+
+from banli.errors import InvalidInput
+
+MAX_REF = 128  # an item's ref (the item, trace and notification tables keep it in a column this wide)
+MAX_ID = 64  # ids of people and units (checked as the org file loads), a session's name; the column of any id
+CHILD = "/"  # REF/UNIT names the unit's child item of REF: only `spawn_children` makes such refs
+
+# Fields whose value the store also keeps in a column of its own (campaign.session): their width.
+LIMITED_FIELDS = {"session": MAX_ID}
+
+# Control characters (Unicode category Cc: C0, DEL, C1). PostgreSQL refuses NUL in text, Excel's
+# XML refuses most of the others, and none of them is anything a person typed on purpose. A
+# multi-line text (the content, a reply, a text field) may hold tabs and line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(text: str, *, multiline: bool = False) -> str | None:
+    """The first control character in `text`, as U+XXXX, or None. With `multiline`, tabs and
+    line breaks are text."""
+    if text.isprintable():  # the common case, in C: every control character is unprintable
+        return None
+    found = (_CONTROL_IN_LINES if multiline else _CONTROL).search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def shown(text: str, width: int = 40) -> str:
+    """`text` as an error line may show it: control characters as \\xNN, cut at `width`."""
+    text = _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def ref_problem(ref: str, *, child: bool = False) -> str | None:
+    """What is wrong with `ref` as an item's ref, or None. Only a child item (`child`) may have
+    the '/' of REF/UNIT."""
+    if not ref or not ref.strip():
+        return "the ref is empty; every item needs one, e.g. 16-1-073 (congress-session-number)"
+    if len(ref) > MAX_REF:
+        return f"the ref is {len(ref)} characters long; a ref has at most {MAX_REF}"
+    control = control_character(ref)
+    if control:
+        return f"the ref contains a control character ({control}); a ref is printable text such as 16-1-073"
+    if not child and CHILD in ref:
+        return (f"'{CHILD}' is reserved for the units' child items (REF{CHILD}UNIT, made when an item is assigned); "
+                "write the ref without it, e.g. 16-1-073")
+    return None
+
+
+def check_ref(ref: str, *, child: bool = False) -> None:
+    """Raise InvalidInput naming the ref and its problem (`ref_problem`)."""
+    problem = ref_problem(ref, child=child)
+    if problem:
+        raise InvalidInput(f"item {shown(ref)}: {problem}" if ref and ref.strip() else problem, ref=ref)
+
+
+def text_problem(text: str, *, multiline: bool = False) -> str | None:
+    """What is wrong with a text (a title one line, a content or a text field several), or None."""
+    control = control_character(text, multiline=multiline)
+    if control:
+        allowed = " (tabs and line breaks are fine)" if multiline else " (it is one line of text)"
+        return f"contains a control character ({control}); remove it{allowed}"
+    return None
+
+
+def value_problem(name: str, value: object) -> str | None:
+    """What is wrong with a typed field or data value as text, or None: control characters
+    (text values may have several lines) and the width of a field kept in its own column."""
+    if not isinstance(value, str):
+        return None
+    width = LIMITED_FIELDS.get(name)
+    if width is not None and len(value) > width:
+        return f"is {len(value)} characters long; '{name}' has at most {width}"
+    return text_problem(value, multiline=True)
+
+
+def check_item_texts(ref: str, title: str, content: str, fields: dict) -> None:
+    """Raise InvalidInput for the first problem in an item's title, content or field values."""
+    problems = [("title", text_problem(title)), ("content", text_problem(content, multiline=True))]
+    problems += [(f"field '{name}'", value_problem(name, value)) for name, value in fields.items()]
+    for what, problem in problems:
+        if problem:
+            raise InvalidInput(f"item {shown(ref)}: the {what} {problem}", ref=ref)
+
+
+def id_problem(text: str) -> str | None:
+    """What is wrong with `text` as the id of a unit or person, or None."""
+    if len(text) > MAX_ID:
+        return f"the id {shown(text)} is {len(text)} characters long; an id has at most {MAX_ID}"
+    return f"the id {shown(text)} {text_problem(text)}" if control_character(text) else None
+
+
+def name_problem(text: str) -> str | None:
+    """What is wrong with `text` as a name (of a unit, a person, a deputy), or None."""
+    return f"the name {shown(text)} {text_problem(text)}" if control_character(text) else None
