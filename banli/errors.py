@@ -47,6 +47,13 @@ class NotPermitted(BanliError):
     exit_code = 4
 
 
+class LockedOut(BanliError):
+    """Too many failed sign-ins to one account (5 within 15 minutes): every sign-in to it is
+    refused for 15 minutes (exit 4; the web answers 429). `until` is when it opens again."""
+
+    exit_code = 4
+
+
 class NotAllowedNow(BanliError):
     """The event is not valid in this state, its window is closed or a guard failed (exit 5)."""
 

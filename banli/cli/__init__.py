@@ -33,7 +33,9 @@ COMMANDS = {
     "import-history": ("banli.cli.history", "import_history", "Restore a complete history written by 'banli export'."),
     "report": ("banli.cli.report", "report", "Reports: the annual handling report (办理情况的报告), bulletins (通报), per-unit scores."),
     "audit": ("banli.cli.audit", "audit", "Read the trace, verify its hash chains, publish a root hash."),
+    "user": ("banli.cli.user", "user", "Web accounts: passwords, API tokens and one-time sign-in links (invitations)."),
     "demo": ("banli.cli.demo", "demo", "Play a county's handling year on a fresh database and print the summary."),
+    "serve": ("banli.cli.serve", "serve", "Serve the web interface and the JSON API (uvicorn)."),
 }
 
 

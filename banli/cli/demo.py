@@ -52,6 +52,7 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
     from banli.store.audit import verify
 
     summary["audit"] = {key: value for key, value in verify(settings.store).items() if key != "failures"}
+    summary["accounts"] = _accounts(settings.store)
     summary["database"] = url
     labels = settings.store.workflows.get("npc-suggestion")
     summary["by_state"] = {labels.label(state): count for state, count in summary["by_state"].items()}
@@ -64,6 +65,7 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
 
     click.echo("\n" + markdown(report.document))
     click.echo(f"报告 report: {summary['report']}\n台账 ledger: {summary['ledger']}")
+    _print_accounts(summary, url)
 
 
 def _documents(store, url: str, summary: dict):
@@ -82,6 +84,25 @@ def _documents(store, url: str, summary: dict):
     report = write_annual(store, summary["session"], summary["report"], as_of)
     write_ledger(build_ledger(store, as_of=as_of, session=summary["session"]), summary["ledger"])
     return report
+
+
+def _accounts(store) -> list[dict]:
+    """One demo account per role with its password, for `banli serve` (banli/demo/accounts.py)."""
+    from banli.demo.accounts import demo_accounts
+    from banli.demo.cast import Cast
+    from banli.demo.year import COUNTY
+    from banli.engine.org import read_org
+    from banli.engine.times import utc_now
+
+    return demo_accounts(store, Cast.from_org(read_org(COUNTY)), now=utc_now())
+
+
+def _print_accounts(summary: dict, url: str) -> None:
+    database = url.removeprefix("sqlite:///")
+    click.echo(f"\n在浏览器中查看 in the browser: banli serve --db {database}, then open http://127.0.0.1:8000/")
+    table(["角色 role", "用户名 user", "姓名", "密码 password"],
+          [[account["label"], account["user"], account["name"], account["password"]] for account in summary["accounts"]])
+    click.echo("(demo passwords: this database is for trying banli, never for real work)")
 
 
 def _print_summary(summary: dict) -> None:

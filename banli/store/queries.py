@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING
 
 import json
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, cast, false, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from banli.engine.times import from_utc_text, local_text, utc_text
+from banli.errors import InvalidInput
 from banli.store.audit import log
 from banli.store.schema import assignment_t, item_deputy_t, item_t, unit_t
 
@@ -73,3 +75,101 @@ def show_item(store: SqlStore, ref: str, *, as_of) -> dict | None:
                   children=[_row_json(store, child, as_of_text) for child in children],
                   trace=log(store, ref))
     return result
+
+
+# -- what one person sees (the web's lists) ---------------------------------------------------
+
+LIST_SORTS = ("ref", "deadline", "state", "title")
+
+
+def _field_text(dialect: str, name: str):
+    """`fields.<name>` as SQL text: the fields column is JSON kept as text on both backends."""
+    if dialect == "postgresql":
+        return cast(item_t.c.fields, JSONB)[name].astext
+    return func.json_extract(item_t.c.fields, f'$."{name}"')
+
+
+def _like(text: str) -> str:
+    """`text` as a LIKE pattern that matches it literally, anywhere (`\\` escapes)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+VISIBLE_COLUMNS = (item_t.c.id, item_t.c.ref, item_t.c.title, item_t.c.workflow_id, item_t.c.definition_id,
+                   item_t.c.state, item_t.c.fields, item_t.c.deadline, item_t.c.version)
+
+
+def visible_rows(store: SqlStore, scope, *, as_of, session: str | None = None, state: str | None = None,
+                 unit: str | None = None, category: str | None = None, overdue: bool = False, q: str | None = None,
+                 sort: str = "ref", descending: bool = False, children: bool = False) -> list:
+    """The rows of the items an `engine.access.Scope` admits, filtered and sorted; the filter
+    is the scope's rule written in SQL (its unit's items and their child items, or the
+    deputy's own). Rows, not JSON: a page of a long list makes JSON of what it shows."""
+    if sort not in LIST_SORTS:
+        raise InvalidInput(f"cannot sort by {sort!r}; sort by one of {', '.join(LIST_SORTS)}")
+    as_of_text = utc_text(as_of)
+    column = getattr(item_t.c, sort)
+    query = select(*VISIBLE_COLUMNS).order_by(column.desc() if descending else column, item_t.c.ref)
+    with store.engine.connect() as connection:
+        dialect = connection.dialect.name
+        query = _scoped(query, scope)
+        if not children:
+            query = query.where(item_t.c.parent_id.is_(None))
+        if state:
+            query = query.where(item_t.c.state == state)
+        if unit:
+            query = query.where(item_t.c.id.in_(select(assignment_t.c.item_id).where(assignment_t.c.unit_id == unit)))
+        if session:
+            query = query.where(_field_text(dialect, "session") == session)
+        if category:
+            query = query.where(_field_text(dialect, "category") == category)
+        if q and q.strip():
+            pattern = _like(q.strip())
+            by_deputy = select(item_deputy_t.c.item_id).where(item_deputy_t.c.name.ilike(pattern, escape="\\"))
+            query = query.where(or_(item_t.c.ref.ilike(pattern, escape="\\"), item_t.c.title.ilike(pattern, escape="\\"),
+                                    item_t.c.id.in_(by_deputy)))
+        if overdue:
+            query = query.where(and_(item_t.c.deadline.is_not(None), item_t.c.deadline < as_of_text))
+        rows = connection.execute(query).all()
+    if overdue:  # past its deadline and still open: final states are the definition's
+        rows = [row for row in rows if row.state not in store.workflows.by_id(row.definition_id).final_states]
+    return rows
+
+
+def _scoped(query, scope):
+    """`query` kept to the items `scope` admits."""
+    if scope.everything:
+        return query
+    seen = []
+    if scope.unit:
+        units_items = select(assignment_t.c.item_id).where(assignment_t.c.unit_id == scope.unit)
+        seen += [item_t.c.id.in_(units_items), item_t.c.parent_id.in_(units_items)]
+    if scope.deputy:
+        seen.append(item_t.c.id.in_(select(item_deputy_t.c.item_id).where(item_deputy_t.c.name == scope.deputy)))
+    return query.where(or_(*seen) if seen else false())
+
+
+def visible_tally(store: SqlStore, scope, *, as_of, session: str | None = None) -> list[dict]:
+    """The top-level items a scope admits, counted by definition, state, lead unit, rating,
+    category and whether their deadline has passed: one grouped query for a dashboard."""
+    as_of_text = utc_text(as_of)
+    with store.engine.connect() as connection:
+        dialect = connection.dialect.name
+        keys = [item_t.c.definition_id, item_t.c.state, _field_text(dialect, "lead_unit").label("lead_unit"),
+                _field_text(dialect, "rating").label("rating"), _field_text(dialect, "category").label("category"),
+                and_(item_t.c.deadline.is_not(None), item_t.c.deadline < as_of_text).label("late")]
+        query = _scoped(select(*keys, func.count().label("count")).where(item_t.c.parent_id.is_(None)), scope)
+        if session:
+            query = query.where(_field_text(dialect, "session") == session)
+        rows = connection.execute(query.group_by(*keys)).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def items_json(store: SqlStore, rows: list, *, as_of) -> list[dict]:
+    """`item list --json` of rows from `visible_rows`."""
+    as_of_text = utc_text(as_of)
+    return [_row_json(store, row, as_of_text) for row in rows]
+
+
+def visible_items(store: SqlStore, scope, *, as_of, **filters) -> list[dict]:
+    """`item list --json` of the items an `engine.access.Scope` admits (see `visible_rows`)."""
+    return items_json(store, visible_rows(store, scope, as_of=as_of, **filters), as_of=as_of)

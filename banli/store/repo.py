@@ -14,6 +14,7 @@ from banli.engine.catalogue import Catalogue
 from banli.engine.records import Actor, DefinitionRow
 from banli.errors import Busy, Retry
 from banli.store import campaigns, operator, sweep_queries
+from banli.store.accounts import SqlAccounts
 from banli.store.calendar import load_years
 from banli.store.db import open_engine
 from banli.store.failures import DATABASE_ERRORS, is_clash, translate
@@ -29,6 +30,7 @@ class SqlStore:
     def __init__(self, url_or_engine) -> None:
         self.engine: Engine = open_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
         self.workflows = Catalogue(self)
+        self.accounts = SqlAccounts(self.engine)  # web sign-in, sessions, tokens (engine.accounts)
         self._actors: dict[str, Actor | None] = {}
 
     def close(self) -> None:

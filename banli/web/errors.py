@@ -1,0 +1,100 @@
+"""Errors over HTTP (SPEC §9): each BanliError's exit code becomes a status, and every answer
+is `{"error": {"exit_code", "message"}}` for the API or a page in Chinese for a person;
+never a traceback (an unexpected error is logged on the server and answered 500)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from banli.errors import BanliError, InvalidInput, LockedOut
+from banli.web.refusals import NotSignedIn
+
+log = logging.getLogger("banli.web")
+
+STATUS = {3: 422, 4: 403, 5: 409, 6: 412, 7: 404, 8: 409, 9: 503}
+TITLES = {  # what a person reads above the details
+    401: "请先登录", 403: "无权访问", 404: "未找到", 409: "现在不能办理", 412: "事项已被他人更新",
+    413: "提交的内容过大", 422: "填写有误", 429: "登录失败次数过多，请稍后再试", 500: "系统出错",
+    503: "数据库暂不可用",
+}
+
+
+def status_of(error: BanliError) -> int:
+    if isinstance(error, NotSignedIn):
+        return 401
+    if isinstance(error, LockedOut):
+        return 429
+    return STATUS.get(error.exit_code, 500)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def error_json(status: int, exit_code: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"exit_code": exit_code, "message": message}}, status_code=status)
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    from banli.web.render import page  # the pages' renderer needs the caller; imported late
+
+    return page(request, "error.html", {"title": TITLES.get(status, "出错了"), "message": message}, status=status)
+
+
+def answer(request: Request, error: BanliError) -> Response:
+    status = status_of(error)
+    if wants_json(request):
+        return error_json(status, error.exit_code, error.message)
+    if status == 401:
+        return RedirectResponse("/login?next=" + _here(request), status_code=303)
+    return error_page(request, status, error.message)
+
+
+def _here(request: Request) -> str:
+    from urllib.parse import quote
+
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return quote(path, safe="")
+
+
+def install(app: FastAPI) -> None:
+    """The handlers that turn every failure into an answer of SPEC §9's shape."""
+
+    @app.exception_handler(BanliError)
+    async def banli_error(request: Request, error: BanliError) -> Response:
+        return answer(request, error)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        problems = "; ".join(_problem(entry) for entry in error.errors()) or "the request is not valid"
+        return answer(request, InvalidInput(problems))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        exit_code = {404: 7, 405: 3, 401: 4, 403: 4}.get(error.status_code, 3)
+        message = {404: f"no such page or route: {request.url.path}",
+                   405: f"{request.method} is not allowed on {request.url.path}"}.get(error.status_code, str(error.detail))
+        if wants_json(request):
+            return error_json(error.status_code, exit_code, message)
+        return error_page(request, error.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def internal(request: Request, error: Exception) -> Response:
+        # the route's pattern, not the path: a path may hold a secret (an invitation's code)
+        route = getattr(request.scope.get("route"), "path", "(no route)")
+        log.error("internal error on %s %s", request.method, route, exc_info=error)
+        message = "internal error; it has been logged on the server"
+        if wants_json(request):
+            return error_json(500, 1, message)
+        return error_page(request, 500, message)
+
+
+def _problem(entry: dict) -> str:
+    where = ".".join(str(part) for part in entry.get("loc", ()) if part not in ("body", "query"))
+    return f"{where}: {entry.get('msg', 'invalid')}" if where else str(entry.get("msg", "invalid"))

@@ -1,0 +1,155 @@
+"""What a page shows of items, worked out from their JSON (`item show`, `item list`) and the
+definition: labels, plain words for deputies, deadlines in workdays, the history, the forms
+of the events one may fire now and why the others are blocked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from banli.engine.model import SYSTEM
+from banli.web.forms import event_form
+from banli.web.render import KEY_LABELS, due_text, local_day, value_text, workdays_left
+
+TRACE_LABELS = {"created": "登记", "migrated": "迁移流程版本", "deadline_recomputed": "重算期限"}
+REPLY_EVENT = "reply"  # the well-known event whose data is the answer to the deputy (SPEC §7)
+# where a suggestion stands, in a deputy's words; {lead} is the lead unit's name
+PLAIN = {
+    "registered": "已收到您的建议，正在登记分类", "sorted": "正在审查", "reviewed": "正在审查", "audited": "正在审查",
+    "filed": "已立案，即将交办承办单位", "not_filed": "未予立案", "withdrawn": "您已撤回这件建议",
+    "assigned": "已交办{lead}，等待签收", "change_requested": "承办单位申请改办，督查室正在协调",
+    "handling": "{lead}正在办理", "replied": "{lead}已答复，督查室正在审核答复",
+    "awaiting_feedback": "{lead}已答复，请您评价", "rehandling": "根据您的意见，{lead}正在重新办理",
+    "awaiting_final_feedback": "重新办理后已答复，请您再次评价", "closed": "已办结",
+}
+
+
+def names(context) -> tuple[dict[str, str], dict[str, str]]:
+    """(unit id → name, person id → name) of the organisation (read again every few seconds)."""
+    def read() -> tuple[dict[str, str], dict[str, str]]:
+        with context.store.read() as tx:
+            org = tx.org_names()
+            people = {person.id: person.name for person in tx.people()}
+        return dict(org.units), people
+
+    return context.recent("names", read)
+
+
+def summary(context, item: dict, units: dict[str, str], now: datetime) -> dict:
+    """One row of a list: the item's JSON with its state in words and its deadline in workdays."""
+    workflow = context.latest(item["workflow"])
+    days = workdays_left(workflow, item["deadline"], now)
+    lead = item["fields"].get("lead_unit")
+    return {**item, "lead_name": units.get(lead, lead or ""), "due_day": local_day(item["deadline"]),
+            "workdays": days, "due_text": due_text(days, item["overdue"]), "final": item["state"] in workflow.final_states,
+            "plain": plain_words(item, units)}
+
+
+def awaits_deputy(context, item: dict) -> bool:
+    """Whether the item waits for its deputy: its state is where an event of theirs comes up
+    that is not open from the start (a rating, not a withdrawal)."""
+    definition = context.latest(item["workflow"]).definition
+    return any("own_deputy" in event.roles and item["state"] in event.sources and definition.initial not in event.sources
+               for event in definition.events.values())
+
+
+def plain_words(item: dict, units: dict[str, str]) -> str:
+    lead = item["fields"].get("lead_unit")
+    words = PLAIN.get(item["state"]) if item["workflow"] == "npc-suggestion" else None
+    return words.format(lead=units.get(lead, "承办单位")) if words else item["state_label"]
+
+
+def item_page(context, caller, info: dict, answers: list[dict]) -> dict:
+    """Everything the item page shows."""
+    store, now = context.store, context.now()
+    units, people = names(context)
+    workflow = pinned(store, info["ref"])
+    definition = workflow.definition
+    fields = [(str(spec.label), value_text(info["fields"][name], units)) for name, spec in definition.fields.items()
+              if info["fields"].get(name) not in (None, "", [])]
+    forms, blocked, awaited = [], [], []  # awaited: the forms that come up later, not open from the start
+    for answer in answers:
+        event = definition.events.get(answer["event"])
+        if event is None or event.roles == (SYSTEM,):
+            continue
+        if answer["allowed"]:
+            forms.append(event_form(workflow, event, units, people))
+            if definition.initial not in event.sources:
+                awaited.append(forms[-1])
+        elif info["state"] in event.sources and not answer["reason"].startswith("needs"):
+            # possible in this state and one's own to fire, but held back (a guard, a closed window)
+            blocked.append({"label": answer["label"], "reason": answer["reason"]})
+    days = workdays_left(workflow, info["deadline"], now)
+    return {
+        "item": info, "fields": fields, "forms": forms, "awaited": awaited, "blocked": blocked, "units": units,
+        "due_day": local_day(info["deadline"]), "due_text": due_text(days, info["overdue"]),
+        "history": [history_row(row, workflow, people, units) for row in info["trace"]],
+        "reply": latest_reply(info["trace"]), "plain": plain_words(info, units),
+        "children": [summary(context, child, units, now) for child in info["children"]],
+        "is_deputy": "deputy" in caller.actor.roles,
+    }
+
+
+def pinned(store, ref: str):
+    """The version of its workflow the item runs on."""
+    with store.read() as tx:
+        item = tx.item(ref)
+    return store.workflows.by_id(item.definition_id)
+
+
+def history_row(row: dict, workflow, people: dict[str, str], units: dict[str, str]) -> dict:
+    definition = workflow.definition
+    data = []
+    for key, value in row["data"].items():
+        if row["event"] == "created" and key != "deputies":  # the title, content and fields are shown above
+            continue
+        if key == "deputies":
+            data.append(("代表", value_text(value)))
+            continue
+        if key.startswith("@"):
+            if key == "@deadline" and isinstance(value, dict) and value.get("due"):
+                data.append(("办理期限", local_day(value["due"])))
+            continue
+        spec = definition.fields.get(key)
+        data.append((str(spec.label) if spec else KEY_LABELS.get(key, key), value_text(value, units)))
+    return {"seq": row["seq"], "at": row["occurred_at"][:16].replace("T", " "),
+            "event": TRACE_LABELS.get(row["event"]) or workflow.label(row["event"]),
+            "from": workflow.label(row["from"]) if row["from"] else "", "to": workflow.label(row["to"]),
+            "moved": row["from"] != row["to"], "actor": people.get(row["actor"], "系统" if row["actor"] == SYSTEM else row["actor"]),
+            "data": data, "hash": row["hash"], "prev_hash": row["prev_hash"]}
+
+
+def latest_reply(trace: list[dict]) -> dict | None:
+    replies = [row for row in trace if row["event"] == REPLY_EVENT]
+    return {**replies[-1]["data"], "at": replies[-1]["occurred_at"][:10]} if replies else None
+
+
+def unit_sections(context, caller, items: list[dict]) -> list[tuple[str, list[dict]]]:
+    """A unit's items in the groups its clerk works through: to sign for, overdue, due soon,
+    waiting for co-units, the rest in hand."""
+    now = context.now()
+    units, _people = names(context)
+    mine = caller.actor.unit
+    rows = [summary(context, item, units, now) for item in items]
+    children: dict[str, list[dict]] = {}
+    for row in rows:
+        if "/" in row["ref"]:
+            children.setdefault(row["ref"].rsplit("/", 1)[0], []).append(row)
+    to_sign, overdue, soon, waiting, rest = [], [], [], [], []
+    for row in rows:
+        if row["final"] or row["fields"].get("lead_unit") != mine:
+            continue
+        workflow = context.latest(row["workflow"])
+        sign_for = workflow.definition.events.get("sign_for")
+        open_children = [child for child in children.get(row["ref"], []) if not child["final"]]
+        if sign_for and row["state"] in sign_for.sources:
+            to_sign.append(row)
+        elif row["overdue"]:
+            overdue.append(row)
+        elif row["workdays"] is not None and row["workdays"] <= 5:
+            soon.append(row)
+        elif open_children:
+            waiting.append({**row, "waiting_for": "、".join(child["lead_name"] for child in open_children)})
+        else:
+            rest.append(row)
+    return [("待签收", to_sign), ("已逾期", overdue), ("即将到期（5个工作日内）", soon), ("等待协办单位意见", waiting),
+            ("在办", rest)]
