@@ -1,4 +1,5 @@
-"""banli.toml: the operator's settings for notification channels and the scheduler.
+"""banli.toml: the operator's settings for notification channels, the scheduler and the daily
+checkpoint of the trace.
 
 Read from `$BANLI_CONFIG`, else `./banli.toml`; without a file every setting has its
 default (one channel, `log`). Checked with pydantic: any problem is one InvalidInput line
@@ -123,13 +124,29 @@ class SchedulerSettings(_Section):
         return value if isinstance(value, timedelta) else parse_interval(value)
 
 
+class AuditSettings(_Section):
+    # crontab: the day's checkpoint of the trace at 00:30, a JSON line added to checkpoint_file
+    # (relative to the config file's folder), for the operator to publish; "" for none
+    checkpoint: str = "30 0 * * *"
+    checkpoint_file: str = "banli-checkpoints.jsonl"
+
+    @field_validator("checkpoint")
+    @classmethod
+    def _crontab(cls, value: str) -> str:
+        return SchedulerSettings._crontab(value)
+
+
 class Config(_Section):
     notify: NotifySettings = NotifySettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    audit: AuditSettings = AuditSettings()
     _folder: Path = PrivateAttr(default=Path("."))  # where relative paths in the file start from
 
     def bulletin_folder(self) -> Path:
         return self._folder / self.scheduler.bulletin_dir
+
+    def checkpoint_file(self) -> Path:
+        return self._folder / self.audit.checkpoint_file
 
     def log_file(self) -> Path | None:
         """The log channel's file; None means stderr."""

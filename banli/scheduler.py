@@ -1,5 +1,6 @@
 """APScheduler wiring: the reminder sweep and notification delivery on their intervals, the
-campaigns the workflows schedule, and the monthly bulletin (`[scheduler] bulletin` crontab).
+campaigns the workflows schedule, the monthly bulletin (`[scheduler] bulletin` crontab) and
+the day's checkpoint of the trace (`[audit] checkpoint` crontab, added to a file to publish).
 
 Each process runs its own in-memory job store: APScheduler's job store is never shared
 between processes, so two schedulers never hand each other jobs. On SQLite only one
@@ -89,6 +90,23 @@ def bulletin_job(runtime: Runtime, folder: Path) -> dict:
     return result
 
 
+def checkpoint_job(runtime: Runtime, path: Path) -> dict | None:
+    """The day's checkpoint of the trace, journaled and added to `path` as a JSON line; none
+    (an error in the log) when the trace does not verify: a checkpoint vouches for it."""
+    from banli.errors import BanliError
+    from banli.store.audit import checkpoint
+    from banli.store.checkpoints import write
+
+    try:
+        made = checkpoint(runtime.store, at=runtime.now(), actor="system")
+        write(path, made, append=True)
+    except BanliError as error:
+        log.error("checkpoint: %s", error)
+        return None
+    log.info("checkpoint: %s trace rows, root %s, added to %s", made["size"], made["root"], path)
+    return made
+
+
 def build(runtime: Runtime, config, *, sweep_every: timedelta, deliver_every: timedelta) -> BlockingScheduler:
     """A scheduler with the sweep and delivery jobs, and a job for every campaign a workflow
     schedules (`schedule:` crontab, in the workflow's time zone); no job overlaps itself."""
@@ -105,6 +123,9 @@ def build(runtime: Runtime, config, *, sweep_every: timedelta, deliver_every: ti
         # in the zone `bulletin_job` reads "the month before" in, so the 1st is the 1st there
         scheduler.add_job(bulletin_job, CronTrigger.from_crontab(config.scheduler.bulletin, timezone=DEFAULT_ZONE),
                           args=[runtime, config.bulletin_folder()], id="bulletin")
+    if config.audit.checkpoint:
+        scheduler.add_job(checkpoint_job, CronTrigger.from_crontab(config.audit.checkpoint, timezone=DEFAULT_ZONE),
+                          args=[runtime, config.checkpoint_file()], id="checkpoint")
     scheduler.add_job(sweep_job, "interval", args=[runtime], seconds=sweep_every.total_seconds(), id="sweep",
                       next_run_time=utc_now())
     scheduler.add_job(deliver_job, "interval", args=[runtime.store, config], seconds=deliver_every.total_seconds(),

@@ -1,18 +1,21 @@
-"""Rows per second of `banli audit verify` over a million trace rows, against raw sqlite3 doing the same checks.
+"""Rows per second of `banli audit verify` over a million trace rows, against raw sqlite3 doing its chain checks.
 
 A SQLite database with banli's schema gets `--rows` hash-chained trace rows, `--rows-per-item`
 per item (not timed; reused by the next run with the same parameters). The rows are copies
 of one real item's trace, made through banli (registered, walked to `handling`, urged):
 each copy gets its own ref and its chain is hashed anew with `banli.engine.chain.row_hash`,
-so the trace verifies. The rows are written round by round (every item's seq 1, then every
-item's seq 2 …), as events of many items interleave in a real year. Then banli's `verify`
-(`banli.store.audit.verify`, the work of `banli audit verify`) is timed against a raw
-sqlite3 loop doing the same checks: fetch by rowid, SHA-256 of the `\\x1f`-joined text,
-sequence and prev_hash against a dict of chain heads, the heads against the item rows.
-banli's verify runs as the command runs it (a trace this large: one worker process per
-core) and in one process (`processes=1`). With `--pg URL` the same rows are copied into a
-database created for the run on that PostgreSQL server, and banli's verify is timed there
-against the raw checks on psycopg.
+so the trace verifies; each item row is what its rows establish (state, version, fields, as
+`banli.engine.projection` replays them). The rows are written round by round (every item's
+seq 1, then every item's seq 2 …), as events of many items interleave in a real year. Then
+banli's `verify` (`banli.store.audit.verify`, the work of `banli audit verify`: every row's
+hash, seq, prev_hash and from_state, every item row against the projection of its trace, the
+Merkle tree head over all rows) is timed against a raw sqlite3 loop doing the chain checks
+only: fetch by rowid, SHA-256 of the `\\x1f`-joined text, sequence and prev_hash against a
+dict of chain heads, the heads against the item rows. banli's verify runs as the command runs
+it (a trace this large: one worker process per core), in one process (`processes=1`), and
+`--against` a checkpoint of the whole log (the consistency proof on top). With `--pg URL` the
+same rows are copied into a database created for the run on that PostgreSQL server, and
+banli's verify is timed there against the raw checks on psycopg.
 
     .venv/bin/python bench/verify.py [--rows 1000000] [--rows-per-item 10] [--keep] [--profile] [--pg URL]
 """
@@ -33,11 +36,12 @@ import tempfile
 import threading
 import time
 import tracemalloc
+from datetime import datetime, timezone
 from pathlib import Path
 from common import TO_HANDLING, open_store, stored_params  # noqa: E402 - bench/ is on sys.path when run as a script
 
 WORKFLOW = "npc-suggestion"
-LAYOUT = 1  # bump when the generated rows change, so that old databases are rebuilt
+LAYOUT = 2  # bump when the generated rows change, so that old databases are rebuilt
 from banli.engine.chain import GENESIS, SEPARATOR  # noqa: E402
 BATCH = 50_000
 TRACE_COLUMNS = ("ref", "seq", "event", "from_state", "to_state", "actor", "occurred_at", "recorded_at", "data",
@@ -54,8 +58,9 @@ def remove_db(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def template(store, rows_per_item: int) -> tuple[dict, list[dict]]:
-    """One item made through banli, with `rows_per_item` trace rows: its item row and its trace."""
+def template(store, rows_per_item: int) -> tuple[dict, list[dict], list[tuple[str, str]]]:
+    """One item made through banli, with `rows_per_item` trace rows: its item row, its trace,
+    and (state, fields as stored) of an item that has only its first 1, 2 … rows."""
     import logging
 
     from banli.engine.runtime import Runtime
@@ -74,8 +79,16 @@ def template(store, rows_per_item: int) -> tuple[dict, list[dict]]:
 
         item = dict(connection.execute(text("SELECT * FROM item WHERE ref = :ref"), {"ref": ref}).one()._mapping)
         trace = [dict(row._mapping) for row in connection.execute(
-            text("SELECT * FROM trace WHERE ref = :ref ORDER BY seq"), {"ref": ref})]
-    return item, trace[:rows_per_item]
+            text("SELECT * FROM trace WHERE ref = :ref ORDER BY seq"), {"ref": ref})][:rows_per_item]
+    from banli.engine.chain import canonical_json
+    from banli.engine.projection import Projection, Projector
+
+    projector, projection, prefixes = Projector(lambda def_hash: store.workflows.by_hash(def_hash).definition), \
+        Projection(), []
+    for row in trace:
+        projector.apply(projection, row["seq"], row["event"], row["to_state"], row["data"], row["def_hash"])
+        prefixes.append((projection.state, canonical_json(projection.fields)))
+    return item, trace, prefixes
 
 
 def build(path: Path, params: dict) -> dict:
@@ -90,7 +103,7 @@ def build(path: Path, params: dict) -> dict:
     remove_db(scratch)
     open_store(f"sqlite:///{path}", fresh=True).close()
     store = open_store(f"sqlite:///{scratch}", fresh=True)
-    item_row, trace_rows = template(store, params["rows_per_item"])
+    item_row, trace_rows, prefixes = template(store, params["rows_per_item"])
     store.close()
     remove_db(scratch)
     timings["schema"] = time.perf_counter() - started
@@ -128,13 +141,11 @@ def build(path: Path, params: dict) -> dict:
     started = time.perf_counter()
     columns = ("id",) + ITEM_COLUMNS
     insert_item = f"INSERT INTO item ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))})"
-    last = {row["seq"]: row for row in trace_rows}
-
     def item_rows():
         for index in range(items):
+            state, fields = prefixes[counts[index] - 1]
             values = dict(item_row, ref=refs[index], definition_id=definition_id, seq=counts[index],
-                          head_hash=heads[index], version=counts[index])
-            values["state"] = last[counts[index]]["to_state"]
+                          head_hash=heads[index], version=counts[index], state=state, fields=fields)
             yield (index + 1, *(values[name] for name in ITEM_COLUMNS))
 
     conn.executemany(insert_item, item_rows())
@@ -157,6 +168,25 @@ def banli_verify(path: Path, progress=None, processes: int | None = None) -> dic
     store = open_store(f"sqlite:///{path}", fresh=False)
     try:
         return verify(store, progress, processes=processes)
+    finally:
+        store.close()
+
+
+_CHECKPOINTS: dict[str, list[dict]] = {}
+
+
+def banli_against(path: Path, progress=None) -> dict:
+    """banli's verify as `banli audit verify --against FILE` runs it, FILE a checkpoint of the
+    whole log (made once, untimed, by the first call)."""
+    from banli.store.audit import check, verify
+    from banli.store.checkpoints import _checked, document
+
+    store = open_store(f"sqlite:///{path}", fresh=False)
+    try:
+        if str(path) not in _CHECKPOINTS:
+            made = document(check(store).tree, datetime.now(timezone.utc))
+            _CHECKPOINTS[str(path)] = [_checked("bench", 1, made)]
+        return verify(store, progress, against=_CHECKPOINTS[str(path)])
     finally:
         store.close()
 
@@ -295,12 +325,13 @@ def raw_fetch(path: Path, progress=None) -> dict:
     return {"ok": True, "items": 0, "rows": rows, "failures": []}
 
 
-BASELINE = "raw sqlite3 (same checks)"
+BASELINE = "raw sqlite3 (chain checks)"
 BANLI = "banli verify"
 METHODS = {
     BASELINE: raw_verify,
     BANLI: banli_verify,
     "banli verify, 1 process": lambda path, progress=None: banli_verify(path, progress, processes=1),
+    "banli verify --against": banli_against,
     "raw sqlite3, fetch only": raw_fetch,
     # the raw checks on text fetched as bytes (no UTF-8 decode and re-encode), then that on 2 cores
     "raw, bytes": lambda path, progress=None: raw_verify(path, progress, as_bytes=True),
@@ -370,7 +401,7 @@ def bench_postgres(path: Path, admin_url: str, repeat: int) -> None:
             finally:
                 store.close()
 
-        methods = {"raw psycopg (same checks)": lambda: raw_pg_verify(url), "banli verify": lambda: banli_pg(None),
+        methods = {"raw psycopg (chain checks)": lambda: raw_pg_verify(url), "banli verify": lambda: banli_pg(None),
                    "banli verify, 1 process": lambda: banli_pg(1)}
         results = {label: run() for label, run in methods.items()}  # warm-up: shared buffers, imports
         seconds = {label: [] for label in methods}
@@ -382,7 +413,7 @@ def bench_postgres(path: Path, admin_url: str, repeat: int) -> None:
                 seconds[label].append(time.perf_counter() - started)
         print(f"after: {_load()}\n")
         print(f"{'method':<28} {'rows':>8} {'median s':>9} {'min s':>7} {'rows/s':>9} {'× raw':>6}")
-        raw = statistics.median(seconds["raw psycopg (same checks)"])
+        raw = statistics.median(seconds["raw psycopg (chain checks)"])
         for label, times in seconds.items():
             median, count = statistics.median(times), results[label]["rows"]
             print(f"{label:<28} {count:>8} {median:>9.2f} {min(times):>7.2f} {count / median:>9.0f} "
@@ -467,12 +498,13 @@ def traced(run, path: Path, total: int) -> tuple[int, list[tuple[int, int]]]:
 def print_table(rows) -> None:
     print(f"{'method':<28} {'rows':>8} {'median s':>9} {'min s':>7} {'rows/s':>9} {'× raw':>6} {'CPU s':>6} "
           f"{'traced MiB':>10} {'RSS MiB':>8}")
-    raw = next(statistics.median(seconds) for name, _n, seconds, *_ in rows if name == BASELINE)
+    raw = next((statistics.median(seconds) for name, _n, seconds, *_ in rows if name == BASELINE), None)
     for name, count, seconds, cpu, peak, rss in rows:
         median = statistics.median(seconds)
         memory = f"{peak / 2**20:>10.1f} {rss / 1024:>8.0f}" if peak is not None else f"{'–':>10} {'–':>8}"
+        times_raw = f"{raw / median:>6.2f}" if raw else f"{'–':>6}"
         print(f"{name:<28} {count:>8} {median:>9.2f} {min(seconds):>7.2f} {count / median:>9.0f} "
-              f"{raw / median:>6.2f} {statistics.median(cpu):>6.2f} {memory}")
+              f"{times_raw} {statistics.median(cpu):>6.2f} {memory}")
 
 
 def _cpu_seconds() -> float:
@@ -485,21 +517,22 @@ def _load() -> str:
     return "load average " + ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def bench(path: Path, repeat: int, profile: bool) -> None:
+def bench(path: Path, repeat: int, profile: bool, banli_only: bool = False, memory_runs: bool = True) -> None:
+    methods = {name: run for name, run in METHODS.items() if name.startswith(BANLI) or not banli_only}
     print(f"before: {_load()}")
-    results = {name: run(path) for name, run in METHODS.items()}  # warm-up: page cache, imports, statement caches
-    seconds = {name: [] for name in METHODS}
-    cpu = {name: [] for name in METHODS}
+    results = {name: run(path) for name, run in methods.items()}  # warm-up: page cache, imports, statement caches
+    seconds = {name: [] for name in methods}
+    cpu = {name: [] for name in methods}
     for _round in range(repeat):  # round by round, so that other work on the machine hits every method alike
-        for name, run in METHODS.items():
+        for name, run in methods.items():
             started, cpu_started = time.perf_counter(), _cpu_seconds()
             run(path)
             seconds[name].append(time.perf_counter() - started)
             cpu[name].append(_cpu_seconds() - cpu_started)
     print(f"after the timed runs: {_load()}\n")
     rows, memory = [], {}
-    for name, run in METHODS.items():
-        if name in UNTRACED:
+    for name, run in methods.items():
+        if name in UNTRACED or not memory_runs:
             rows.append((name, results[name]["rows"], seconds[name], cpu[name], None, None))
             continue
         peak, samples = traced(run, path, results[name]["rows"])
@@ -507,18 +540,20 @@ def bench(path: Path, repeat: int, profile: bool) -> None:
         rows.append((name, results[name]["rows"], seconds[name], cpu[name], peak, own_peak + workers_peak))
         memory[name] = (samples, before, own_peak, workers_peak, workers)
     print_table(rows)
-    verdicts = [f"{name}: {'ok' if results[name]['ok'] else 'FAILED'}" for name in METHODS
+    verdicts = [f"{name}: {'ok' if results[name]['ok'] else 'FAILED'}" for name in methods
                 if name != "raw sqlite3, fetch only"]
     banli = results[BANLI]
     print(f"\nbanli verify: {banli['rows']} rows of {banli['items']} items, {len(banli['failures'])} failures; "
           + "; ".join(verdicts))
-    print("× raw is raw sqlite3's (same checks) median over the method's; rows/s from the median. CPU s is the median "
+    print("× raw is raw sqlite3's (chain checks) median over the method's; rows/s from the median. CPU s is the median "
           "CPU time of a run, its child processes' included (on a busy machine the wall time of the split methods "
           "suffers most: they need both cores at once). traced MiB is the "
           "tracemalloc peak of one more run (Python allocations of the calling process: not of banli's worker "
           "processes); RSS MiB the peak resident set of a fresh process running the method once (interpreter, "
           "imports and SQLite's page cache included), plus its worker processes' peaks, sampled every 10 ms.")
     for name in (BANLI, "banli verify, 1 process", BASELINE):
+        if name not in memory:
+            continue
         samples, before, own_peak, workers_peak, workers = memory[name]
         curve = ", ".join(f"{rows // 1000}k {current / 2**20:.1f}" for rows, current in samples)
         print(f"{name}: Python allocations (MiB) held after N rows: {curve}; RSS {before / 1024:.0f} MiB before "
@@ -547,6 +582,8 @@ def main() -> int:
     parser.add_argument("--pg", metavar="URL", help="also on PostgreSQL: a database created on this server for "
                                                     "the run (the SQLite rows copied in), dropped after")
     parser.add_argument("--pg-only", action="store_true", help="with --pg: skip the SQLite methods")
+    parser.add_argument("--banli-only", action="store_true", help="time banli's verify only, not the raw loops")
+    parser.add_argument("--no-memory", action="store_true", help="skip the runs that measure memory")
     args = parser.parse_args()
     if args.rows_per_item < 1 or args.rows < 1:
         parser.error("--rows and --rows-per-item must be positive")
@@ -566,7 +603,7 @@ def main() -> int:
             items, rows = conn.execute("SELECT (SELECT count(*) FROM item), (SELECT count(*) FROM trace)").fetchone()
         print(f"{rows} trace rows of {items} items, {args.rows_per_item} per item; {args.repeat} timed runs each\n")
         if not args.pg_only:
-            bench(path, args.repeat, args.profile)
+            bench(path, args.repeat, args.profile, args.banli_only, not args.no_memory)
         if args.pg:
             bench_postgres(path, args.pg, args.repeat)
     finally:

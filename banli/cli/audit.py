@@ -1,4 +1,4 @@
-"""`banli audit log|verify|checkpoint`: the trace, its verification, a root hash."""
+"""`banli audit log|verify|checkpoint`: the trace, its verification, its checkpoints."""
 
 from __future__ import annotations
 
@@ -33,21 +33,29 @@ def log(settings, ref: str | None, as_json: bool) -> None:
 
 
 @audit.command("verify")
+@click.option("--against", "against_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Also prove that the log extends the checkpoint(s) in FILE (one, or one per line).")
 @json_option
 @click.pass_obj
-def verify(settings, as_json: bool) -> None:
-    """Recompute every hash chain; exit 8 naming each changed, deleted or reordered row."""
+def verify(settings, against_file: str | None, as_json: bool) -> None:
+    """Recompute every hash chain and every item from its trace; exit 8 naming each changed,
+    deleted or reordered row and each item its trace does not establish. With --against, also
+    exit 8 when the log no longer extends a checkpoint taken before, naming the first row that differs."""
     from banli.errors import AuditFailed
     from banli.store.audit import verify as run_verify
+    from banli.store.checkpoints import read
 
-    result = run_verify(settings.store)
+    against = read(against_file) if against_file else None
+    result = run_verify(settings.store, against=against)
     if as_json:
         emit_json(result)
     else:
         for failure in result["failures"]:
             click.echo(f"{failure['ref']} seq {failure['seq']}: {failure['reason']}", err=True)
         if result["ok"]:
-            click.echo(f"ok: {result['rows']} trace rows of {result['items']} items verify")
+            extends = f"; it extends the {len(against)} checkpoint(s) of {against_file}" if against else ""
+            click.echo(f"ok: {result['rows']} trace rows of {result['items']} items verify, each item is what its "
+                       f"trace establishes{extends} (root {result['root']})")
     if not result["ok"]:  # with --json the document above is the whole answer
         raise AuditFailed(f"the trace does not verify: {len(result['failures'])} problem(s) listed above; "
                           "restore from a backup or an export and investigate who wrote to the database",
@@ -55,14 +63,24 @@ def verify(settings, as_json: bool) -> None:
 
 
 @audit.command("checkpoint")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Also write the checkpoint, with its subtree heads, to FILE (replaced).")
 @json_option
 @click.pass_obj
-def checkpoint(settings, as_json: bool) -> None:
-    """One root hash over every item's chain head; publish it so later tampering shows."""
-    from banli.store.audit import checkpoint as make
+def checkpoint(settings, out_file: str | None, as_json: bool) -> None:
+    """Verify the trace, then print and journal its checkpoint {"size", "root", "at"}: the
+    Merkle tree head of every trace row. Publish it where the database's administrators cannot
+    rewrite it; 'banli audit verify --against FILE' proves later that the log only grew."""
+    import json
 
-    result = make(settings.store)
+    from banli.cli.setup import operator
+    from banli.store.audit import checkpoint as make
+    from banli.store.checkpoints import summary, write
+
+    made = make(settings.store, actor=operator())
+    if out_file:
+        write(out_file, made)
     if as_json:
-        emit_json(result)
+        emit_json(made)
     else:
-        click.echo(f"{result['root']}  ({result['items']} items)")
+        click.echo(json.dumps(summary(made), ensure_ascii=False))

@@ -1,5 +1,6 @@
 """The trace: append-only in the database itself, and `audit verify` names every changed,
-deleted or reordered row by ref and seq."""
+deleted or reordered row by ref and seq, the same whether one process scans it or many
+worker processes scan it in ranges."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def filed(runtime, clock):
 
 def test_intact_trace_verifies(filed, store):
     result = verify(store)
-    assert result == {"ok": True, "items": 2, "rows": 10, "failures": []}
+    assert {key: result[key] for key in ("ok", "items", "rows", "failures")} == \
+        {"ok": True, "items": 2, "rows": 10, "failures": []}
+    assert result["size"] == 10 and len(bytes.fromhex(result["root"])) == 32
 
 
 @pytest.mark.parametrize("statement", [
@@ -45,7 +48,10 @@ def test_changed_row_is_named(filed, store, db_url):
     tamper(db_url, "UPDATE trace SET data = '{\"category\":\"农业农村\"}' WHERE ref = '16-1-002' AND seq = 2")
     result = verify(store)
     assert not result["ok"]
-    assert result["failures"] == [{"ref": "16-1-002", "seq": 2, "reason": "row changed: its hash does not match its content"}]
+    assert result["failures"] == [
+        {"ref": "16-1-002", "seq": 2, "reason": "row changed: its hash does not match its content"},
+        {"ref": "16-1-002", "seq": 5, "reason": "stored row differs from what its trace establishes (stored ≠ trace): "
+                                                "category 城市建设 ≠ 农业农村"}]
 
 
 def test_deleted_row_is_named(filed, store, db_url):
@@ -75,9 +81,11 @@ def test_reordered_rows_are_named(filed, store, db_url):
 
 def test_checkpoint_changes_with_any_event(filed, store, runtime):
     before = checkpoint(store)
-    assert before == checkpoint(store)
+    assert (before["size"], before["root"]) == (checkpoint(store)["size"], checkpoint(store)["root"]) == \
+        (10, verify(store)["root"])
     runtime.fire("16-1-001", "assign", "wang", {"lead_unit": "zjj", "mode": "单独办理"})
-    assert checkpoint(store)["root"] != before["root"]
+    after = checkpoint(store)
+    assert after["size"] == 11 and after["root"] != before["root"]
 
 
 # -- the scan split over worker processes (audit.verify's `processes`) --------------------------
@@ -120,7 +128,7 @@ def _rehash(db_url: str, ref: str, seq: int, data: str) -> list[str]:
 TAMPERING = {
     "intact": (lambda url: [], []),
     "changed": (lambda url: ["UPDATE trace SET data = '{\"category\":\"农业农村\"}' WHERE ref = '16-1-002' AND seq = 2"],
-                [("16-1-002", 2, CHANGED)]),
+                [("16-1-002", 2, CHANGED), ("16-1-002", 5, "category 城市建设 ≠ 农业农村")]),
     "deleted": (lambda url: ["DELETE FROM trace WHERE ref = '16-1-001' AND seq = 3"],
                 [("16-1-001", 4, "expected seq 3, found 4")]),
     "deleted-first-row": (lambda url: ["DELETE FROM trace WHERE ref = '16-1-001' AND seq = 1"],
@@ -134,7 +142,7 @@ TAMPERING = {
                    ("16-1-002", 2, CHANGED), ("16-1-002", 2, "expected seq 4, found 2"),
                    ("16-1-002", 4, "expected seq 3, found 4")]),
     "rehashed": (lambda url: _rehash(url, "16-1-001", 2, '{"category":"农业农村"}'),
-                 [("16-1-001", 3, "chain broken")]),
+                 [("16-1-001", 3, "chain broken"), ("16-1-001", 5, "category 城市建设 ≠ 农业农村")]),
 }
 
 
@@ -160,15 +168,17 @@ def test_split_scan_names_what_one_pass_names(interleaved, store, db_url, case, 
 
 def test_hash_input_built_by_the_database_is_row_hash_input(filed, store, db_url):
     """The bytes the database joins are those banli.engine.chain hashes: integers in decimal,
-    non-ASCII text as UTF-8, every character kept."""
+    non-ASCII text as UTF-8, every character kept — a NUL (SQLite's text can hold one, its
+    printf stops there) by the exact query verify checks a row on again before naming it."""
     import hashlib
 
     from banli.engine.chain import HASHED_FIELDS, SEPARATOR, row_hash
-    from banli.store.trace_scan import range_query
+    from banli.store.trace_scan import exact_fields, range_query
 
+    dialect = store.engine.dialect.name
     text_fields = [name for name in HASHED_FIELDS if name != "seq"]
-    texts = ["苏州·建议 №7 ü", "😀 emoji", "tab\tnew\nline", "sep\x1finside", "\\ '' \""]
-    if not db_url.startswith("postgresql"):
+    texts = ["苏州·建议 №7 ü", "😀 emoji", "tab\tnew\nline", "sep\x1finside", "\\ '' \"", "100% %s %d"]
+    if dialect == "sqlite":
         texts.append("nul\x00inside")  # PostgreSQL text cannot hold NUL; SQLite's can
     with store.engine.begin() as connection:
         item_id = connection.execute(text("SELECT id FROM item WHERE ref = '16-1-001'")).scalar()
@@ -178,15 +188,36 @@ def test_hash_input_built_by_the_database_is_row_hash_input(filed, store, db_url
                                     f"(:item_id, :seq, '', {', '.join(':' + name for name in text_fields)})"),
                                dict(values, item_id=item_id, seq=1000 + number * 98765))
     with store.engine.connect() as connection:
-        rows = connection.exec_driver_sql(range_query(store.engine.dialect.name), (0, 10**9)).all()
+        rows = connection.exec_driver_sql(range_query(dialect), (0, 10**9)).all()
+        exact = [SEPARATOR.encode().join(bytes(value) for value in connection.exec_driver_sql(
+            exact_fields(dialect), (row[0],)).one()) for row in rows]
         fields = connection.execute(text("SELECT ref, seq, event, from_state, to_state, actor, occurred_at, "
                                          "recorded_at, data, def_hash, prev_hash, hash FROM trace ORDER BY id")).all()
     assert len(rows) == len(fields) == 10 + len(texts)
-    for row, values in zip(rows, fields):
-        joined = bytes(row[-1])
+    for row, joined, values in zip(rows, exact, fields):
         assert joined == SEPARATOR.join(str(value) for value in values[:-1]).encode("utf-8")
         assert hashlib.sha256(joined).hexdigest() == row_hash(*values[:-1])
-    assert [hashlib.sha256(bytes(row[-1])).hexdigest() == row[5] for row in rows] == [True] * 10 + [False] * len(texts)
+        assert bytes(row[2]) == values[-1].encode()
+        if "\x00" not in values[0]:
+            assert bytes(row[-1]) == joined
+    assert [hashlib.sha256(bytes(row[-1])).hexdigest().encode() == bytes(row[2]) for row in rows] == \
+        [True] * 10 + [False] * len(texts)
+
+
+def test_a_row_with_a_nul_verifies_when_its_hash_is_right(filed, store, db_url):
+    """SQLite: a NUL inside a field stops the fast hash input short; the row is checked again
+    on every character before it would be named, so it is not named."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL text cannot hold a NUL")
+    from tests.integration.insider import rewrite
+
+    def nul(row: dict) -> None:
+        if row["seq"] == 4:
+            row["actor"] = "reg\x00"
+    rewrite(store, db_url, "16-1-002", nul)
+    assert verify(store)["failures"] == []
+    tamper(db_url, "UPDATE trace SET actor = 'reg' || char(0) || 'x' WHERE ref = '16-1-002' AND seq = 4")
+    assert [(f["ref"], f["seq"], f["reason"]) for f in verify(store)["failures"]] == [("16-1-002", 4, CHANGED)]
 
 
 def test_worker_processes_that_fail_leave_the_scan_to_this_process(interleaved, store, db_url, monkeypatch, caplog):
@@ -201,3 +232,53 @@ def test_worker_processes_that_fail_leave_the_scan_to_this_process(interleaved, 
     monkeypatch.setattr(sys, "executable", false)
     assert verify(store, processes=3) == expected
     assert "scanning in this process instead" in caplog.text
+
+
+# -- the Merkle tree and the checkpoints, split or not --------------------------------------------
+
+def _leaves(db_url: str) -> list[bytes]:
+    """Every row's leaf, worked out here: SHA-256(0x00 ‖ SHA-256 of the row's hash input)."""
+    from sqlalchemy import create_engine
+
+    from banli.engine.chain import HASHED_FIELDS, row_hash
+    from banli.engine.merkle import leaf_hash
+    from banli.store.db import normalise_url
+
+    engine = create_engine(normalise_url(db_url))
+    with engine.connect() as connection:
+        rows = connection.execute(text(f"SELECT {', '.join(HASHED_FIELDS)} FROM trace ORDER BY id")).all()
+    engine.dispose()
+    return [leaf_hash(bytes.fromhex(row_hash(*row))) for row in rows]
+
+
+@pytest.mark.parametrize("most_heads", [4096, 4, 2], ids=["width-1", "width-4", "width-8"])
+@pytest.mark.parametrize("processes, ranges", [(1, None), (3, None), (2, 15)],
+                         ids=["one-process", "3-processes", "a-range-per-row"])
+def test_split_scan_gives_the_one_tree_and_the_same_proofs(interleaved, store, db_url, monkeypatch, most_heads,
+                                                           processes, ranges):
+    """The leaves fold into aligned subtrees of 1, 4 or 8 leaves across range boundaries as in
+    one pass: the same root (RFC 6962's, of every row's leaf), and checkpoints taken at every
+    earlier size are proved (their leaves kept where a size falls inside a subtree)."""
+    from datetime import datetime, timezone
+
+    from banli.engine.merkle import SubtreeLog, root_of
+    from banli.store import checkpoints, trace_scan
+
+    monkeypatch.setattr(trace_scan, "MAX_HEADS", most_heads)
+    leaves = _leaves(db_url)
+    at = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    taken = [dict(checkpoints.document(SubtreeLog(1, leaves[:size], []), at), file="-", line=size)
+             for size in range(len(leaves) + 1)]
+    assert [len(made["heads"]) for made in taken][-1] == -(-15 // {4096: 1, 4: 4, 2: 8}[most_heads])
+    against = [checkpoints._checked("-", made["line"], made) for made in taken]
+    one_pass = verify(store, processes=1, against=against)
+    assert one_pass["ok"] and one_pass["root"] == root_of(leaves).hex() and one_pass["size"] == 15
+    assert verify(store, processes=processes, ranges=ranges, against=against) == one_pass
+    tamper(db_url, *_rehash(db_url, "16-1-002", 3, '{"note":"改过"}'))
+    changed = verify(store, processes=1, against=against)
+    assert [check["ok"] for check in changed["against"]] == [True] * 8 + [False] * 8  # row 8 is 16-1-002 seq 3
+    assert verify(store, processes=processes, ranges=ranges, against=against) == changed
+    # named: the changed row itself where the heads are of single rows, else the row after it,
+    # whose chain link broke, or the first row of the subtree that holds it
+    expected = {4096: ("16-1-002", 3), 4: ("16-1-002", 2), 2: ("16-1-001", 1)}[most_heads]
+    assert [(f["ref"], f["seq"]) for f in changed["failures"]] == [("16-1-002", 4)] + [expected] * 8
