@@ -61,7 +61,7 @@ def chrome(tmp_path):
                                               "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_window_size(*DESKTOP)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(15)  # a loaded 2-core CI machine can take seconds to render a page
     driver.downloads = downloads
     yield driver
     driver.quit()
