@@ -4,34 +4,7 @@ is tested on every backend in tests/unit/test_migrate.py."""
 
 from __future__ import annotations
 
-V1 = """
-id: permit
-title: 许可申请
-states:
-  new: {label: 新申请, initial: true}
-  working: {label: 办理中}
-  done: {label: 办结, final: true}
-events:
-  start: {label: 受理, from: new, to: working, roles: [supervisor]}
-  finish: {label: 办结, from: working, to: done, roles: [supervisor]}
-"""
-
-V2 = """
-id: permit
-title: 许可申请
-settings: {handle_within: 5 workdays}
-states:
-  new: {label: 新申请, initial: true}
-  handling:
-    label: 审查中
-    deadline: {after: $handle_within, from: enter}
-  reviewing: {label: 复核中}
-  done: {label: 办结, final: true}
-events:
-  start: {label: 受理, from: new, to: handling, roles: [supervisor]}
-  finish: {label: 审查完毕, from: handling, to: reviewing, roles: [supervisor]}
-  approve: {label: 复核通过, from: reviewing, to: done, roles: [supervisor]}
-"""
+from tests.unit.test_migrate import V1, V2  # the same two versions the rule tests migrate between
 
 
 def test_register_diff_and_migrate(banli, tmp_path):
