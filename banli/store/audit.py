@@ -5,11 +5,14 @@ state and the fields its rows set: each row must follow its item's previous row 
 prev_hash = previous hash, from_state = previous to_state), and its stored hash must be the
 SHA-256 of its stored text. Every item row must then be what its trace establishes (its
 head, state, version and fields: the projection of `banli.engine.projection`), every trace
-row must belong to an item and every item must have a trace. Each row's hash is a leaf of
-the Merkle tree over the whole log (`banli.engine.merkle`), whose head a checkpoint publishes
-(`banli.store.checkpoints`). Memory grows with the number of items, not rows. A large trace
-is split by id into ranges scanned by worker processes (`banli.store.trace_workers`), all
-reading one snapshot; the ranges are joined in id order, so the result is that of one pass.
+row must belong to an item and every item must have a trace. The rows in id order are the
+leaves of a Merkle tree (`banli.engine.merkle`), whose head a checkpoint publishes
+(`banli.store.checkpoints`): a row's leaf data is its recomputed hash (32 bytes), which covers
+its content and, through prev_hash, its chain; its position is its place in the tree. So a
+row changed, re-chained, deleted or moved changes the tree's head. Memory grows with the
+number of items, not rows. A large trace is split by id into ranges scanned by worker
+processes (`banli.store.trace_workers`), all reading one snapshot; the ranges are joined in
+id order, so the result is that of one pass.
 """
 
 from __future__ import annotations
