@@ -50,6 +50,8 @@ def write_invitations(rows: list[InvitationRow], path: str | Path) -> None:
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from banli.sheets.writing import as_text
+
     path = check_path(path)
     book = Workbook()
     sheet = book.active
@@ -63,6 +65,7 @@ def write_invitations(rows: list[InvitationRow], path: str | Path) -> None:
     for number in range(2, sheet.max_row + 1):
         for cell in sheet[number]:
             cell.number_format = "@"  # text: an id such as 001 or a date stays as written
+            as_text(cell)  # a name starting with '=' is never a formula
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

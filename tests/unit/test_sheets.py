@@ -173,3 +173,18 @@ def test_control_characters_in_stored_text_do_not_break_the_workbook(tmp_path):
     write_ledger(ledger, path)  # openpyxl would refuse the cell: a bug's exit 1
 
     assert load_workbook(path)["台账"]["H2"].value == "李\ufffd科长"
+
+
+def test_an_invitation_sheet_never_carries_a_formula(tmp_path):
+    """A person's name that starts like a formula is written as text in the invitation sheet."""
+    import openpyxl
+
+    from banli.sheets.invitations import InvitationRow, write_invitations
+
+    path = tmp_path / "账号.xlsx"
+    write_invitations([InvitationRow(user="u1", name="=cmd|' /C calc'!A0", unit="@县住建局", roles=("unit",),
+                                     link="http://127.0.0.1/invite/x", valid_until="2026-12-20 09:00")], path)
+    row = openpyxl.load_workbook(path).active[2]
+    assert [cell.value for cell in row][:3] == ["u1", "=cmd|' /C calc'!A0", "@县住建局"]
+    assert {cell.data_type for cell in row} == {"s"}
+    assert row[1].quotePrefix and row[2].quotePrefix
