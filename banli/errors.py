@@ -78,6 +78,13 @@ class AuditFailed(BanliError):
     exit_code = 8
 
 
+class DatabaseUnusable(BanliError):
+    """The database cannot be used (exit 9): missing, unreachable, not initialised (say
+    `banli init`), not a banli database, or of a newer schema than this program."""
+
+    exit_code = 9
+
+
 class RefTaken(Conflict):
     """An item with one of the refs being registered was registered by someone else meanwhile."""
 
