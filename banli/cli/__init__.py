@@ -6,9 +6,11 @@ for SQLAlchemy (PERFORMANCE.md: ~0.25 s for SQLModel alone).
 
 from __future__ import annotations
 
+import getpass
 import importlib
 import logging
 import os
+import sys
 
 import click
 
@@ -63,9 +65,16 @@ class LazyGroup(click.Group):
             raise click.exceptions.Exit(exc.exit_code) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # the reader stopped reading (`banli audit log | head -1`)
+            _silence_stdout()
+            raise click.exceptions.Exit(0) from None
         except Exception as exc:  # a bug: say so in one line; the traceback with --debug
             if _debug(ctx):
                 raise
+            lost = _lost_database(exc)
+            if lost is not None:
+                click.echo(f"banli: {lost.message}", err=True)
+                raise click.exceptions.Exit(lost.exit_code) from exc
             click.echo(f"banli: internal error ({type(exc).__name__}: {exc}); "
                        "run again with --debug and report it", err=True)
             raise click.exceptions.Exit(1) from exc
@@ -84,16 +93,34 @@ class Settings:
 
     @property
     def store(self):
+        """The database of --db, which must be an initialised banli database (else exit 9)."""
         if self._store is None:
-            from banli.store.repo import SqlStore
+            from banli.store.opening import open_store
 
-            self._store = SqlStore(self.db)
+            self._store = open_store(self.db)
+        return self._store
+
+    def create_store(self):
+        """The database of --db for a command that creates or upgrades it (init, import-history)."""
+        from banli.store.opening import open_store
+
+        self._store = open_store(self.db, creating=True)
         return self._store
 
     def runtime(self):
+        """The runtime for events fired from the command line: each carries the operating-system
+        user beside --as (which the CLI cannot check), and --as may not name `system`."""
         from banli.engine.runtime import Runtime
 
-        return Runtime(self.store)
+        return Runtime(self.store, origin={"@os_user": os_user()})
+
+
+def os_user() -> str:
+    """Who is logged in to the machine running the command."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a bare container
+        return "unknown"
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,10 +156,32 @@ def _log_to_stderr() -> None:
         logger.setLevel(logging.WARNING)
 
 
+def _lost_database(exc: Exception):
+    if "sqlalchemy" not in sys.modules:  # no database was opened
+        return None
+    from banli.store.opening import lost_database
+
+    return lost_database(exc)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not complain either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a file (a test runner's buffer)
+        pass
+    finally:
+        os.close(devnull)
+
+
 def _debug(ctx: click.Context) -> bool:
     settings = ctx.find_object(Settings)
     return bool((settings and settings.debug) or os.environ.get("BANLI_DEBUG"))
 
 
 def main() -> None:
-    cli(prog_name="banli")
+    try:
+        cli(prog_name="banli")
+    except BrokenPipeError:  # raised while click flushed the last output
+        _silence_stdout()

@@ -33,13 +33,12 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
     from banli.cli.setup import initialise
     from banli.demo.year import play_year, prepare
     from banli.errors import InvalidInput
-    from banli.store.repo import SqlStore, item_t
+    from banli.store.repo import item_t
 
     url = db or DEFAULT_DEMO_DB
     if url == DEFAULT_DEMO_DB:
         _fresh_sqlite(url)
     settings.db = url
-    settings._store = SqlStore(url)
     initialise(settings, None)
     if settings.store.count(item_t):
         raise InvalidInput(f"{url} already holds items; the demo needs a fresh database (omit --db to use {DEFAULT_DEMO_DB})")

@@ -56,7 +56,7 @@ def import_history(settings, file: str, as_json: bool) -> None:
     from banli.store.history import import_lines
     from banli.store.schema import upgrade
 
-    upgrade(settings.store.engine)
+    upgrade(settings.create_store().engine)
     with open(file, encoding="utf-8") as handle:
         counts = import_lines(settings.store, handle, source=file)
     result = verify(settings.store)

@@ -32,15 +32,11 @@ def serve(settings, host: str, port: int, secure_cookies: bool | None, db: str |
 
     import uvicorn
 
-    from banli.errors import InvalidInput
-    from banli.store.schema import current_revision
     from banli.web import create_app
 
     if db:
         settings.db, settings._store = db, None
-    store = settings.store
-    if current_revision(store.engine) is None:
-        raise InvalidInput(f"{settings.db} is not a banli database yet: run 'banli --db {settings.db} init --org ORG.yaml' first")
+    store = settings.store  # exit 9 if it cannot be used: missing, not initialised, …
     secure = secure_cookies if secure_cookies is not None else host not in ("127.0.0.1", "localhost", "::1")
     app = create_app(store, secure_cookies=secure, idle=timedelta(minutes=idle))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,

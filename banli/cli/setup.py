@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
-
 import click
 
+from banli.cli import os_user
 from banli.cli.render import emit_json, json_option
 
 
 def operator() -> str:
     """Operator commands are traced under the operating-system user."""
-    try:
-        return "os:" + getpass.getuser()
-    except Exception:  # no user name in a bare container
-        return "os:unknown"
+    return "os:" + os_user()
 
 
 def initialise(settings, org_file: str | None) -> dict:
@@ -22,7 +18,7 @@ def initialise(settings, org_file: str | None) -> dict:
     from banli.engine.times import utc_now, utc_text
     from banli.store.schema import current_revision, upgrade
 
-    store = settings.store
+    store = settings.create_store()
     upgrade(store.engine)
     registered = [register_file(store, path, operator()) for path in builtin_files()]
     result = {"database": settings.db, "schema": current_revision(store.engine), "workflows": registered}

@@ -65,12 +65,12 @@ class Lookup:
 
 
 def register_many(tx, workflow: CompiledWorkflow, items: Sequence[NewItem], actor: Actor, now: datetime,
-                  step: Callable[[int], None] = lambda _count: None) -> None:
+                  step: Callable[[int], None] = lambda _count: None, origin: dict | None = None) -> None:
     """Register `items` in `tx`, in order, as `Runtime.create_in` would one by one at `now`
-    (`step(count)` after each chunk written). Raises
+    (`step(count)` after each chunk written; `origin` as `Runtime.origin`). Raises
     ItemRefused for the first item it would refuse (the caller rolls back), and RefTaken when
     an item with one of the refs was registered since they were checked."""
-    rows = _Rows(workflow, actor, now, tx.org_names())
+    rows = _Rows(workflow, actor, now, tx.org_names(), origin or {})
     ids = tx.reserve_item_ids(len(items))
     rows.children = _children(tx, items, ids)
     for start in range(0, len(items), CHUNK):
@@ -114,9 +114,9 @@ class _Chunk:
 class _Rows:
     """Computes one item's rows, with what stays the same for every item worked out once."""
 
-    def __init__(self, workflow: CompiledWorkflow, actor: Actor, now: datetime, names) -> None:
+    def __init__(self, workflow: CompiledWorkflow, actor: Actor, now: datetime, names, origin: dict) -> None:
         definition = workflow.definition
-        self.workflow, self.actor, self.now = workflow, actor, now
+        self.workflow, self.actor, self.now, self.origin = workflow, actor, now, origin
         self.initial = definition.initial
         self.recorded_at = local_text(now, workflow.zone)
         self.deputy_names = frozenset(names.deputies)
@@ -135,6 +135,7 @@ class _Rows:
         data = {"title": item.title, "deputies": item.deputies, "fields": fields, "content": item.content}
         if due_note is not None:
             data["@deadline"] = due_note
+        data.update(self.origin)
         trace = {"item_id": item_id, "ref": ref, "seq": 1, "event": CREATED, "from_state": "",
                  "to_state": self.initial, "actor": self.actor.id, "occurred_at": occurred_at,
                  "recorded_at": self.recorded_at, "data": canonical_json(data), "def_hash": self.workflow.hash,

@@ -211,7 +211,7 @@ def register(runtime, plan: Plan, actor: Actor, *, progress: Progress | None = N
     total = len(plan.candidates)
     try:
         with (progress or _no_progress)("importing", total) as step, runtime.store.write() as tx:
-            register_many(tx, plan.workflow, plan.candidates, actor, runtime.now(), step)
+            register_many(tx, plan.workflow, plan.candidates, actor, runtime.now(), step, runtime.origin)
     except ItemRefused as exc:  # e.g. a deputy removed from the organisation since the check
         raise ImportRefused(plan.report(dry_run=False, problems=[
             Problem(row=plan.candidates[exc.index].row, column="", message=exc.message)])) from exc

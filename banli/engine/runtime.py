@@ -58,11 +58,17 @@ class Context:
 
 
 class Runtime:
-    """Fires events against a store; `now` is the clock (tests pass a fixed one)."""
+    """Fires events against a store; `now` is the clock (tests pass a fixed one).
 
-    def __init__(self, store, now: Callable[[], datetime] = utc_now) -> None:
+    `origin` is set by a front end where a person says who they are without proving it (the
+    CLI's `--as`): every row this runtime commits carries it in its data (`{"@os_user": …}`),
+    so an event fired under someone else's name is still attributable, and `system` (the
+    scheduler's own actor) may not be named there."""
+
+    def __init__(self, store, now: Callable[[], datetime] = utc_now, *, origin: dict | None = None) -> None:
         self.store = store
         self.now = now
+        self.origin = dict(origin or {})
         self._next_due_seen: dict[tuple, str | None] = {}
 
     # -- reading ---------------------------------------------------------------------------
@@ -71,6 +77,9 @@ class Runtime:
         if user in (None, ""):
             raise NotPermitted("no acting user: pass --as USER (or set BANLI_USER) to say who you are")
         if user == SYSTEM:
+            if self.origin:
+                raise NotPermitted("'system' is the scheduler's own actor and cannot be named with --as: "
+                                   "act as yourself (--as USER); 'banli remind' and campaigns act as system")
             return SYSTEM_ACTOR
         actor = self.store.actor(user)
         if actor is None:
@@ -322,6 +331,8 @@ class Runtime:
         tasks = tx.open_tasks(item.id) if item.seq and has_task_reminders(workflow) else []  # none on a new item
         done = tx.done_rules(item.id, entered_seq) if tasks or (
             not entered and workflow.definition.states[to_state].reminders) else set()
+        if self.origin:
+            data = {**data, **self.origin}
         occurred_at = local_text(when, workflow.zone)
         row = {
             "ref": item.ref, "seq": seq, "event": event, "from_state": from_state, "to_state": to_state,

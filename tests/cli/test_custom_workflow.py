@@ -4,6 +4,7 @@ event-only data, child items, and a verifiable trace."""
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 HOTLINE = Path(__file__).parent.parent / "definitions" / "good" / "hotline-order.yaml"
@@ -60,7 +61,7 @@ def test_hotline_order_end_to_end(banli):
     assert item["fields"]["rating"] == "不满意" and item["deputies"] == ["张三"]
     trace = item["trace"]
     assert [t["event"] for t in trace] == ["created", "dispatch", "sign_for", "co_opinion", "contact", "reply", "rate"]
-    assert trace[4]["data"] == {"method": "face_to_face", "note": "上门查看"}
+    assert trace[4]["data"] == {"method": "face_to_face", "note": "上门查看", "@os_user": getpass.getuser()}
     assert all(t["prev_hash"] == p["hash"] for p, t in zip(trace, trace[1:]))
     verified = banli("audit", "verify", "--json")
     assert verified.exit_code == 0 and verified.json()["ok"]
