@@ -61,7 +61,7 @@ class LazyGroup(click.Group):
             if _debug(ctx):
                 raise
             if not exc.reported:
-                click.echo(f"banli: {exc.message}", err=True)
+                click.echo(f"banli: {one_line(exc.message)}", err=True)
             raise click.exceptions.Exit(exc.exit_code) from exc
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
@@ -73,9 +73,9 @@ class LazyGroup(click.Group):
                 raise
             lost = _lost_database(exc)
             if lost is not None:
-                click.echo(f"banli: {lost.message}", err=True)
+                click.echo(f"banli: {one_line(lost.message)}", err=True)
                 raise click.exceptions.Exit(lost.exit_code) from exc
-            click.echo(f"banli: internal error ({type(exc).__name__}: {exc}); "
+            click.echo(f"banli: internal error ({type(exc).__name__}: {one_line(str(exc))}); "
                        "run again with --debug and report it", err=True)
             raise click.exceptions.Exit(1) from exc
 
@@ -154,6 +154,17 @@ def _log_to_stderr() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s banli: %(levelname)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
+
+
+# line breaks and other control characters a message may quote from its input (a ref typed
+# with a newline in it): shown escaped, so an error stays one line on stderr
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
+    0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def one_line(message: str) -> str:
+    """The message with every control character escaped (`\\n`), as one line."""
+    return message.translate(_CONTROLS)
 
 
 def _lost_database(exc: Exception):
