@@ -50,8 +50,10 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name not in COMMANDS:
             return None
+        from banli.cli.options import text_params
+
         module, attribute, _help = COMMANDS[name]
-        return getattr(importlib.import_module(module), attribute)
+        return text_params(getattr(importlib.import_module(module), attribute))
 
     def invoke(self, ctx: click.Context):
         """Run the command; a BanliError becomes one line on stderr and its exit code."""
@@ -142,6 +144,9 @@ def cli(ctx: click.Context, db: str, user: str | None, debug: bool) -> None:
       banli --as li fire 16-1-001 sign_for --data leader=王局长 --data handler=李科长
       banli audit verify               is the record intact?
     """
+    from banli.cli.options import check_text
+
+    check_text("--as", user)
     ctx.obj = Settings(db, user, debug)
     _log_to_stderr()
 

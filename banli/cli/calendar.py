@@ -21,11 +21,17 @@ def add(settings, file: str, as_json: bool) -> None:
     """Add a year's official schedule from FILE (YAML: year, source, holidays, workdays).
     Deadlines that were counted Monday–Friday for want of it are counted again, and traced."""
     from banli.engine.deadlines import recount_fallback_deadlines
+    from banli.engine.limits import text_problem
     from banli.engine.schedule_file import read_schedule
-    from banli.engine.times import utc_now, utc_text
+    from banli.engine.times import check_year, utc_now, utc_text
+    from banli.errors import InvalidInput
     from banli.store.calendar import save_year
 
     parsed = read_schedule(file)
+    check_year(parsed.year, f"{file}: the year {parsed.year}")
+    problem = text_problem(parsed.source)
+    if problem:
+        raise InvalidInput(f"{file}: the source {problem}")
     replaced = save_year(settings.store, parsed.schedule(), source=parsed.source, by=operator(),
                          at=utc_text(utc_now()))
     moved = recount_fallback_deadlines(settings.runtime(), reason=f"calendar {parsed.year} added")
@@ -46,9 +52,11 @@ def add(settings, file: str, as_json: bool) -> None:
 def show(settings, year: int, as_json: bool) -> None:
     """The holidays and adjusted workdays of YEAR, and where they come from."""
     from banli.engine.calendar import official_days
+    from banli.engine.times import check_year
     from banli.errors import NotFound
     from banli.store.calendar import load_years, year_source
 
+    check_year(year, f"the year {year}")
     with settings.store.engine.connect() as connection:
         schedules = load_years(connection)
     days = official_days(year, schedules)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from banli.cli.options import data_file, pairs
+from banli.cli.options import TEXT, data_file, pairs
 from banli.cli.render import emit_json, json_option
 
 
 @click.command()
-@click.argument("ref")
+@click.argument("ref", type=TEXT)
 @json_option
 @click.pass_obj
 def can(settings, ref: str, as_json: bool) -> None:
@@ -30,11 +30,11 @@ def can(settings, ref: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref")
-@click.argument("event")
+@click.argument("ref", type=TEXT)
+@click.argument("event", type=TEXT)
 @click.option("--data", "data", multiple=True, metavar="K=V", help="Event data, e.g. --data rating=满意 (repeatable).")
 @click.option("--data-file", "data_path", type=click.Path(dir_okay=False), help="Event data as a JSON object.")
-@click.option("--at", help="When it happened (ISO date or date-time); default now. Never in the future.")
+@click.option("--at", type=TEXT, help="When it happened (ISO date or date-time); default now. Never in the future.")
 @click.option("--expect-version", type=int, help="Refuse (exit 6) if the item is no longer at this version.")
 @json_option
 @click.pass_obj

@@ -1,18 +1,62 @@
-"""Option parsing shared by commands: `k=v` pairs, `--as-of`, data files."""
+"""Option parsing shared by commands: `k=v` pairs, `--as-of`, data files, and text arguments
+that must be text (a byte that is not UTF-8 is refused here, before it reaches a database)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import click
+
+from banli.engine.limits import not_text, read_json, shown
 from banli.engine.times import DEFAULT_ZONE_NAME
 from banli.errors import InvalidInput
+
+
+def check_text(option: str, value: str | None) -> None:
+    """Raise InvalidInput if `value`, given as `option`, holds a lone surrogate: Python decodes
+    command-line bytes that are not UTF-8 to those, and no database can store them."""
+    surrogate = not_text(value) if isinstance(value, str) else None
+    if surrogate:
+        raise InvalidInput(f"{option} '{shown(value)}' is not UTF-8 text (it holds {surrogate}); "
+                           "give it in UTF-8, or check the terminal's encoding (locale)")
+
+
+class Text(click.types.StringParamType):
+    """click's string, refused (exit 3) when it is not text."""
+
+    name = "text"
+
+    def convert(self, value, param, ctx):
+        value = super().convert(value, param, ctx)
+        check_text(_option_name(param), value)
+        return value
+
+
+TEXT = Text()
+
+
+def text_params(command: click.Command) -> click.Command:
+    """`command` (and every subcommand of a group) with its plain string options and arguments
+    typed TEXT; file paths (click.Path) keep what the file system gives. Idempotent."""
+    for param in command.params:
+        if type(param.type) is click.types.StringParamType:
+            param.type = TEXT
+    for sub in getattr(command, "commands", {}).values():
+        text_params(sub)
+    return command
+
+
+def _option_name(param: click.Parameter | None) -> str:
+    if param is None:
+        return "a value"
+    return param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
 
 
 def pairs(values: tuple[str, ...], option: str) -> dict:
     """`k=v` strings → a dict; a repeated key collects a list."""
     result: dict = {}
     for value in values:
+        check_text(option, value)
         key, sep, text = value.partition("=")
         if not sep or not key.strip():
             raise InvalidInput(f"{option} {value!r} must look like key=value")
@@ -21,16 +65,19 @@ def pairs(values: tuple[str, ...], option: str) -> dict:
 
 
 def data_file(path: str | None) -> dict:
+    """The JSON object of `--data-file`, read within the limits of event data (banli.engine.limits)."""
     if not path:
         return {}
+    what = f"--data-file {shown(path, 80)}"
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        raw = Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise InvalidInput(f"--data-file {path} not found") from exc
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"--data-file {path} is not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+        raise InvalidInput(f"{what} not found") from exc
+    except OSError as exc:
+        raise InvalidInput(f"{what} cannot be read ({exc.strerror or exc})") from exc
+    data = read_json(raw, what)
     if not isinstance(data, dict):
-        raise InvalidInput(f"--data-file {path} must hold one JSON object of key: value")
+        raise InvalidInput(f"{what} must hold one JSON object of key: value")
     return data
 
 

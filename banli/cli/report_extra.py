@@ -23,8 +23,12 @@ def bulletin(settings, period: str, session: str | None, out: str | None, as_of_
     """The bulletin (通报) of one month: each lead unit's replies (on time or late), items
     overdue at the month's end, urges and ratings; the units praised and criticised.
     Markdown on stdout unless --out or --json."""
+    from banli.engine.times import check_year
     from banli.reports.bulletin import build_bulletin, render_markdown, write_bulletin
 
+    year = period.partition("-")[0]
+    if year.isascii() and year.isdigit():  # the form is judged with the rest (month_bounds)
+        check_year(int(year), f"--period {period}")
     built = build_bulletin(settings.store, period, now=as_of(as_of_text), session=session)
     written = str(write_bulletin(built, out)) if out else None
     if as_json:

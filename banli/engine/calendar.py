@@ -51,6 +51,7 @@ class ChineseCalendar:
     def __init__(self, schedules: dict[int, YearSchedule] | None = None) -> None:
         self.schedules = schedules or {}
         self._known: dict[date, tuple[bool, str]] = {}  # chinese-calendar checks its range on every call
+        self._unknown_years: set[int] = set()  # ones it raised for: not asked again, day after day
 
     def lookup(self, day: date) -> tuple[bool, str]:
         """Whether `day` is a workday, and on what basis: cn, operator or fallback."""
@@ -63,16 +64,18 @@ class ChineseCalendar:
         schedule = self.schedules.get(day.year)
         if schedule is not None:
             return schedule.is_workday(day), OPERATOR
-        import chinese_calendar
+        if day.year not in self._unknown_years:
+            import chinese_calendar
 
-        try:
-            return chinese_calendar.is_workday(day), CN
-        except NotImplementedError:
-            if day.year not in _warned_years:
-                _warned_years.add(day.year)
-                log.warning("no official holiday schedule for %s: counting Monday to Friday; "
-                            "add the State Council's schedule with 'banli calendar add FILE'", day.year)
-            return day.weekday() < 5, FALLBACK
+            try:
+                return chinese_calendar.is_workday(day), CN
+            except NotImplementedError:
+                self._unknown_years.add(day.year)
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            log.warning("no official holiday schedule for %s: counting Monday to Friday; "
+                        "add the State Council's schedule with 'banli calendar add FILE'", day.year)
+        return day.weekday() < 5, FALLBACK
 
     def is_workday(self, day: date) -> bool:
         return self.lookup(day)[0]

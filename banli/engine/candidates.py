@@ -242,8 +242,10 @@ class RowChecker:
         column, zone = self._header("submitted_on"), self.workflow.zone
         try:
             when = parse_instant(_iso(text), zone, "submitted_on")
-        except InvalidInput:
-            problem(column, f"{text!r} is not a date; write e.g. 2026-01-10 or 2026-01-10 09:30")
+        except InvalidInput as exc:
+            out_of_range = exc.facts.get("out_of_range")
+            problem(column, f"{text} {out_of_range}" if out_of_range else
+                    f"{text!r} is not a date; write e.g. 2026-01-10 or 2026-01-10 09:30")
             return None
         if when > self.now:
             problem(column, f"{text} is in the future; it is the day the suggestion was submitted")

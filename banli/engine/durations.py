@@ -4,6 +4,10 @@ A duration counted in days, workdays, weeks or months ends at the end of its las
 (24:00 local time); one counted in hours ends at the exact instant (SPEC §4). Counting on
 from a deadline (`overdue: 2 workdays`) starts from the deadline's own last day: see
 `from_deadline`.
+
+A duration is at most ten years' worth of its unit (`CAPS`), checked as it is parsed, before
+anything is counted: a deadline then always falls inside what a date can hold, and counting
+workdays never walks through millennia of calendars nobody has published.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from zoneinfo import ZoneInfo
 
 UNITS = ("hours", "days", "workdays", "weeks", "months")
 _PATTERN = re.compile(r"^\s*(\d+)\s*(hour|day|workday|week|month)s?\s*$")
+
+# Ten years' worth of each unit (about 250 workdays a year on the statutory calendar).
+CAPS = {"hours": 87_600, "days": 3_650, "workdays": 2_600, "weeks": 520, "months": 120}
 
 
 class Workdays(Protocol):
@@ -36,12 +43,19 @@ class Duration:
         return f"{self.amount} {self.unit}"
 
 
-def parse_duration(text: object) -> Duration:
-    """Parse `N hours|days|workdays|weeks|months`; raises ValueError with a readable reason."""
-    match = _PATTERN.match(str(text)) if isinstance(text, (str, int)) else None
+def parse_duration(text: object, *, capped: bool = True) -> Duration:
+    """Parse `N hours|days|workdays|weeks|months` of at most `CAPS[unit]` (any, if not `capped`:
+    what the trace already records); raises ValueError with a readable reason."""
+    match = _PATTERN.match(text) if isinstance(text, str) else None
     if not match:
-        raise ValueError(f"bad duration {text!r}: write it as 'N hours|days|workdays|weeks|months', e.g. '5 workdays'")
-    return Duration(amount=int(match.group(1)), unit=match.group(2) + "s")
+        shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…"
+        raise ValueError(f"bad duration {shown!r}: write it as 'N hours|days|workdays|weeks|months', e.g. '5 workdays'")
+    digits, unit = match.group(1), match.group(2) + "s"
+    amount = int(digits) if len(digits) <= 20 else None  # not a 5,000-digit int: Python refuses those
+    if amount is None or (capped and amount > CAPS[unit]):
+        shown = amount if amount is not None else f"a {len(digits)}-digit number of"
+        raise ValueError(f"a duration of {shown} {unit} is too long: at most {CAPS[unit]:,} {unit} (ten years)")
+    return Duration(amount=amount, unit=unit)
 
 
 def _end_of(day: date, zone: ZoneInfo) -> datetime:

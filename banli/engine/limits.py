@@ -1,9 +1,11 @@
-"""The limits of what people give banli — refs, ids, texts — in one place. The engine checks
-them before a database sees a value, and the store's columns take their widths from here, so
-SQLite and PostgreSQL accept and refuse the same input (exit 3, never a driver's error)."""
+"""The limits of what people give banli — refs, ids, texts, JSON documents — in one place. The
+engine checks them before a database sees a value, and the store's columns take their widths
+from here, so SQLite and PostgreSQL accept and refuse the same input (exit 3, never a driver's
+error)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from banli.errors import InvalidInput
@@ -11,6 +13,9 @@ from banli.errors import InvalidInput
 MAX_REF = 128  # an item's ref (the item, trace and notification tables keep it in a column this wide)
 MAX_ID = 64  # ids of people and units (checked as the org file loads), a session's name; the column of any id
 CHILD = "/"  # REF/UNIT names the unit's child item of REF: only `spawn_children` makes such refs
+
+MAX_JSON_BYTES = 1024 * 1024  # a JSON document of event data (--data-file), as the web's request body
+MAX_JSON_DEPTH = 20  # nesting of such a document (a definition file's too); data is key: value or a list
 
 # Fields whose value the store also keeps in a column of its own (campaign.session): their width.
 LIMITED_FIELDS = {"session": MAX_ID}
@@ -20,6 +25,11 @@ LIMITED_FIELDS = {"session": MAX_ID}
 # multi-line text (the content, a reply, a text field) may hold tabs and line breaks.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Lone surrogates are not characters: Python makes them of bytes that are not UTF-8 (in argv,
+# U+DC80–U+DCFF) and JSON writes them as "\ud800". No database driver can encode them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_NOT_TEXT = "which is not a character (a byte that is not UTF-8, or a lone surrogate)"
 
 
 def control_character(text: str, *, multiline: bool = False) -> str | None:
@@ -31,9 +41,26 @@ def control_character(text: str, *, multiline: bool = False) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
+def not_text(text: str) -> str | None:
+    """The first lone surrogate in `text` (an undecodable byte, a "\\ud800" of JSON), as
+    U+XXXX, or None."""
+    if text.isprintable():  # surrogates are unprintable too
+        return None
+    found = _SURROGATE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
+def _escaped(character: str) -> str:
+    code = ord(character)
+    if 0xDC80 <= code <= 0xDCFF:  # the byte Python could not decode, as it was
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def shown(text: str, width: int = 40) -> str:
-    """`text` as an error line may show it: control characters as \\xNN, cut at `width`."""
-    text = _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    """`text` as an error line may show it: control characters and undecodable bytes as \\xNN,
+    lone surrogates as \\uXXXX, cut at `width`."""
+    text = _UNSHOWABLE.sub(lambda found: _escaped(found.group()), text)
     return text if len(text) <= width else text[:width] + "…"
 
 
@@ -44,6 +71,9 @@ def ref_problem(ref: str, *, child: bool = False) -> str | None:
         return "the ref is empty; every item needs one, e.g. 16-1-073 (congress-session-number)"
     if len(ref) > MAX_REF:
         return f"the ref is {len(ref)} characters long; a ref has at most {MAX_REF}"
+    surrogate = not_text(ref)
+    if surrogate:
+        return f"the ref contains {surrogate}, {_NOT_TEXT}; a ref is printable text such as 16-1-073"
     control = control_character(ref)
     if control:
         return f"the ref contains a control character ({control}); a ref is printable text such as 16-1-073"
@@ -62,6 +92,9 @@ def check_ref(ref: str, *, child: bool = False) -> None:
 
 def text_problem(text: str, *, multiline: bool = False) -> str | None:
     """What is wrong with a text (a title one line, a content or a text field several), or None."""
+    surrogate = not_text(text)
+    if surrogate:
+        return f"contains {surrogate}, {_NOT_TEXT}; write it in UTF-8"
     control = control_character(text, multiline=multiline)
     if control:
         allowed = " (tabs and line breaks are fine)" if multiline else " (it is one line of text)"
@@ -93,9 +126,54 @@ def id_problem(text: str) -> str | None:
     """What is wrong with `text` as the id of a unit or person, or None."""
     if len(text) > MAX_ID:
         return f"the id {shown(text)} is {len(text)} characters long; an id has at most {MAX_ID}"
-    return f"the id {shown(text)} {text_problem(text)}" if control_character(text) else None
+    problem = text_problem(text)
+    return f"the id {shown(text)} {problem}" if problem else None
 
 
 def name_problem(text: str) -> str | None:
     """What is wrong with `text` as a name (of a unit, a person, a deputy), or None."""
-    return f"the name {shown(text)} {text_problem(text)}" if control_character(text) else None
+    problem = text_problem(text)
+    return f"the name {shown(text)} {problem}" if problem else None
+
+
+def read_json(raw: bytes, what: str) -> object:
+    """The JSON document in `raw` (UTF-8, a BOM allowed), within the limits: at most
+    MAX_JSON_BYTES, nested at most MAX_JSON_DEPTH deep, every key and string real text. Raises
+    InvalidInput starting with `what` (e.g. "--data-file F.json")."""
+    if len(raw) > MAX_JSON_BYTES:
+        raise InvalidInput(f"{what} is {len(raw):,} bytes; event data is at most {MAX_JSON_BYTES:,} (1 MiB)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{what} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                           "save it as UTF-8") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{what} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise InvalidInput(f"{what} is nested more than {MAX_JSON_DEPTH} deep; event data is key: value") from None
+    except ValueError:  # json refuses an integer of more than 4,300 digits with a ValueError
+        raise InvalidInput(f"{what} holds a number of more than 4,300 digits; no value is that long") from None
+    problem = json_problem(document)
+    if problem:
+        raise InvalidInput(f"{what} {problem}")
+    return document
+
+
+def json_problem(document: object) -> str | None:
+    """What is wrong with a decoded JSON document (too deep, a key or string that is not
+    text), or None; looked at without recursion, however deep it is."""
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH and isinstance(value, (dict, list)):
+            return f"is nested more than {MAX_JSON_DEPTH} deep; event data is key: value"
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not_text(value):
+            return f"has the text '{shown(value)}' with {not_text(value)} in it, {_NOT_TEXT}; write it in UTF-8"
+    return None

@@ -3,9 +3,9 @@ all of them in one (`--atomic`: every event or none)."""
 
 from __future__ import annotations
 
-import json
 from typing import Iterable, Iterator
 
+from banli.engine.limits import read_json
 from banli.engine.runtime import Runtime
 from banli.errors import BanliError, Conflict, InvalidInput, Retry
 
@@ -14,17 +14,17 @@ def read_events(path: str) -> Iterator[tuple[int, dict]]:
     """(line number, entry) for every non-blank line of `path`, read as they are applied, so
     that a bad line stops the replay there and not before the lines above it."""
     try:
-        handle = open(path, encoding="utf-8-sig")
+        handle = open(path, "rb")
     except FileNotFoundError as exc:
         raise InvalidInput(f"replay file {path} not found") from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the replay file {path}: {exc.strerror}") from exc
     with handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+            # each line read as --data-file is: UTF-8 (a BOM allowed), within size and depth
+            entry = read_json(line, f"{path}:{number}")
             if not isinstance(entry, dict) or not entry.get("ref") or not entry.get("event"):
                 raise InvalidInput(f"{path}:{number}: each line needs at least \"ref\" and \"event\"")
             yield number, entry

@@ -57,6 +57,14 @@ class Context:
         return self.tx.deputies(self.item.id)
 
 
+def _granted(extension: str):
+    """An extension the trace records as granted: counted as it was, even past today's caps."""
+    try:
+        return parse_duration(extension)
+    except ValueError:
+        return parse_duration(extension, capped=False)
+
+
 class Runtime:
     """Fires events against a store; `now` is the clock (tests pass a fixed one).
 
@@ -289,7 +297,7 @@ class Runtime:
             # counted from an earlier event (3 months from `assign`): the extensions granted
             # since then still hold when the state is entered again (a reply sent back)
             for extension in tx.extensions_since(item.id, rule.start):
-                deadline, moved_basis = workflow.after(deadline - _MICROSECOND, parse_duration(extension))
+                deadline, moved_basis = workflow.after(deadline - _MICROSECOND, _granted(extension))
                 basis = moved_basis if moved_basis == "fallback" else basis
         return utc_text(deadline), basis
 

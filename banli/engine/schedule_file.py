@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from banli.engine.calendar import YearSchedule
+from banli.engine.times import year_problem
 from banli.files import read_yaml_model
 
 
@@ -48,6 +49,12 @@ class ScheduleFile(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "ScheduleFile":
+        problem = year_problem(self.year)
+        if problem:
+            raise ValueError(f"year {self.year} {problem}")
+        for entry in self.holidays:  # before listing a range's days: 2030-01-01 to 9999-12-31 is 3 million
+            if isinstance(entry, _Range) and (entry.start.year != self.year or entry.end.year != self.year):
+                raise ValueError(f"{entry.start} to {entry.end} is not within {self.year}")
         holidays = self.holiday_days()
         for day in sorted(holidays | set(self.workdays)):
             if day.year != self.year:

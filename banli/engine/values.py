@@ -6,11 +6,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from banli.engine.limits import shown
+from banli.engine.times import check_year
 from banli.errors import InvalidInput
 
 _TRUE = {"true", "yes", "1", "是", "y"}
 _FALSE = {"false", "no", "0", "否", "n"}
 _LIST_SPLIT = re.compile(r"[,，、;；]")
+_INT = re.compile(r"[+-]?\d+")
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> object:
@@ -18,12 +22,7 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
     if kind == "text":
         return str(value).strip()
     if kind == "int":
-        if isinstance(value, bool):
-            raise InvalidInput(f"'{key}' must be a whole number, not {value!r}")
-        try:
-            return int(str(value).strip())
-        except ValueError:
-            raise InvalidInput(f"'{key}' must be a whole number, not {value!r}") from None
+        return _whole_number(value, key)
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -33,9 +32,11 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
         raise InvalidInput(f"'{key}' must be true or false (是/否), not {value!r}")
     if kind == "date":
         try:
-            return (value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])).isoformat()
+            day = value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])
         except ValueError:
             raise InvalidInput(f"'{key}' must be a date like 2023-05-10, not {value!r}") from None
+        check_year(day.year, f"'{key}' {day.isoformat()}")
+        return day.isoformat()
     if kind == "choice":
         text = str(value).strip()
         if text not in choices:
@@ -56,6 +57,18 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
             raise InvalidInput(f"'{key}': no person '{person}' in the organisation file; see 'banli org show'")
         return person
     raise InvalidInput(f"'{key}' has an unknown type {kind}")
+
+
+def _whole_number(value: object, key: str) -> int:
+    """`value` as an int of at most 64 bits, what a database integer holds; the digits are
+    counted before int(), which refuses more than 4,300 of them with an error of its own."""
+    text = str(value).strip() if not isinstance(value, bool) else ""
+    if not _INT.fullmatch(text):
+        raise InvalidInput(f"'{key}' must be a whole number, not {shown(str(value))!r}")
+    if len(text) > 25 or not INT_MIN <= int(text) <= INT_MAX:
+        raise InvalidInput(f"'{key}' {shown(text)} is too large: a whole number is at most {INT_MAX:,} "
+                           "either side of 0")
+    return int(text)
 
 
 def _check_units(tx, units: list[str], key: str) -> None:
