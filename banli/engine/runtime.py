@@ -57,21 +57,11 @@ class Context:
         return self.tx.deputies(self.item.id)
 
 
-def _granted(extension: str):
-    """An extension the trace records as granted: counted as it was, even past today's caps."""
-    try:
-        return parse_duration(extension)
-    except ValueError:
-        return parse_duration(extension, capped=False)
-
-
 class Runtime:
     """Fires events against a store; `now` is the clock (tests pass a fixed one).
 
-    `origin` is set by a front end where a person says who they are without proving it (the
-    CLI's `--as`): every row this runtime commits carries it in its data (`{"@os_user": …}`),
-    so an event fired under someone else's name is still attributable, and `system` (the
-    scheduler's own actor) may not be named there."""
+    `origin`, from a front end where people name themselves unproven (the CLI's `--as`), goes
+    into the data of every row committed (`{"@os_user": …}`), and `system` may not be named."""
 
     def __init__(self, store, now: Callable[[], datetime] = utc_now, *, origin: dict | None = None) -> None:
         self.store = store
@@ -296,8 +286,8 @@ class Runtime:
         if rule.start not in ("enter", event):
             # counted from an earlier event (3 months from `assign`): the extensions granted
             # since then still hold when the state is entered again (a reply sent back)
-            for extension in tx.extensions_since(item.id, rule.start):
-                deadline, moved_basis = workflow.after(deadline - _MICROSECOND, _granted(extension))
+            for extension in tx.extensions_since(item.id, rule.start):  # as granted, even past today's caps
+                deadline, moved_basis = workflow.after(deadline - _MICROSECOND, parse_duration(extension, capped=False))
                 basis = moved_basis if moved_basis == "fallback" else basis
         return utc_text(deadline), basis
 
