@@ -32,7 +32,7 @@ class InvalidInput(BanliError):
 
 
 class DefinitionErrors(InvalidInput):
-    """A definition has one or more errors, each with its position."""
+    """A definition (or an organisation file) has one or more errors, each with its position."""
 
     def __init__(self, problems: list["Problem"], *, reported: bool = False) -> None:
         self.problems = problems
@@ -116,7 +116,7 @@ class Busy(StoreError):
 
 
 class Problem:
-    """One error in a definition file, with its position."""
+    """One error in a definition or organisation file, with its position."""
 
     __slots__ = ("file", "line", "column", "message")
 

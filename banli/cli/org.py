@@ -7,10 +7,35 @@ import click
 from banli.cli.render import emit_json, json_option, table
 from banli.cli.setup import operator
 
+# A file of a hundred thousand bad lines gets the first of them: enough to see what is wrong.
+MAX_SHOWN = 100
+
 
 @click.group()
 def org() -> None:
     """The organisation: units (承办单位), people with roles, deputies (代表)."""
+
+
+def read_or_report(file: str, as_json: bool = False):
+    """The checked organisation file; else every problem as FILE:LINE:COL: message, one line
+    each on stderr like `workflow validate` (or all in one JSON document), and exit 3."""
+    from banli.engine.org import read_org
+    from banli.errors import DefinitionErrors
+
+    try:
+        return read_org(file)
+    except DefinitionErrors as exc:
+        problems = exc.problems
+        if as_json:
+            emit_json({"file": file, "loaded": False, "errors": [
+                {"line": p.line, "column": p.column, "message": p.message} for p in problems]})
+        else:
+            for problem in problems[:MAX_SHOWN]:
+                click.echo(problem.render(), err=True)
+            if len(problems) > MAX_SHOWN:
+                click.echo(f"{file}: {len(problems) - MAX_SHOWN} more problems not shown; "
+                           "correct these and load the file again", err=True)
+        raise DefinitionErrors(problems, reported=True) from exc
 
 
 @org.command("load")
@@ -18,12 +43,14 @@ def org() -> None:
 @json_option
 @click.pass_obj
 def load(settings, file: str, as_json: bool) -> None:
-    """Load FILE (YAML: units, people, deputies). Loading again updates; nothing is deleted."""
-    from banli.engine.org import read_org
+    """Load FILE (YAML: units, people, deputies). Loading again updates; nothing is deleted.
+    Every problem of the file is listed as FILE:LINE:COL: message, and then nothing is loaded
+    (exit 3)."""
     from banli.engine.times import utc_now, utc_text
     from banli.store.operator import apply_org
 
-    counts = apply_org(settings.store, read_org(file), operator(), utc_text(utc_now()))
+    checked = read_or_report(file, as_json)  # before the database is opened: a bad file touches nothing
+    counts = apply_org(settings.store, checked, operator(), utc_text(utc_now()))
     if as_json:
         emit_json(counts)
     else:

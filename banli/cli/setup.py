@@ -18,15 +18,19 @@ def initialise(settings, org_file: str | None) -> dict:
     from banli.engine.times import utc_now, utc_text
     from banli.store.schema import current_revision, upgrade
 
+    org = None
+    if org_file:  # read first: a bad file leaves no database behind
+        from banli.engine.org import read_org
+
+        org = read_org(org_file)
     store = settings.create_store()
     upgrade(store.engine)
     registered = [register_file(store, path, operator()) for path in builtin_files()]
     result = {"database": settings.db, "schema": current_revision(store.engine), "workflows": registered}
-    if org_file:
-        from banli.engine.org import read_org
+    if org is not None:
         from banli.store.operator import apply_org
 
-        result["org"] = apply_org(store, read_org(org_file), operator(), utc_text(utc_now()))
+        result["org"] = apply_org(store, org, operator(), utc_text(utc_now()))
     return result
 
 

@@ -1,20 +1,88 @@
 """The organisation file (SPEC §8): units, people with roles, deputies, and optionally the
-issuer of its reports (`issuer: {name: 西平县人民政府, short: 西平县}`); checked with pydantic."""
+issuer of its reports (`issuer: {name: 西平县人民政府, short: 西平县}`); each record checked
+with pydantic, the file as a whole (ids unique, units that exist) here, and every problem
+named with its line (`read_org`)."""
 
 from __future__ import annotations
 
+from email.errors import MessageError
+from email.headerregistry import Address
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Callable, ClassVar, Iterator, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
 from banli.engine import limits
-from banli.engine.model import GLOBAL_ROLES
-from banli.files import read_yaml_model
+from banli.engine.model import GLOBAL_ROLES, SYSTEM
+from banli.engine.org_file import Checker, dotted, read_mapping
+
+# The widths the org file is held to, so that SQLite and PostgreSQL take the same files. Ids
+# are columns of limits.MAX_ID; a deputy's name is a primary key, and a PostgreSQL index
+# holds at most 2,704 bytes: 200 characters (800 bytes in UTF-8) is far from both that and
+# any real name of a person or a unit.
+MAX_ID = limits.MAX_ID
+MAX_NAME = 200
+MAX_EMAIL = 254  # RFC 5321's limit of a forward path, less its angle brackets
+# A unit list (`--data co_units=a,b`, an import cell) is split at these; '/' joins an item's
+# ref and a unit's id into the ref of the unit's child item.
+_UNIT_ID_RESERVED = ",，、;；/"
 
 
-def _checked(problem):
-    """A pydantic check from a `limits` rule: the database refuses what the rule refuses."""
+def _unencodable(text: str) -> str | None:
+    """A lone surrogate (`"\\ud800"` in YAML), which no database can store, as U+XXXX."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return f"U+{ord(text[exc.start]):04X}"
+    return None
+
+
+def id_problem(text: str) -> str | None:
+    """What is wrong with `text` as the id of a unit or a person, or None."""
+    if not text.strip():
+        return "the id is empty; every unit and person needs one, such as zjj or wang"
+    if text != text.strip():
+        return f"the id {text!r} begins or ends with a space; remove it"
+    surrogate = _unencodable(text)
+    if surrogate:
+        return f"the id contains {surrogate}, which is not a character; remove it"
+    return limits.id_problem(text)
+
+
+def name_problem(text: str) -> str | None:
+    """What is wrong with `text` as a name (of a unit, a person, a deputy), or None."""
+    if not text.strip():
+        return "the name is empty; write the name, such as 县住建局 or 张三"
+    if len(text) > MAX_NAME:
+        return f"the name {limits.shown(text)} is {len(text)} characters long; a name has at most {MAX_NAME}"
+    surrogate = _unencodable(text)
+    if surrogate:
+        return f"the name contains {surrogate}, which is not a character; remove it"
+    return limits.name_problem(text)
+
+
+def email_problem(address: str) -> str | None:
+    """What is wrong with `address` as a person's e-mail address, or None: one plain address
+    (`li@zjj.xiping.gov.cn`: no name, no angle brackets, no comment, no second address), as
+    the standard library's RFC 5322 parser reads it, to a domain with a dot."""
+    example = "write one address such as li@zjj.xiping.gov.cn"
+    if len(address) > MAX_EMAIL:
+        return f"the e-mail address is {len(address)} characters long; an address has at most {MAX_EMAIL}"
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError, MessageError):
+        return f"'{limits.shown(address)}' is not an e-mail address; {example}"
+    if parsed.addr_spec != address or not parsed.username:
+        return f"'{limits.shown(address)}' is not one plain e-mail address; {example}"
+    domain = parsed.domain
+    if not domain.startswith("[") and ("." not in domain or any(
+            not label or label.startswith("-") or label.endswith("-") for label in domain.split("."))):
+        return f"'{limits.shown(address)}' has no valid domain after the '@'; {example}"
+    return None
+
+
+def _checked(problem: Callable[[str], str | None]):
+    """A pydantic check from a rule above: the database refuses nothing the rule lets pass."""
     def check(value: str) -> str:
         reason = problem(value)
         if reason:
@@ -23,8 +91,9 @@ def _checked(problem):
     return AfterValidator(check)
 
 
-Id = Annotated[str, _checked(limits.id_problem)]
-Name = Annotated[str, _checked(limits.name_problem)]
+Id = Annotated[str, _checked(id_problem)]
+Name = Annotated[str, _checked(name_problem)]
+Email = Annotated[str, _checked(email_problem)]
 
 
 class _Strict(BaseModel):
@@ -32,18 +101,41 @@ class _Strict(BaseModel):
 
 
 class UnitSpec(_Strict):
+    noun: ClassVar[str] = "a unit"
+    example: ClassVar[str] = "{id: zjj, name: 县住建局, government: true}"
+
     id: Id
     name: Name
     government: bool = True
 
+    @field_validator("id")
+    @classmethod
+    def _listable(cls, value: str) -> str:
+        reserved = [mark for mark in _UNIT_ID_RESERVED if mark in value]
+        if reserved:
+            raise ValueError(f"the unit id {value!r} contains {reserved[0]!r}; lists of units are split at "
+                             "， , 、 ; ； and '/' names a unit's child item, so a unit id has none of them")
+        return value
+
 
 class PersonSpec(_Strict):
+    noun: ClassVar[str] = "a person"
+    example: ClassVar[str] = "{id: li, name: 李华, roles: [unit], unit: zjj}"
+
     id: Id
     name: Name
     roles: list[str] = []
-    unit: str | None = None
-    deputy: Name | None = None
-    email: str | None = None
+    unit: Optional[str] = None
+    deputy: Optional[Name] = None
+    email: Optional[Email] = None
+
+    @field_validator("id")
+    @classmethod
+    def _not_system(cls, value: str) -> str:
+        if value == SYSTEM:
+            raise ValueError(f"the id '{SYSTEM}' is reserved for banli's scheduler, which acts as '{SYSTEM}'; "
+                             "choose another id")
+        return value
 
     @field_validator("roles")
     @classmethod
@@ -58,33 +150,34 @@ class IssuerSpec(_Strict):
     """Who signs the organisation's reports: `name` in the title and the signature, `short`
     (the county's name) where the text speaks of the county."""
 
+    noun: ClassVar[str] = "the issuer"
+    example: ClassVar[str] = "{name: 西平县人民政府, short: 西平县}"
+
     name: str
-    short: str | None = None
+    short: Optional[str] = None
 
     @field_validator("name", "short")
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         if value is not None and (not value.strip() or not value.isprintable()):
             raise ValueError("the issuer's name must be printable text, e.g. 西平县人民政府")
+        if value is not None and len(value) > MAX_NAME:
+            raise ValueError(f"the issuer's name is {len(value)} characters long; a name has at most {MAX_NAME}")
         return value.strip() if value is not None else None
 
 
 class OrgFile(_Strict):
-    issuer: IssuerSpec | None = None
+    noun: ClassVar[str] = "an organisation file"
+
+    issuer: Optional[IssuerSpec] = None
     units: list[UnitSpec] = []
     people: list[PersonSpec] = []
     deputies: list[Name] = []
 
     @model_validator(mode="after")
     def _references(self) -> "OrgFile":
-        unit_ids = {unit.id for unit in self.units}
-        for person in self.people:
-            if person.unit and person.unit not in unit_ids:
-                raise ValueError(f"person {person.id!r} belongs to unit {person.unit!r}, which the file does not list")
-            if "unit" in person.roles and not person.unit:
-                raise ValueError(f"person {person.id!r} has the role unit but no 'unit'")
-            if "deputy" in person.roles and not person.deputy:
-                raise ValueError(f"person {person.id!r} has the role deputy but no 'deputy' (the deputy's name)")
+        for where, message in org_problems(self.units, self.people):
+            raise ValueError(f"{dotted(where)}: {message}")
         return self
 
     def all_deputies(self) -> list[str]:
@@ -92,6 +185,59 @@ class OrgFile(_Strict):
         return list(dict.fromkeys(names))
 
 
+def org_problems(units: list[UnitSpec | None], people: list[PersonSpec | None],
+                 place: Callable[[tuple], str] = dotted) -> Iterator[tuple[tuple, str]]:
+    """What is wrong between the records of a file, as (where, message): an id listed twice, a
+    person of a unit the file does not list, a unit or deputy role without its unit or name.
+    A record that failed its own checks is None; it keeps its place. `place` names where
+    the first of a repeated id stands."""
+    first_unit: dict[str, int] = {}
+    for index, unit in enumerate(units):
+        if unit is not None and unit.id in first_unit:
+            yield ("units", index, "id"), (f"the unit id {unit.id!r} is listed twice (first at "
+                                           f"{place(('units', first_unit[unit.id], 'id'))}); list each unit once")
+        elif unit is not None:
+            first_unit[unit.id] = index
+    first_person: dict[str, int] = {}
+    every_unit_read = None not in units
+    for index, person in enumerate(people):
+        if person is None:
+            continue
+        if person.id in first_person:
+            yield ("people", index, "id"), (f"the person id {person.id!r} is listed twice (first at "
+                                            f"{place(('people', first_person[person.id], 'id'))}); list each person once")
+        else:
+            first_person[person.id] = index
+        if person.unit is not None and every_unit_read and person.unit not in first_unit:
+            yield ("people", index, "unit"), (f"person {person.id!r} belongs to unit {limits.shown(person.unit)!r}, "
+                                              "which the file does not list under units; add it or correct the id")
+        if "unit" in person.roles and not person.unit:
+            yield ("people", index, "roles"), (f"person {person.id!r} has the role unit but no 'unit'; "
+                                               "add the id of their unit, such as unit: zjj")
+        if "deputy" in person.roles and not person.deputy:
+            yield ("people", index, "roles"), (f"person {person.id!r} has the role deputy but no 'deputy'; "
+                                               "add the deputy's name, such as deputy: 张三")
+
+
 def read_org(path: str | Path) -> OrgFile:
-    """Read and check an organisation file; one clear InvalidInput on any problem."""
-    return read_yaml_model(path, OrgFile, "organisation file")
+    """Read and check an organisation file. Every problem is a `Problem` at its line and
+    column, all of them in one DefinitionErrors (exit 3), and then nothing is returned."""
+    document = read_mapping(path)
+    check = Checker(document, str(path))
+    for key in document:
+        if key not in OrgFile.model_fields:
+            check.add((key,), f"unknown key {key!r}; {OrgFile.noun} has the keys {', '.join(OrgFile.model_fields)}", key=True)
+    issuer = check.record(IssuerSpec, ("issuer",), document["issuer"]) if document.get("issuer") is not None else None
+    sections = {}
+    for section, model in (("units", UnitSpec), ("people", PersonSpec)):
+        raw = document.get(section) or []
+        if not isinstance(raw, list):
+            check.add((section,), f"a list of {model.noun[2:]} records is expected here, such as "
+                                  f"[{model.example}]")
+            raw = []
+        sections[section] = [check.record(model, (section, index), entry) for index, entry in enumerate(raw)]
+    deputies = check.record(OrgFile, (), {"deputies": document.get("deputies") or []})
+    for where, message in org_problems(sections["units"], sections["people"], place=check.line_of):
+        check.add(where, message)
+    check.fail_if_any()
+    return OrgFile(issuer=issuer, units=sections["units"], people=sections["people"], deputies=deputies.deputies)
