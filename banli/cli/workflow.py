@@ -74,11 +74,15 @@ def show(settings, workflow_id: str, version: int | None, as_json: bool) -> None
             ",".join(d["key"] + ("*" if d["required"] else "") for d in e["data"])] for e in info["events"]])
 
 
+SHOWN_PROBLEMS = 100  # per file: a broken file may have thousands, and the first ones are what to fix
+
+
 @workflow.command("validate")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @json_option
 def validate(files: tuple[str, ...], as_json: bool) -> None:
-    """Check definition FILES; print every error as FILE:LINE:COL: message (exit 3 if any)."""
+    """Check definition FILES; print every error as FILE:LINE:COL: message (exit 3 if any;
+    the first 100 of a file, then how many more)."""
     from banli.engine.parse import parse_file
     from banli.errors import DefinitionErrors
 
@@ -86,15 +90,19 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
     for file in files:
         try:
             definition, _text = parse_file(file)
-            report.append({"file": file, "ok": True, "id": definition.id, "errors": []})
+            report.append({"file": file, "ok": True, "id": definition.id, "errors": [], "more": 0})
         except DefinitionErrors as exc:
             problems.extend(exc.problems)
-            report.append({"file": file, "ok": False, "errors": [p.render() for p in exc.problems]})
+            shown = [problem.render() for problem in exc.problems[:SHOWN_PROBLEMS]]
+            report.append({"file": file, "ok": False, "errors": shown, "more": len(exc.problems) - len(shown)})
     if as_json:
         emit_json(report)
     else:
-        for problem in problems:
-            click.echo(problem.render(), err=True)
+        for entry in report:
+            for line in entry["errors"]:
+                click.echo(line, err=True)
+            if entry["more"]:
+                click.echo(f"{entry['file']}: … and {entry['more']} more problems; fix these first", err=True)
         for entry in report:
             if entry["ok"]:
                 click.echo(f"{entry['file']}: ok ({entry['id']})")

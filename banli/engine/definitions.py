@@ -23,7 +23,12 @@ def register_text(store, text: str, file: str, by: str, now=utc_now) -> dict:
     """Store `text` as a new version of its workflow in `store` (`ports.Store`), unless that
     content is stored already."""
     document = load_text(text, file)
-    definition = parse(document, file)
+    builtin = {path.stem for path in builtin_files()}  # `banli init` registers them together, in any order
+
+    def workflow_exists(workflow_id: str) -> bool:
+        return workflow_id in builtin or workflow_id == document.get("id") or store.definition_id(workflow_id) is not None
+
+    definition = parse(document, file, workflow_exists=workflow_exists)
     version, created = store.save_definition(
         workflow_id=definition.id, version=definition.version, content_hash=content_hash(document),
         title=str(definition.title), source=text, by=by, at=utc_text(now()))

@@ -26,7 +26,7 @@ def mermaid(definition: Definition) -> str:
 
 def dot(definition: Definition) -> str:
     def quote(text: str) -> str:
-        return '"' + text.replace('"', '\\"') + '"'
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     lines = [f"digraph {quote(definition.id)} {{", "    rankdir=LR;", '    node [shape=box, style=rounded];']
     for name, state in definition.states.items():

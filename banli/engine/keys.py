@@ -48,14 +48,14 @@ def _section(path: str, summary: str, *keys: KeySpec) -> Section:
     return Section(path=path, summary=summary, keys={spec.name: spec for spec in keys})
 
 
-_LABEL_TYPE = "text, or {zh: …, en: …}"
+_LABEL_TYPE = "one line of text (at most 200 characters), or {zh: …, en: …}"
 _TYPE_TYPE = " | ".join(FIELD_TYPES)
 
 TOP = _section(
     "", "the definition: one workflow",
-    KeySpec(name="id", type="lower-case letters, digits and '-'", required=True,
+    KeySpec(name="id", type="lower-case letters, digits and '-' (at most 64)", required=True,
             description="the workflow's name, used on the command line and in item references"),
-    KeySpec(name="version", type="a whole number from 1",
+    KeySpec(name="version", type="a whole number from 1 to 2147483647",
             description="the version to register as; if absent, the next free one"),
     KeySpec(name="title", type=_LABEL_TYPE, description="the workflow's title (default: its id)"),
     KeySpec(name="timezone", type="an IANA time zone name", default=DEFAULT_ZONE_NAME,
@@ -84,7 +84,7 @@ FIELD = _section(
     "fields.NAME", "a typed field of the item",
     KeySpec(name="type", type=_TYPE_TYPE, default="text", description="what the field holds"),
     KeySpec(name="label", type=_LABEL_TYPE, description="its name for people (default: the field's name)"),
-    KeySpec(name="choices", type="a non-empty list of text",
+    KeySpec(name="choices", type="a non-empty list of text, each once",
             description="the values a choice may take; only for, and required by, type choice"),
     KeySpec(name="required", type="true | false", default=False, description="an item must have a value"),
     KeySpec(name="outcome", type="true | false", default=False,
@@ -129,7 +129,7 @@ EVENT = _section(
     KeySpec(name="internal", type="true | false", default=False,
             description="recorded without a change of state"),
     KeySpec(name="roles", type="a role or a list of roles", required=True,
-            description="who may fire it: global roles, item-relative roles or system"),
+            description="who may fire it (at least one): global roles, item-relative roles or system"),
     KeySpec(name="data", type="a mapping of keys to data options, or a list of keys",
             description="what the event records: item fields, or event-only keys"),
     KeySpec(name="within", type="{after: DURATION, from: EVENT | enter}",

@@ -4,6 +4,13 @@ Mappings load as `Located` dicts and sequences as `LocatedList`s; both know the 
 column of every key and element, so the parser can say `FILE:LINE:COL: message`. Only
 `true`/`false` are booleans (YAML 1.2): `on`, `off`, `yes`, `no` stay strings, because in a
 definition they are far more likely to be names than switches.
+
+A definition is small, plain YAML, and the loader holds it to that before building anything
+(`_plain`): at most 1 MiB, nested at most 20 deep, keys that are text, the standard tags only,
+and no aliases. An alias shares a value rather than copying it, so ten lines of aliases stand
+for a billion values once anything walks them (a check, an error message, the content hash):
+refusing them costs a definition nothing it needs, where capping the expanded size would
+still let every later step pay for the expansion up to the cap.
 """
 
 from __future__ import annotations
@@ -52,8 +59,38 @@ def _at(node: yaml.Node) -> Position:
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+MAX_BYTES = 1 << 20  # a definition file's size: the built-in ones are under 10 KiB
+MAX_DEPTH = 20  # nesting of mappings and lists: a definition needs about 7
+_TAG = "tag:yaml.org,2002:"
+_KEY_TAG = _TAG + "str"
+_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+_NODES = {_TAG + "seq": yaml.SequenceNode, _TAG + "map": yaml.MappingNode}  # the rest tag scalars
+
+
+def _shown(text: str, width: int = 40) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[:width] + "…"
+
+
 class _Loader(_Base):
-    """SafeLoader with positions kept and YAML 1.2 booleans."""
+    """SafeLoader with positions kept, YAML 1.2 booleans, and every repeated key reported."""
+
+    def __init__(self, stream) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[Position, str]] = []
+
+    def construct_object(self, node, deep=False):
+        """A value a tag cannot make (`!!int x`, a date `2024-13-45`) is a positioned YAML error,
+        not the constructor's ValueError."""
+        try:
+            return super().construct_object(node, deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                problem=f"'{_shown(str(node.value))}' is not a valid {node.tag.removeprefix(_TAG)} ({exc})",
+                problem_mark=node.start_mark,
+            ) from exc
 
 
 # Drop the YAML 1.1 boolean resolver (yes/no/on/off) and put back true/false only.
@@ -68,16 +105,15 @@ for _first in "tTfF":
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
-    loader.flatten_mapping(node)
     result = Located()
     result.position = _at(node)
     result.key_positions, result.value_positions = {}, {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = loader.construct_object(key_node, deep=True)  # text: `_plain` let no other key through
         if key in result:
-            raise yaml.MarkedYAMLError(
-                problem=f"duplicate key {key!r}", problem_mark=key_node.start_mark
-            )
+            loader.duplicates.append((_at(key_node), f"duplicate key '{_shown(key)}' (first at line "
+                                                     f"{result.key_positions[key][0]}); keep one"))
+            continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_positions[key] = _at(key_node)
         result.value_positions[key] = _at(value_node)
@@ -95,18 +131,116 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def load_text(text: str, file: str = "<definition>") -> Located:
-    """Parse YAML text into a `Located` mapping; a syntax error becomes a positioned problem."""
+def _key_problem(key: yaml.Node) -> str | None:
+    if key.tag == _KEY_TAG and isinstance(key, yaml.ScalarNode):
+        return None
+    if key.tag == _TAG + "merge":
+        return "merge keys (<<) are not allowed in a definition; write the keys out"
+    if isinstance(key, yaml.ScalarNode):
+        return f"a key is text, not {key.tag.removeprefix(_TAG)} '{_shown(key.value)}'; put it in quotes if you mean it"
+    return "a key is text, not a list or a mapping (a '?' key); write a name"
+
+
+def _plain(root: yaml.Node, text: str) -> list[tuple[Position, str]]:
+    """What makes the composed document more than plain YAML (see the module's docstring),
+    found without recursion and without walking any value twice."""
+    problems, seen, aliased = [], set(), False
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:  # the composer hands out the anchored node again for each alias
+            aliased = True
+            continue
+        seen.add(id(node))
+        if node.tag not in _TAGS or not isinstance(node, _NODES.get(node.tag, yaml.ScalarNode)):
+            problems.append((_at(node), f"the tag {_shown(node.tag.replace(_TAG, '!!'))} is not allowed "
+                                        f"{'in a definition' if node.tag not in _TAGS else 'here'}; "
+                                        "write the value without it"))
+            continue
+        if depth > MAX_DEPTH:
+            problems.append((_at(node), f"nested more than {MAX_DEPTH} levels deep; a definition needs far fewer"))
+            continue
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                problem = _key_problem(key)
+                if problem:
+                    problems.append((_at(key), problem))
+                else:
+                    stack.append((key, depth + 1))  # an alias as a key, say
+                stack.append((value, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+    if aliased:
+        problems += _aliases(text)
+    return problems
+
+
+def _aliases(text: str) -> list[tuple[Position, str]]:
+    """Each alias, where it stands: the composed nodes only say where its anchor was."""
+    loader, found = _Loader(text), []
     try:
-        document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                found.append(((event.start_mark.line + 1, event.start_mark.column + 1),
+                              f"aliases (*{_shown(event.anchor)}) are not allowed in a definition; write the value out"))
+    finally:
+        loader.dispose()
+    return found
+
+
+def _syntax(exc: yaml.YAMLError, text: str, file: str) -> DefinitionErrors:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise DefinitionErrors([Problem(file, line, column, f"YAML syntax: {exc.problem}")]) from exc
+        if exc.context == "expected a single document in the stream":
+            return DefinitionErrors([Problem(file, line, column, "a second YAML document ('---'): "
+                                                                 "a definition file holds one; remove it")])
+        lines = text.split("\n", mark.line + 1) if mark else []  # YAML breaks lines at \r too: may be fewer
+        if mark and len(lines) > mark.line and lines[mark.line][mark.column:mark.column + 1] == "\t":
+            return DefinitionErrors([Problem(file, line, column, "YAML syntax: a tab here; YAML is indented "
+                                                                 "with spaces, so write spaces instead")])
+        what = exc.problem or exc.context or "unreadable"
+        return DefinitionErrors([Problem(file, line, column, f"YAML syntax: {_shown(what, 200)}")])
+    return DefinitionErrors([Problem(file, 1, 1, f"YAML syntax: {_shown(str(exc), 200)}")])
+
+
+def _too_large(file: str, size: str) -> DefinitionErrors:
+    return DefinitionErrors([Problem(file, 1, 1, f"the definition is {size}; a definition has at most "
+                                                 f"{MAX_BYTES // 1024} KiB: split it or remove what repeats")])
+
+
+def load_text(text: str, file: str = "<definition>") -> Located:
+    """Parse YAML text into a `Located` mapping; a syntax error, or anything more than plain
+    YAML (see the module's docstring), becomes positioned problems."""
+    if len(text) > MAX_BYTES:
+        raise _too_large(file, f"over {MAX_BYTES // 1024} KiB")
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as exc:  # a lone surrogate: no file read as UTF-8 has one
+        raise DefinitionErrors([Problem(file, 1, 1, "the text is not valid Unicode; save the file as UTF-8")]) from exc
+    if size > MAX_BYTES:
+        raise _too_large(file, f"over {MAX_BYTES // 1024} KiB")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise DefinitionErrors([Problem(file, 1, 1, "the file holds no definition; "
+                                                        "a definition is a YAML mapping (id, states, events, …)")])
+        problems = _plain(node, text)
+        if problems:
+            raise DefinitionErrors([Problem(file, line, column, message)
+                                    for (line, column), message in sorted(problems, key=lambda p: p[0])])
+        document = loader.construct_document(node)
     except yaml.YAMLError as exc:
-        raise DefinitionErrors([Problem(file, 1, 1, f"YAML syntax: {exc}")]) from exc
+        raise _syntax(exc, text, file) from exc
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise DefinitionErrors([Problem(file, line, column, message) for (line, column), message in loader.duplicates])
     if not isinstance(document, Located):
-        raise DefinitionErrors([Problem(file, 1, 1, "a definition must be a YAML mapping (id, states, events, …)")])
+        raise DefinitionErrors([Problem(file, *_at(node), "a definition is a YAML mapping (id, states, events, …), "
+                                                          f"not {'a list' if isinstance(document, list) else 'one value'}")])
     return document
 
 
@@ -114,9 +248,22 @@ def load_file(path: str | Path) -> tuple[Located, str]:
     """Read a definition file; returns the located mapping and the exact text read."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            data = stream.read(MAX_BYTES + 1)  # a device or a pipe may never end: read no more than fits
     except FileNotFoundError as exc:
         raise DefinitionErrors([Problem(str(path), 1, 1, "file not found")]) from exc
+    except IsADirectoryError as exc:
+        raise DefinitionErrors([Problem(str(path), 1, 1, "a folder, not a definition file")]) from exc
+    except OSError as exc:
+        raise DefinitionErrors([Problem(str(path), 1, 1, f"cannot be read: {exc.strerror or exc}")]) from exc
+    if len(data) > MAX_BYTES:
+        raise _too_large(str(path), f"over {MAX_BYTES // 1024} KiB")
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DefinitionErrors([Problem(str(path), 1, 1, "not UTF-8 text: save the file as UTF-8")]) from exc
+        before = data[:exc.start]  # valid UTF-8 up to here: count characters, as YAML's columns do
+        line, column = before.count(b"\n") + 1, len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
+        raise DefinitionErrors([Problem(str(path), line, column, f"not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                                                                 "here): save the file as UTF-8")]) from exc
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as reading in text mode does: the source kept
     return load_text(text, str(path)), text

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Callable
+from zoneinfo import ZoneInfo
 
 from banli.engine import sections
 from banli.engine.calendar import CN, PLAIN
 from banli.engine.keys import CAMPAIGN, SCORING, SELECT, TOP
 from banli.engine.load import Located, Position, load_file, load_text
 from banli.engine.model import SYSTEM, Campaign, Definition, Event, ScoringRule, Selector, State
-from banli.engine.readers import Context, DeferredKind, duration, known_keys, label, mapping, sequence, when
+from banli.engine.readers import (
+    MAX_NAME, Context, DeferredKind, duration, kind_of, known_keys, label, mapping, name, sequence, show, when,
+)
 from banli.engine.times import DEFAULT_ZONE_NAME
 from banli.errors import DefinitionErrors
 
 _ID = re.compile(r"^[a-z0-9-]+$")
+MAX_VERSION = 2**31 - 1  # the store's version column is a 32-bit INTEGER on PostgreSQL
+# What a campaign's outcome field may be: a value short enough for the column that keeps it.
+_OUTCOME_TYPES = ("choice", "bool", "date", "unit", "person")
 
 
 def parse_file(path: str) -> tuple[Definition, str]:
@@ -34,9 +40,11 @@ def parse_text(text: str, file: str = "<definition>") -> Definition:
     return parse(load_text(text, file), file)
 
 
-def parse(document: Located, file: str = "<definition>") -> Definition:
-    """Parse a loaded definition; raises `DefinitionErrors` listing every problem."""
-    ctx = Context(file=file)
+def parse(document: Located, file: str = "<definition>",
+          workflow_exists: Callable[[str], bool] | None = None) -> Definition:
+    """Parse a loaded definition; raises `DefinitionErrors` listing every problem. With
+    `workflow_exists`, a workflow another one names (`spawn_children`) must exist."""
+    ctx = Context(file=file, workflow_exists=workflow_exists)
     definition = _definition(ctx, document)
     if ctx.problems:
         ctx.problems.sort(key=lambda p: (p.line, p.column))  # stable: same place, found order
@@ -51,19 +59,25 @@ def _definition(ctx: Context, doc: Located) -> Definition:
             ctx.error(doc.position, f"the definition needs '{required}'")
     workflow_id = str(doc.get("id", ""))
     if "id" in doc and not _ID.match(workflow_id):
-        ctx.error(doc.value_at("id"), f"id '{workflow_id}' must be lower-case letters, digits and '-'")
+        ctx.error(doc.value_at("id"), f"id '{show(workflow_id)}' must be lower-case letters, digits and '-'")
+    elif len(workflow_id) > MAX_NAME:
+        ctx.error(doc.value_at("id"), f"id '{show(workflow_id)}' has {len(workflow_id)} characters; "
+                                      f"an id has at most {MAX_NAME}")
     version = doc.get("version")
-    if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
-        ctx.error(doc.value_at("version"), f"version must be a whole number from 1, not {version!r}")
+    if version is not None and (not isinstance(version, int) or isinstance(version, bool)
+                                or not 1 <= version <= MAX_VERSION):
+        ctx.error(doc.value_at("version"), f"version must be a whole number from 1 to {MAX_VERSION}, "
+                                           f"not {kind_of(version)}")
         version = None
-    timezone = str(doc.get("timezone", TOP["timezone"].default))
+    timezone = doc.get("timezone", TOP["timezone"].default)
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        ctx.error(doc.value_at("timezone"), f"unknown time zone '{timezone}' (e.g. {DEFAULT_ZONE_NAME})")
+    except (LookupError, ValueError, TypeError, OSError):  # not found (a KeyError), not a name, not text, a folder
+        ctx.error(doc.value_at("timezone"), f"unknown time zone '{show(timezone)}' (e.g. {DEFAULT_ZONE_NAME})")
+        timezone = DEFAULT_ZONE_NAME
     calendar = doc.get("calendar", TOP["calendar"].default)
     if calendar not in (CN, PLAIN):
-        ctx.error(doc.value_at("calendar"), f"calendar must be '{CN}' or '{PLAIN}', not {calendar!r}")
+        ctx.error(doc.value_at("calendar"), f"calendar must be '{CN}' or '{PLAIN}', not {kind_of(calendar)}")
     sections.settings(ctx, doc)
     sections.fields(ctx, doc)
     states = sections.states(ctx, doc)
@@ -83,13 +97,14 @@ def _definition(ctx: Context, doc: Located) -> Definition:
 def _campaigns(ctx: Context, doc: Located) -> dict[str, Campaign]:
     raw = mapping(ctx, doc.get("campaigns"), doc.value_at("campaigns"), "campaigns") or {}
     result = {}
-    for name, value in raw.items():
-        where = f"campaign '{name}'"
-        spec = mapping(ctx, value, raw.value_at(name), where)
+    for key, value in raw.items():
+        campaign = name(ctx, raw, key, "campaign", pattern=None)  # named on the command line: any one-line text
+        where = f"campaign '{show(campaign)}'"
+        spec = mapping(ctx, value, raw.value_at(key), where)
         if spec is None:
             continue
         known_keys(ctx, spec, CAMPAIGN, where)
-        result[str(name)] = _campaign(ctx, str(name), spec, where)
+        result[campaign] = _campaign(ctx, campaign, spec, where)
     return result
 
 
@@ -102,9 +117,8 @@ def _campaign(ctx: Context, name: str, spec: Located, where: str) -> Campaign:
     if "result" in spec:
         ctx.defer(spec.value_at("result"), DeferredKind.EVENT, spec["result"], f"{where}.result")
     outcome = spec.get("outcome")
-    if outcome is not None and outcome not in ctx.fields:
-        ctx.error(spec.value_at("outcome"), f"{where}.outcome: unknown field '{outcome}'; "
-                                            f"fields: {', '.join(ctx.fields) or 'none'}")
+    if outcome is not None:
+        _check_outcome(ctx, spec, outcome, where)
     if ("result" in spec) != ("outcome" in spec):
         ctx.error(spec.position, f"{where}: 'result' (the event recording an outcome) and 'outcome' "
                                  "(the field holding it) go together")
@@ -124,6 +138,20 @@ def _campaign(ctx: Context, name: str, spec: Located, where: str) -> Campaign:
     )
 
 
+def _check_outcome(ctx: Context, spec: Located, outcome: object, where: str) -> None:
+    """A campaign's outcome field exists, and its values fit the column the store keeps them in."""
+    field = ctx.fields.get(outcome) if isinstance(outcome, str) else None
+    if field is None:
+        ctx.error(spec.value_at("outcome"), f"{where}.outcome: unknown field '{show(outcome)}'; "
+                                            f"fields: {show(', '.join(ctx.fields) or 'none', 200)}")
+    elif field.type not in _OUTCOME_TYPES:
+        ctx.error(spec.value_at("outcome"), f"{where}.outcome: field '{outcome}' is of type {field.type}; "
+                                            f"an outcome is a field of type {', '.join(_OUTCOME_TYPES)}")
+    elif any(len(choice) > MAX_NAME for choice in field.choices):
+        ctx.error(spec.value_at("outcome"), f"{where}.outcome: the choices of field '{outcome}' are kept as a "
+                                            f"campaign's outcome, which has at most {MAX_NAME} characters")
+
+
 def _selectors(ctx: Context, spec: Located, where: str) -> tuple[Selector, ...]:
     here = f"{where}.select"
     select = sequence(spec.get("select"), spec.value_at("select"))
@@ -136,7 +164,7 @@ def _selectors(ctx: Context, spec: Located, where: str) -> tuple[Selector, ...]:
             continue
         known_keys(ctx, entry, SELECT, here)
         if not isinstance(entry.get("state"), str) or entry["state"] not in ctx.state_names:
-            ctx.error(entry.value_at("state"), f"{here}: unknown state '{entry.get('state')}'")
+            ctx.error(entry.value_at("state"), f"{here}: unknown state '{show(entry.get('state'))}'")
             continue
         result.append(Selector(state=str(entry["state"]), when=when(ctx, entry, "when", here)))
     return tuple(result)
@@ -148,9 +176,9 @@ def _check_cron(ctx: Context, position: Position, text: str, where: str) -> None
 
     try:
         CronTrigger.from_crontab(text)
-    except ValueError as exc:
-        ctx.error(position, f"{where}.schedule: '{text}' is not a crontab line "
-                            f"(minute hour day month weekday, e.g. '0 9 19 9 *'): {exc}")
+    except (ValueError, TypeError, LookupError, OverflowError) as exc:
+        ctx.error(position, f"{where}.schedule: '{show(text)}' is not a crontab line "
+                            f"(minute hour day month weekday, e.g. '0 9 19 9 *'): {show(str(exc), 120)}")
 
 
 def _scoring(ctx: Context, doc: Located) -> tuple[ScoringRule, ...]:
@@ -174,7 +202,7 @@ def _scoring(ctx: Context, doc: Located) -> tuple[ScoringRule, ...]:
         event = str(spec.get("event", ""))
         ctx.defer(spec.value_at("event") if "event" in spec else spec.position, DeferredKind.EVENT, event, where)
         result.append(ScoringRule(event=event, points=points, on_time=on_time, when=when(ctx, spec, "when", where),
-                                  label=str(spec.get("label", SCORING["label"].default))))
+                                  label=label(ctx, spec, "label", SCORING["label"].default, where).zh))
     return tuple(result)
 
 
@@ -182,7 +210,8 @@ def _check_deferred(ctx: Context, events: dict[str, Event]) -> None:
     """References to events, checked once every event is parsed (a state names events defined after it)."""
     for ref in ctx.deferred:
         if ref.name not in ctx.event_names:
-            ctx.error(ref.position, f"{ref.where}: unknown event '{ref.name}'; events: {', '.join(sorted(ctx.event_names))}")
+            ctx.error(ref.position, f"{ref.where}: unknown event '{show(ref.name)}'; "
+                                    f"events: {show(', '.join(sorted(ctx.event_names)), 200)}")
         elif ref.name not in events:
             continue  # defined, but so broken that it was not kept: its own problems say why
         elif ref.kind is DeferredKind.SYSTEM_EVENT and SYSTEM not in events[ref.name].roles:

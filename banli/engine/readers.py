@@ -9,14 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+import re
+from typing import Callable
+
 from banli.engine.durations import Duration, parse_duration
 from banli.engine.keys import LABEL, Section
+from banli.engine.limits import MAX_ID, shown, text_problem
 from banli.engine.load import Located, LocatedList, Position
-from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, SYSTEM, Call, Field, Label
+from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, SYSTEM, Field, Label
 from banli.errors import Problem
 
 ALL_ROLES = GLOBAL_ROLES + ITEM_ROLES + (SYSTEM,)
 Conditions = tuple[tuple[str, tuple[object, ...]], ...]
+NAME = re.compile(r"^[a-z_][a-z0-9_]*$")  # fields, states, events
+MAX_NAME = MAX_ID  # the store keeps state and event names (and the workflow's id) in columns this wide
+MAX_LABEL = 200  # a label names a thing in a table or a heading: more is a slip (no column limits it)
+SCALARS = (str, int, float)  # bool is an int: `true` is a value too
 
 
 class DeferredKind(str, Enum):
@@ -49,6 +57,8 @@ class Context:
     state_names: set[str] = field(default_factory=set)
     event_names: set[str] = field(default_factory=set)
     deferred: list[Deferred] = field(default_factory=list)
+    # whether a workflow another one names (`spawn_children`) exists; None: not checked (no store)
+    workflow_exists: Callable[[str], bool] | None = None
 
     def error(self, position: Position, message: str) -> None:
         self.problems.append(Problem(self.file, position[0], position[1], message))
@@ -57,12 +67,36 @@ class Context:
         self.deferred.append(Deferred(position=position, kind=kind, name=str(name), where=where, state=state))
 
 
+def show(value: object, width: int = 40) -> str:
+    """A value as a message quotes it: text as it is, anything else as YAML would read it
+    back; one line, cut at `width` characters."""
+    return shown(value if isinstance(value, str) else repr(value), width)
+
+
 def kind_of(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return f"{type(value).__name__} {value!r}"
+    if value is None:
+        return "nothing (null)"
+    return f"{type(value).__name__} {show(value)}"
+
+
+def name(ctx: Context, raw: Located, key: object, what: str, pattern: re.Pattern | None = NAME) -> str:
+    """A key naming a field, state, event or campaign: `pattern` (lower-case letters, digits and
+    '_' by default) and at most `MAX_NAME` characters; returns it as text."""
+    text = str(key)
+    if len(text) > MAX_NAME:
+        ctx.error(raw.key_at(key), f"{what} '{show(text)}': a name has at most {MAX_NAME} characters, "
+                                   f"not {len(text)}")
+    elif pattern is not None and not pattern.match(text):
+        ctx.error(raw.key_at(key), f"{what} '{show(text)}': names are lower-case letters, digits and '_'")
+    elif pattern is None and not text.strip():
+        ctx.error(raw.key_at(key), f"a {what} needs a name, not empty text")
+    elif pattern is None and text_problem(text):
+        ctx.error(raw.key_at(key), f"{what} '{show(text)}': the name {text_problem(text)}")
+    return text
 
 
 def mapping(ctx: Context, value: object, position: Position, where: str) -> Located | None:
@@ -91,19 +125,19 @@ def sequence(value: object, position: Position) -> LocatedList:
 def known_keys(ctx: Context, entry: Located, section: Section, where: str) -> None:
     for key in entry:
         if key not in section:
-            ctx.error(entry.key_at(key), f"unknown key '{key}' in {where}; allowed: {section.allowed()}")
+            ctx.error(entry.key_at(key), f"unknown key '{show(key)}' in {where}; allowed: {section.allowed()}")
 
 
 def resolve(ctx: Context, entry: Located, key: str) -> object:
     """The value at `key`, with a `$setting` reference replaced by the setting's value."""
     value = entry.get(key)
     if isinstance(value, str) and value.startswith("$"):
-        name = value[1:]
-        if name not in ctx.settings:
+        setting = value[1:]
+        if setting not in ctx.settings:
             defined = ", ".join(sorted(ctx.settings)) or "none"
-            ctx.error(entry.value_at(key), f"{value} is not defined in settings (defined: {defined})")
+            ctx.error(entry.value_at(key), f"{show(value)} is not defined in settings (defined: {show(defined, 200)})")
             return None
-        return ctx.settings[name]
+        return ctx.settings[setting]
     return value
 
 
@@ -121,7 +155,7 @@ def duration(ctx: Context, entry: Located, key: str, where: str) -> Duration | N
 def boolean(ctx: Context, entry: Located, key: str, where: str) -> bool:
     value = entry.get(key, False)
     if not isinstance(value, bool):
-        ctx.error(entry.value_at(key), f"{where}.{key} must be true or false, not {value!r}")
+        ctx.error(entry.value_at(key), f"{where}.{key} must be true or false, not {kind_of(value)}")
         return False
     return value
 
@@ -133,21 +167,40 @@ def label(ctx: Context, entry: Located, key: str, default: str, where: str) -> L
         return Label(zh=default, en=default)
     if isinstance(value, Located):
         known_keys(ctx, value, LABEL, f"{where}.{key}")
-        zh, en = value.get("zh"), value.get("en")
-        return Label(zh=str(zh or en or default), en=str(en or zh or default))
-    if isinstance(value, (str, int)):
-        return Label(zh=str(value), en=str(value))
-    ctx.error(entry.value_at(key), f"{where}.{key} must be text or {{zh: …, en: …}}")
-    return Label(zh=default, en=default)
+        zh = _label_text(ctx, value, "zh", f"{where}.{key}")
+        en = _label_text(ctx, value, "en", f"{where}.{key}")
+        return Label(zh=zh or en or default, en=en or zh or default)
+    text = _label_text(ctx, entry, key, where)
+    return Label(zh=text, en=text) if text else Label(zh=default, en=default)
+
+
+def _label_text(ctx: Context, entry: Located, key: str, where: str) -> str | None:
+    """One language's text of a label: one line of at most `MAX_LABEL` characters."""
+    value = entry.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, SCALARS):
+        ctx.error(entry.value_at(key), f"{where}.{key} must be text or {{zh: …, en: …}}, not {kind_of(value)}")
+        return None
+    text = str(value)
+    problem = text_problem(text)
+    if problem:
+        ctx.error(entry.value_at(key), f"{where}.{key} {problem}")
+    elif len(text) > MAX_LABEL:
+        ctx.error(entry.value_at(key), f"{where}.{key} is {len(text)} characters long; a label has at most {MAX_LABEL}")
+    return text
 
 
 def roles(ctx: Context, entry: Located, key: str, where: str, allow_system: bool = True) -> tuple[str, ...]:
+    """A role or a list of roles, at least one."""
     values = sequence(entry.get(key), entry.value_at(key))
     allowed = ALL_ROLES if allow_system else GLOBAL_ROLES + ITEM_ROLES
+    if key in entry and not values:  # absent: the caller says what it needs
+        ctx.error(entry.value_at(key), f"{where} is empty: name at least one role ({', '.join(allowed)})")
     result = []
     for index, role in enumerate(values):
         if role not in allowed:
-            ctx.error(values.at(index), f"unknown role '{role}' in {where}; roles are: {', '.join(allowed)}")
+            ctx.error(values.at(index), f"unknown role '{show(role)}' in {where}; roles are: {', '.join(allowed)}")
         else:
             result.append(role)
     return tuple(result)
@@ -159,46 +212,25 @@ def when(ctx: Context, entry: Located, key: str, where: str) -> Conditions:
     if conditions_raw is None:
         return ()
     conditions = []
-    for name, value in conditions_raw.items():
+    for field_name, value in conditions_raw.items():
         values = tuple(value) if isinstance(value, list) else (value,)
-        spec = ctx.fields.get(name)
+        spec = ctx.fields.get(field_name)
         if spec is None:
             known = ", ".join(ctx.fields) or "none"
-            ctx.error(conditions_raw.key_at(name), f"'when' names unknown field '{name}' in {where}; fields: {known}")
+            ctx.error(conditions_raw.key_at(field_name),
+                      f"'when' names unknown field '{show(field_name)}' in {where}; fields: {show(known, 200)}")
+            continue
+        odd = next((one for one in values if one is not None and not isinstance(one, SCALARS)), None)
+        if odd is not None:
+            ctx.error(conditions_raw.value_at(field_name), f"'when' in {where}: '{field_name}' is matched against a "
+                                                           f"value or a list of values, not {kind_of(odd)}")
             continue
         if spec.type == "choice":
             values = tuple(str(choice) for choice in values)  # choices and item values are text
             for choice in values:
                 if choice not in spec.choices:
-                    ctx.error(conditions_raw.value_at(name),
-                              f"'{choice}' is not a choice of field '{name}' in {where}; choices: {', '.join(spec.choices)}")
-        conditions.append((name, values))
+                    ctx.error(conditions_raw.value_at(field_name),
+                              f"'{show(choice)}' is not a choice of field '{field_name}' in {where}; "
+                              f"choices: {show(', '.join(spec.choices), 200)}")
+        conditions.append((field_name, values))
     return tuple(conditions)
-
-
-def calls(ctx: Context, entry: Located, key: str, known: dict, kind: str, where: str) -> tuple[Call, ...]:
-    """Guards or effects: each a registry name, or `{name: {parameters}}`."""
-    values = sequence(entry.get(key), entry.value_at(key))
-    result = []
-    for index, raw in enumerate(values):
-        params: dict = {}
-        if isinstance(raw, Located) and len(raw) == 1:
-            name, raw_params = next(iter(raw.items()))
-            params = dict(raw_params) if isinstance(raw_params, dict) else {}
-            if raw_params is not None and not isinstance(raw_params, dict):
-                ctx.error(values.at(index), f"parameters of {kind} '{name}' must be a mapping")
-        elif isinstance(raw, str):
-            name = raw
-        else:
-            ctx.error(values.at(index), f"a {kind} is a name or {{name: {{parameters}}}}, not {kind_of(raw)}")
-            continue
-        if name not in known:
-            ctx.error(values.at(index), f"unknown {kind} '{name}' in {where}; known: {', '.join(sorted(known))}")
-            continue
-        for param, value in params.items():  # parameters may name settings too
-            if isinstance(value, str) and value.startswith("$"):
-                if value[1:] not in ctx.settings:
-                    ctx.error(values.at(index), f"{value} is not defined in settings ({kind} '{name}' in {where})")
-                params[param] = ctx.settings.get(value[1:])
-        result.append(Call(name=name, params=tuple(sorted(params.items()))))
-    return tuple(result)

@@ -3,37 +3,38 @@ the deadlines, reminders, branches and data inside them (SPEC §7)."""
 
 from __future__ import annotations
 
-import re
-
 from banli.engine import registry
 from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE, Section
+from banli.engine.limits import text_problem
 from banli.engine.load import Located, LocatedList
 from banli.engine.model import (
     ENTER, FIELD_TYPES, Branch, DataSpec, Event, Field, Reminder, ReminderKind, Rule, State, setters,
 )
+from banli.engine.params import calls
 from banli.engine.readers import (
-    Context, DeferredKind, boolean, calls, duration, known_keys, label, mapping, roles, sequence, when,
+    MAX_NAME, SCALARS, Context, DeferredKind, boolean, duration, kind_of, known_keys, label, mapping, name, roles,
+    sequence, show, when,
 )
 
-NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 RESERVED_EVENTS = ("created", "migrated", "deadline_recomputed")  # names banli's own trace rows use
 _REMINDER_KINDS = tuple(kind.value for kind in ReminderKind)
 
 
 def settings(ctx: Context, doc: Located) -> None:
     raw = mapping(ctx, doc.get("settings"), doc.value_at("settings"), "settings")
-    for name, value in (raw or {}).items():
-        if isinstance(value, (Located, LocatedList)):
-            ctx.error(raw.value_at(name), f"setting '{name}' must be a single value (a duration, number or text)")
+    for setting, value in (raw or {}).items():
+        if isinstance(value, (Located, LocatedList)) or value is None:
+            ctx.error(raw.value_at(setting), f"setting '{show(setting)}' must be a single value "
+                                             f"(a duration, number or text), not {kind_of(value)}")
             continue
-        ctx.settings[str(name)] = value
+        ctx.settings[str(setting)] = value
 
 
 def _type_and_choices(ctx: Context, spec: Located, section: Section, where: str, what: str) -> tuple[str, tuple[str, ...]]:
     """A field's or data key's type, and its choices if it is a choice (`what` names it in messages)."""
     kind = spec.get("type", section["type"].default)
     if kind not in FIELD_TYPES:
-        ctx.error(spec.value_at("type"), f"{where}: unknown type '{kind}'; types: {', '.join(FIELD_TYPES)}")
+        ctx.error(spec.value_at("type"), f"{where}: unknown type '{show(kind)}'; types: {', '.join(FIELD_TYPES)}")
         kind = section["type"].default
     choices = spec.get("choices")
     if kind == "choice" and not (isinstance(choices, list) and choices):
@@ -42,16 +43,31 @@ def _type_and_choices(ctx: Context, spec: Located, section: Section, where: str,
     elif kind != "choice" and choices is not None:
         ctx.error(spec.key_at("choices"), f"{where}: only a {what} takes 'choices'")
         choices = []
-    return kind, tuple(str(choice) for choice in choices or ())
+    return kind, _choices(ctx, choices or LocatedList(), where)
+
+
+def _choices(ctx: Context, choices: LocatedList, where: str) -> tuple[str, ...]:
+    """A choice's values: text (a number is its text), each once, none empty."""
+    result: list[str] = []
+    for index, choice in enumerate(choices):
+        text = str(choice) if isinstance(choice, SCALARS) else show(choice)
+        problem = (f"is {kind_of(choice)}; a choice is text" if not isinstance(choice, SCALARS)
+                   else "is empty" if not text.strip()
+                   else f"repeats choice {result.index(text) + 1}; list each choice once" if text in result
+                   else text_problem(text))
+        if problem:
+            ctx.error(choices.at(index), f"{where}: choice {index + 1} ('{show(text)}') {problem}")
+        else:
+            result.append(text)
+    return tuple(result)
 
 
 def fields(ctx: Context, doc: Located) -> None:
     raw = mapping(ctx, doc.get("fields"), doc.value_at("fields"), "fields")
-    for name, value in (raw or {}).items():
-        where = f"field '{name}'"
-        if not NAME.match(str(name)):
-            ctx.error(raw.key_at(name), f"{where}: names are lower-case letters, digits and '_'")
-        spec = mapping(ctx, value, raw.value_at(name), where)
+    for key, value in (raw or {}).items():
+        field_name = name(ctx, raw, key, "field")
+        where = f"field '{show(field_name)}'"
+        spec = mapping(ctx, value, raw.value_at(key), where)
         if spec is None:
             continue
         known_keys(ctx, spec, FIELD, where)
@@ -60,8 +76,8 @@ def fields(ctx: Context, doc: Located) -> None:
         if required and outcome:
             ctx.error(spec.value_at("outcome"), f"{where}: an outcome is set by events, never at registration, "
                                                 "so it cannot be required; drop 'required' or 'outcome'")
-        ctx.fields[str(name)] = Field(
-            name=str(name), type=kind, label=label(ctx, spec, "label", str(name), where), choices=choices,
+        ctx.fields[field_name] = Field(
+            name=field_name, type=kind, label=label(ctx, spec, "label", field_name, where), choices=choices,
             required=required, outcome=outcome,
         )
 
@@ -96,7 +112,7 @@ def reminders(ctx: Context, entry: Located, key: str, where: str, state: str | N
         if len(kinds) != 1:
             ctx.error(spec.position, f"{here} needs exactly one of 'before' or 'overdue'")
             continue
-        if "notify" not in spec and "fire" not in spec:
+        if not spec.get("notify") and "fire" not in spec:
             ctx.error(spec.position, f"{here} needs 'notify' (roles), 'fire' (an event) or both")
         offset = duration(ctx, spec, kinds[0], f"{here}.{kinds[0]}")
         fire = spec.get("fire")
@@ -104,33 +120,37 @@ def reminders(ctx: Context, entry: Located, key: str, where: str, state: str | N
             ctx.defer(spec.value_at("fire"), DeferredKind.SYSTEM_EVENT, fire, f"{here}.fire")
             if state is not None:
                 ctx.defer(spec.value_at("fire"), DeferredKind.EVENT_IN_STATE, fire, f"{here}.fire", state=state)
-        notify = roles(ctx, spec, "notify", f"{here}.notify", allow_system=False) if "notify" in spec else ()
+        notify = roles(ctx, spec, "notify", f"{here}.notify", allow_system=False) if spec.get("notify") else ()
         if offset is not None:
             result.append(Reminder(kind=ReminderKind(kinds[0]), offset=offset, notify=notify, fire=fire))
     return tuple(result)
 
 
 def states(ctx: Context, doc: Located) -> dict[str, State]:
-    raw = mapping(ctx, doc.get("states"), doc.value_at("states"), "states") or Located()
+    given = mapping(ctx, doc.get("states"), doc.value_at("states"), "states")
+    raw = given or Located()
     ctx.state_names = {str(name) for name in raw}  # events and campaigns name states
     result: dict[str, State] = {}
-    for name, value in raw.items():
-        where = f"state '{name}'"
-        if not NAME.match(str(name)):
-            ctx.error(raw.key_at(name), f"{where}: names are lower-case letters, digits and '_'")
-        spec = mapping(ctx, value, raw.value_at(name), where)
+    for key, value in raw.items():
+        state = name(ctx, raw, key, "state")
+        where = f"state '{show(state)}'"
+        spec = mapping(ctx, value, raw.value_at(key), where)
         if spec is None:
             continue
         known_keys(ctx, spec, STATE, where)
-        result[str(name)] = State(
-            name=str(name), label=label(ctx, spec, "label", str(name), where),
+        result[state] = State(
+            name=state, label=label(ctx, spec, "label", state, where),
             initial=boolean(ctx, spec, "initial", where), final=boolean(ctx, spec, "final", where),
             deadline=rule(ctx, spec, "deadline", where) if "deadline" in spec else None,
-            reminders=reminders(ctx, spec, "reminders", where, state=str(name)),
+            reminders=reminders(ctx, spec, "reminders", where, state=state),
         )
-    initial = [name for name, state in result.items() if state.initial]
-    if raw and not initial:
-        ctx.error(raw.position, "no initial state: mark one state 'initial: true'")
+        longest = f"{state}:{len(result[state].reminders) - 1}"  # how the store keeps a reminder done
+        if result[state].reminders and MAX_NAME >= len(state) and len(longest) > MAX_NAME:
+            ctx.error(raw.key_at(key), f"{where}: with {len(result[state].reminders)} reminder(s) the name may have "
+                                       f"at most {MAX_NAME - len(longest) + len(state)} characters")
+    initial = [state for state, spec in result.items() if spec.initial]
+    if not initial and given is not None and "states" in doc:  # absent: the definition says it needs them
+        ctx.error(given.position, "no initial state: mark one state 'initial: true'")
     for extra in initial[1:]:
         ctx.error(raw.key_at(extra), f"state '{extra}' is a second initial state; only one may be")
     return result
@@ -140,17 +160,16 @@ def events(ctx: Context, doc: Located, states: dict[str, State]) -> dict[str, Ev
     raw = mapping(ctx, doc.get("events"), doc.value_at("events"), "events") or Located()
     ctx.event_names = {str(name) for name in raw}  # the deferred checks look names up here
     result: dict[str, Event] = {}
-    for name, value in raw.items():
-        where = f"event '{name}'"
-        if not NAME.match(str(name)):
-            ctx.error(raw.key_at(name), f"{where}: names are lower-case letters, digits and '_'")
-        if name in RESERVED_EVENTS:
-            ctx.error(raw.key_at(name), f"{where}: '{name}' is reserved for banli's own trace; choose another name")
-        spec = mapping(ctx, value, raw.value_at(name), where)
+    for key, value in raw.items():
+        event_name = name(ctx, raw, key, "event")
+        where = f"event '{show(event_name)}'"
+        if event_name in RESERVED_EVENTS:
+            ctx.error(raw.key_at(key), f"{where}: '{event_name}' is reserved for banli's own trace; choose another name")
+        spec = mapping(ctx, value, raw.value_at(key), where)
         if spec is None:
             continue
         known_keys(ctx, spec, EVENT, where)
-        result[str(name)] = event(ctx, str(name), spec, states, where)
+        result[event_name] = event(ctx, event_name, spec, states, where)
     _outcomes_set(ctx, doc, result)
     return result
 
@@ -158,10 +177,10 @@ def events(ctx: Context, doc: Located, states: dict[str, State]) -> dict[str, Ev
 def _outcomes_set(ctx: Context, doc: Located, events: dict[str, Event]) -> None:
     """An outcome field no event sets could never be given a value: a slip in the definition."""
     raw = doc.get("fields")
-    for name, spec in ctx.fields.items():
-        if spec.outcome and not setters(events.values(), name) and isinstance(raw, Located):
-            ctx.error(raw.key_at(name), f"field '{name}' is an outcome, but no event sets it (in its data or with "
-                                        "set_fields): it could never have a value")
+    for field_name, spec in ctx.fields.items():
+        if spec.outcome and not setters(events.values(), field_name) and isinstance(raw, Located):
+            ctx.error(raw.key_at(field_name), f"field '{show(field_name)}' is an outcome, but no event sets it (in its "
+                                              "data or with set_fields): it could never have a value")
 
 
 def event(ctx: Context, name: str, spec: Located, states: dict[str, State], where: str) -> Event:
@@ -202,7 +221,8 @@ def sources(ctx: Context, spec: Located, states: dict[str, State], where: str) -
     result = []
     for index, source in enumerate(values):
         if not isinstance(source, str) or source not in ctx.state_names:
-            ctx.error(values.at(index), f"{where}: unknown state '{source}' in 'from'; states: {', '.join(states)}")
+            ctx.error(values.at(index), f"{where}: unknown state '{show(source)}' in 'from'; "
+                                        f"states: {show(', '.join(states), 200)}")
         else:
             result.append(str(source))
     return tuple(result)
@@ -211,10 +231,10 @@ def sources(ctx: Context, spec: Located, states: dict[str, State], where: str) -
 def branches(ctx: Context, spec: Located, where: str) -> tuple[Branch, ...]:
     """An event's `to`: one state, or branches tried in order that end with one without `when`."""
     target = spec["to"]
-    known = ", ".join(sorted(ctx.state_names))
+    known = show(", ".join(sorted(ctx.state_names)), 200)
     if not isinstance(target, LocatedList):
         if not isinstance(target, str) or target not in ctx.state_names:
-            ctx.error(spec.value_at("to"), f"{where}: unknown state '{target}' in 'to'; states: {known}")
+            ctx.error(spec.value_at("to"), f"{where}: unknown state '{show(target)}' in 'to'; states: {known}")
             return ()
         return (Branch(to=str(target)),)
     result = []
@@ -232,7 +252,7 @@ def branches(ctx: Context, spec: Located, where: str) -> tuple[Branch, ...]:
         to = entry.get("to")
         if not isinstance(to, str) or to not in ctx.state_names:
             ctx.error(entry.value_at("to") if "to" in entry else entry.position,
-                      f"{here}: unknown state '{to}' in 'to'; states: {known}")
+                      f"{here}: unknown state '{show(to)}' in 'to'; states: {known}")
             continue
         result.append(Branch(to=str(to), when=when(ctx, entry, "when", here) if "when" in entry else ()))
     if not target:
@@ -240,11 +260,17 @@ def branches(ctx: Context, spec: Located, where: str) -> tuple[Branch, ...]:
     return tuple(result)
 
 
-def _as_mapping(keys: LocatedList) -> Located:
+def _as_mapping(ctx: Context, keys: LocatedList, where: str) -> Located:
     """`data: [a, b]` is short for `data: {a: {}, b: {}}`: optional keys."""
-    result = Located({str(key): None for key in keys})
-    result.position, result.key_positions = keys.position, dict(zip(map(str, keys), keys.item_positions))
-    result.value_positions = dict(result.key_positions)
+    result = Located()
+    result.position, result.key_positions, result.value_positions = keys.position, {}, {}
+    for index, key in enumerate(keys):
+        if not isinstance(key, str) or key in result:
+            ctx.error(keys.at(index), f"{where}.data: {show(key)} " + (
+                "is listed twice" if isinstance(key, str) else f"is {kind_of(key)}, not a key's name"))
+            continue
+        result[key] = None
+        result.key_positions[key] = result.value_positions[key] = keys.at(index)
     return result
 
 
@@ -252,11 +278,11 @@ def data(ctx: Context, spec: Located, where: str) -> tuple[DataSpec, ...]:
     """An event's `data`: keys naming a field take its type; others are event-only and typed here."""
     raw = spec.get("data")
     if isinstance(raw, LocatedList):
-        raw = _as_mapping(raw)
+        raw = _as_mapping(ctx, raw, where)
     keys = mapping(ctx, raw, spec.value_at("data"), f"{where}.data") or {}
     result = []
     for key, value in keys.items():
-        here = f"{where}.data.{key}"
+        here = f"{where}.data.{show(key)}"
         options = mapping(ctx, value, keys.value_at(key), here)
         if options is None:
             continue
@@ -266,6 +292,9 @@ def data(ctx: Context, spec: Located, where: str) -> tuple[DataSpec, ...]:
         if field is not None:
             if "type" in options and options["type"] != field.type:
                 ctx.error(options.value_at("type"), f"{here}: '{key}' is a field of type {field.type}; drop 'type' here")
+            if "choices" in options:
+                ctx.error(options.key_at("choices"), f"{here}: '{key}' is a field: its choices are the field's; "
+                                                     "drop 'choices' here")
             result.append(DataSpec(key=str(key), type=field.type, required=required, choices=field.choices, is_field=True))
             continue
         kind, choices = _type_and_choices(ctx, options, DATA, here, "choice")

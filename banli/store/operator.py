@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from banli.engine.chain import GENESIS, canonical_json, row_hash
+from banli.engine.parse import MAX_VERSION
 from banli.errors import InvalidInput
 from banli.store.schema import definition_t, deputy_t, journal_t, org_setting_t, person_t, unit_t
 
@@ -42,6 +43,9 @@ def save_definition(store: SqlStore, *, workflow_id: str, version: int | None, c
             latest = connection.execute(select(func.max(definition_t.c.version)).where(
                 definition_t.c.workflow_id == workflow_id)).scalar() or 0
             if version is None:
+                if latest >= MAX_VERSION:
+                    raise InvalidInput(f"{workflow_id} is at version {latest}, the last there can be: "
+                                       "register it under a new id")
                 version = latest + 1
             elif version <= latest:
                 raise InvalidInput(f"{workflow_id} version {version} is already registered with other content; "

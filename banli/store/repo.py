@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Engine
 
 from banli.engine.catalogue import Catalogue
+from banli.engine.parse import MAX_VERSION
 from banli.engine.records import Actor, DefinitionRow
 from banli.errors import Busy, Retry
 from banli.store import campaigns, operator, sweep_queries
@@ -100,6 +101,8 @@ class SqlStore:
     def definition_id(self, workflow_id: str, version: int | None = None) -> int | None:
         query = select(definition_t.c.id).where(definition_t.c.workflow_id == workflow_id)
         if version is not None:
+            if not 1 <= version <= MAX_VERSION:  # no such version, and PostgreSQL refuses to compare one
+                return None
             query = query.where(definition_t.c.version == version)
         with self.engine.connect() as connection:
             return connection.execute(query.order_by(definition_t.c.version.desc()).limit(1)).scalar()

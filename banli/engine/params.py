@@ -1,0 +1,193 @@
+"""Guards and effects in a definition (`guards: [...]`, `effects: [...]`): each names a function
+of the registry, and the parameters it is given must be ones that function takes, with values
+it can use. The built-ins say more about their own parameters (`_BUILTIN`): the field
+`set_fields` sets is known and the value is of its type, `spawn_children` names a workflow
+and a units field, `extend_deadline`'s `max` is a duration. Anything else would fail only
+when the event is fired, on a user who cannot change the definition.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from datetime import date
+
+from banli.engine import builtins
+from banli.engine.durations import parse_duration
+from banli.engine.limits import text_problem
+from banli.engine.load import Located, Position
+from banli.engine.model import Call, Field
+from banli.engine.readers import MAX_NAME, SCALARS, Context, kind_of, sequence, show
+
+_WORKFLOW_ID = re.compile(r"^[a-z0-9-]+$")
+
+
+def calls(ctx: Context, entry: Located, key: str, known: dict, kind: str, where: str) -> tuple[Call, ...]:
+    """Guards or effects: each a registry name, or `{name: {parameters}}`."""
+    values = sequence(entry.get(key), entry.value_at(key))
+    result = []
+    for index, raw in enumerate(values):
+        at = values.at(index)
+        raw_params: object = None
+        if isinstance(raw, Located) and len(raw) == 1:
+            name, raw_params = next(iter(raw.items()))
+            if raw_params is not None and not isinstance(raw_params, Located):
+                ctx.error(at, f"parameters of {kind} '{show(name)}' must be a mapping, not {kind_of(raw_params)}")
+                raw_params = None
+        elif isinstance(raw, str):
+            name = raw
+        else:
+            ctx.error(at, f"each {kind} is a name or {{name: {{parameters}}}}, not {kind_of(raw)}")
+            continue
+        if name not in known:
+            ctx.error(at, f"unknown {kind} '{show(name)}' in {where}; known: {', '.join(sorted(known))}")
+            continue
+        here = f"{kind} '{name}' in {where}"
+        params = _settings_resolved(ctx, raw_params, at, here)
+        function = known[name].function
+        if not _signature_fits(ctx, function, params, at, here):
+            continue
+        check = _BUILTIN.get(function)
+        if check is not None:
+            params = check(ctx, params, raw_params.value_at if raw_params else lambda _key: at, here)
+        result.append(Call(name=name, params=tuple(sorted(params.items()))))
+    return tuple(result)
+
+
+def _settings_resolved(ctx: Context, raw: Located | None, at: Position, here: str) -> dict:
+    """The parameters, with a `$setting` replaced by its value (parameters may name settings)."""
+    params = dict(raw or {})
+    for param, value in params.items():
+        if isinstance(value, str) and value.startswith("$"):
+            if value[1:] not in ctx.settings:
+                ctx.error(raw.value_at(param), f"{show(value)} is not defined in settings ({here})")
+            params[param] = ctx.settings.get(value[1:])
+    return params
+
+
+def _signature_fits(ctx: Context, function, params: dict, at: Position, here: str) -> bool:
+    """The function takes every parameter given, and is given every one it needs."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):  # a callable inspect cannot read: it will say so when called
+        return True
+    taken = list(signature.parameters.values())[1:]  # the first is the event's context
+    if any(param.kind is param.VAR_KEYWORD for param in taken):
+        return True
+    names = {param.name for param in taken if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY)}
+    fits = True
+    for param in params:
+        if param not in names:
+            ctx.error(at, f"{here} takes no parameter '{show(param)}'; "
+                          f"it takes: {', '.join(sorted(names)) or 'none'}")
+            fits = False
+    for param in taken:
+        if param.name in names and param.default is param.empty and param.name not in params:
+            ctx.error(at, f"{here} needs the parameter '{param.name}'")
+            fits = False
+    return fits
+
+
+# -- the built-ins' own parameters -------------------------------------------------------------
+
+
+def _field_of_type(ctx: Context, params: dict, param: str, default: str | None, types: tuple[str, ...],
+                   at, here: str) -> None:
+    value = params.get(param, default)
+    if value is None:
+        return
+    spec = ctx.fields.get(value) if isinstance(value, str) else None
+    if spec is None or spec.type not in types:
+        of_type = [name for name, field in ctx.fields.items() if field.type in types]
+        ctx.error(at(param), f"{here}: '{param}' names a field of type {' or '.join(types)}, not {show(value)}; "
+                             f"such fields: {show(', '.join(of_type) or 'none', 200)}")
+
+
+def _text(ctx: Context, params: dict, param: str, at, here: str) -> None:
+    if param in params and not isinstance(params[param], str):
+        ctx.error(at(param), f"{here}: '{param}' is a data key's name, not {kind_of(params[param])}")
+
+
+def _spawn_children(ctx: Context, params: dict, at, here: str) -> dict:
+    workflow = params.get("workflow", "unit-task")
+    if not isinstance(workflow, str) or not _WORKFLOW_ID.match(workflow) or len(workflow) > MAX_NAME:
+        ctx.error(at("workflow"), f"{here}: 'workflow' is a workflow's id, not {show(workflow)}")
+    elif ctx.workflow_exists is not None and not ctx.workflow_exists(workflow):
+        ctx.error(at("workflow"), f"{here}: no workflow '{workflow}' is registered; register it first "
+                                  "(see 'banli workflow list')")
+    _field_of_type(ctx, params, "units", "co_units", ("units",), at, here)
+    return params
+
+
+def _children_done(ctx: Context, params: dict, at, here: str) -> dict:
+    _field_of_type(ctx, params, "units", None, ("units",), at, here)
+    return params
+
+
+def _reply_format(ctx: Context, params: dict, at, here: str) -> dict:
+    for param in params:
+        _text(ctx, params, param, at, here)
+    return params
+
+
+def _extend_deadline(ctx: Context, params: dict, at, here: str) -> dict:
+    _text(ctx, params, "by", at, here)
+    if params.get("max") is not None:
+        try:
+            params["max"] = str(parse_duration(params["max"]))
+        except ValueError as exc:
+            ctx.error(at("max"), f"{here}: 'max': {exc}")
+    return params
+
+
+def _set_fields(ctx: Context, params: dict, at, here: str) -> dict:
+    """Each parameter names a field; its value is of the field's type (null: the field is unset)."""
+    result = {}
+    for name, value in params.items():
+        spec = ctx.fields.get(name)
+        if spec is None:
+            ctx.error(at(name), f"{here}: unknown field '{show(name)}'; fields: {show(', '.join(ctx.fields) or 'none', 200)}")
+            continue
+        typed, problem = (None, None) if value is None else _typed(spec, value)
+        if problem:
+            ctx.error(at(name), f"{here}: '{name}' is a {spec.type} field, so '{show(value)}' cannot be its value; "
+                                f"give {problem}")
+        result[name] = typed
+    return result
+
+
+def _typed(spec: Field, value: object) -> tuple[object, str | None]:
+    """The value as the item holds a field of this type, or what the type needs instead."""
+    kind = spec.type
+    if kind == "bool":
+        return (value, None) if isinstance(value, bool) else (None, "true or false")
+    if kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+        return (value, None) if ok else (None, "a whole number")
+    if kind == "date":
+        if isinstance(value, date):
+            return value.isoformat(), None
+        try:
+            return date.fromisoformat(str(value)).isoformat(), None
+        except ValueError:
+            return None, "a date such as 2025-03-01"
+    if kind == "choice":
+        text = str(value) if isinstance(value, SCALARS) else None
+        return (text, None) if text in spec.choices else (None, f"one of {show(', '.join(spec.choices), 200)}")
+    if kind == "units":
+        units = value if isinstance(value, list) else [value]
+        ok = all(isinstance(unit, str) and unit for unit in units)
+        return ([str(unit) for unit in units], None) if ok else (None, "a unit's id or a list of them")
+    text = str(value) if isinstance(value, SCALARS) and not isinstance(value, bool) else ""
+    if text.strip() and not text_problem(text, multiline=kind == "text"):  # text, unit, person
+        return text, None
+    return None, "text (no control characters)" if kind == "text" else f"a {kind}'s id"
+
+
+_BUILTIN = {
+    builtins.spawn_children: _spawn_children,
+    builtins.children_done: _children_done,
+    builtins.reply_format: _reply_format,
+    builtins.extend_deadline: _extend_deadline,
+    builtins.set_fields: _set_fields,
+}
