@@ -29,7 +29,8 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(store, db_url):
 
 
 def test_serve_refuses_a_database_that_is_not_initialised(tmp_path):
+    (tmp_path / "empty.db").touch()
     result = subprocess.run([sys.executable, "-m", "banli", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "serve",
                              "--port", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 3
-    assert "not a banli database" in result.stderr and " init " in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 9
+    assert "not initialised" in result.stderr and " init " in result.stderr and "Traceback" not in result.stderr
