@@ -18,12 +18,13 @@ def audit() -> None:
 @click.pass_obj
 def log(settings, ref: str | None, as_json: bool) -> None:
     """The trace of REF (or of every item), in sequence order."""
+    from banli.engine.limits import shown
     from banli.errors import NotFound
     from banli.store.audit import log as read_log
 
     rows = read_log(settings.store, ref)
     if ref and not rows:
-        raise NotFound(f"no item {ref} (or it has no trace); see 'banli item list'", ref=ref)
+        raise NotFound(f"no item {shown(ref)} (or it has no trace); see 'banli item list'", ref=ref)
     if as_json:
         emit_json(rows)
         return

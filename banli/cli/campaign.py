@@ -25,11 +25,14 @@ def open_(settings, name: str, session: str | None, at_text: str | None, as_json
     from banli.cli.setup import operator
     from banli.engine.campaigns import open_campaign
     from banli.errors import InvalidInput
+    from banli.store.report_queries import require_session
 
     runtime = settings.runtime()
     at = as_of(at_text)
     if at > runtime.now():
         raise InvalidInput("--at is in the future: a campaign opens when it opens")
+    if session is not None:
+        require_session(settings.store, session)
     report = open_campaign(runtime, name, session=session, at=at, by=operator())
     if as_json:
         emit_json(report)
@@ -48,8 +51,12 @@ def status(settings, name: str | None, session: str | None, as_of_text: str | No
     """Progress of each campaign (or of NAME): per unit and per outcome."""
     from banli.engine.campaigns import summarise
     from banli.store.operator import show_org
+    from banli.store.report_queries import require_session
 
-    summaries = summarise(settings.store, name, session, as_of(as_of_text))
+    summaries = [_local(settings.store, entry)
+                 for entry in summarise(settings.store, name, session, as_of(as_of_text))]
+    if session is not None and not summaries:
+        require_session(settings.store, session)
     if as_json:
         emit_json(summaries)
         return
@@ -65,3 +72,12 @@ def status(settings, name: str | None, session: str | None, as_of_text: str | No
               [[units.get(unit, unit), c.get("selected", 0), c.get("done", 0), c.get("open", 0), c.get("overdue", 0)]
                for unit, c in entry["by_unit"].items()])
         click.echo()
+
+
+def _local(store, summary: dict) -> dict:
+    """A campaign's summary with its times (kept in UTC) in its workflow's zone, with the offset."""
+    from banli.engine.times import from_utc_text, local_text
+
+    zone = store.workflows.get(summary["workflow"]).zone
+    return {**summary, **{key: local_text(from_utc_text(summary[key]), zone) if summary[key] else None
+                          for key in ("opened_at", "due_at")}}

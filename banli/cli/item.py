@@ -114,12 +114,13 @@ def list_(settings, state, unit, workflow_id, overdue, as_of_text, children, as_
 @click.pass_obj
 def show(settings, ref, as_of_text, as_json) -> None:
     """Fields, deputies, assignments, deadline, co-unit tasks and the full history of REF."""
+    from banli.engine.limits import shown
     from banli.errors import NotFound
     from banli.store.queries import show_item
 
     info = show_item(settings.store, ref, as_of=as_of(as_of_text))
     if info is None:
-        raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
+        raise NotFound(f"no item {shown(ref)}; see 'banli item list'", ref=ref)
     if as_json:
         emit_json(info)
         return

@@ -24,8 +24,16 @@ def remind(settings, as_of_text: str | None, dry_run: bool, as_json: bool) -> No
         return
     if report["actions"]:
         table(["ref", "rule", "due", "notify", "fire"],
-              [[a["ref"], f"{a['kind']} {a['offset']}", a["due"][:16], ",".join(a["notify"]), a["fire"] or ""]
+              [[a["ref"], f"{a['kind']} {a['offset']}", a["due"][:16].replace("T", " "),
+                _notified(a), a["fire"] or ""]
                for a in report["actions"]])
     verb = "would act on" if dry_run else "acted on"
     click.echo(f"{verb} {report['reminders']} reminder(s) of {report['items']} item(s): "
                f"{report['notifications']} notification(s), {report['events']} event(s)")
+
+
+def _notified(action: dict) -> str:
+    """The roles a rule notifies and whom they reach: "lead_unit,supervisor → li,wang"."""
+    if not action["notify"]:
+        return ""
+    return f"{','.join(action['notify'])} → {','.join(action['recipients']) or 'nobody'}"

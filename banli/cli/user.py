@@ -65,6 +65,7 @@ def token(settings, person: str, name: str, as_json: bool) -> None:
     from banli.engine import accounts
     from banli.engine.times import utc_now
 
+    _check_token_name(name)
     secret = accounts.new_token(settings.store, person, name, now=utc_now(), by=operator())
     if as_json:
         emit_json({"user": person, "name": name, "token": secret})
@@ -89,6 +90,7 @@ def revoke(settings, person: str, name: str, as_json: bool) -> None:
     from banli.engine import accounts
     from banli.engine.times import utc_now
 
+    _check_token_name(name)
     accounts.revoke_token(settings.store, person, name, now=utc_now(), by=operator())
     if as_json:
         emit_json({"user": person, "name": name, "revoked": True})
@@ -173,6 +175,16 @@ def _chosen(people: list[dict], named: tuple[str, ...], roles: tuple[str, ...], 
             raise InvalidInput(f"nobody in the organisation file has the role {role!r}")
         chosen += holders
     return list(dict.fromkeys(chosen))
+
+
+def _check_token_name(name: str) -> None:
+    """A token's name is one line of text: it is shown in listings and typed to revoke it."""
+    from banli.engine.limits import shown, text_problem
+    from banli.errors import InvalidInput
+
+    problem = text_problem(name)
+    if problem:
+        raise InvalidInput(f"the token name '{shown(name)}' {problem}")
 
 
 def _read_password() -> str:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Protocol
 
+from banli.engine.limits import MAX_ID
 from banli.engine.times import from_utc_text, utc_text
 from banli.errors import InvalidInput, LockedOut, NotFound, NotPermitted
 
@@ -20,7 +21,7 @@ WINDOW = LOCKOUT = timedelta(minutes=15)
 # A session's last_seen_at is written at most this often, so that a page view is a read; a
 # session may therefore end up to this much before its idle time as the browser saw it.
 TOUCH_EVERY = timedelta(minutes=1)
-MAX_NAME = 64
+MAX_NAME = MAX_ID  # a token's name: the width of its column
 
 # the same words for an unknown person and a wrong password: a sign-in page tells no one who has an account
 WRONG_SIGN_IN = "用户名或密码不正确"

@@ -68,12 +68,15 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
         raise InvalidInput("--as-of is in the future: reminders are only acted on once they are due "
                            "(use --dry-run to see what will fall due)")
     report = SweepReport(as_of=as_of.isoformat(), dry_run=dry_run)
-    if dry_run:
+    if dry_run:  # what a sweep would do, counted as it counts: one notification a recipient, one event a rule
         refs = runtime.store.due_refs(utc_text(as_of), limit)
         with runtime.store.read() as tx:
+            people = People(tx.people())
             for ref in refs:
-                report.actions.extend(_sweep_item(runtime, tx, ref, as_of, None)[0])
+                report.actions.extend(_sweep_item(runtime, tx, ref, as_of, people, dry_run=True)[0])
         report.items = len(refs)
+        report.notifications = sum(len(action["recipients"]) for action in report.actions)
+        report.events = sum(action["fire"] is not None for action in report.actions)
         return report
     people = None  # read once, with the first batch
     cursor, more = ("", ""), True  # (next_due_at, ref) of the last item this worker took
@@ -138,10 +141,10 @@ def _sweep_claimed(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> t
     raise Conflict(f"{ref} kept changing during the sweep; run it again")
 
 
-def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tuple[list[dict], list[dict], int]:
-    """(actions, notification messages, events fired) of one item; with `people` None, a dry
-    run: the actions only, nothing written."""
-    dry_run = people is None
+def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people,
+                *, dry_run: bool = False) -> tuple[list[dict], list[dict], int]:
+    """(actions, notification messages, events fired) of one item; a dry run lists the
+    actions only and writes nothing."""
     item = tx.item(ref)  # locked since it was claimed (PostgreSQL); SQLite's writer holds the database
     if item is None:
         return [], [], 0
@@ -156,8 +159,10 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tupl
     for key, rule, due in rules:
         if key in done or due > as_of:
             continue
+        recipients = reached(people, rule.notify, item.fields, lambda: tx.deputies(item.id)) if rule.notify else []
         action = {"ref": ref, "rule": key, "kind": rule.kind, "offset": str(rule.offset),
-                  "due": local_text(due, workflow.zone), "notify": list(rule.notify), "fire": rule.fire}
+                  "due": local_text(due, workflow.zone), "notify": list(rule.notify),
+                  "recipients": [person.id for person in recipients], "fire": rule.fire}
         actions.append(action)
         if dry_run:
             continue
@@ -165,8 +170,8 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tupl
         marks.append({"entered_seq": 0 if task else entry, "rule": key, "due_at": utc_text(due),
                       "done_at": at, "fired": rule.fire})
         done.add(key)
-        if rule.notify:
-            messages.append(_message(tx, people, workflow, item, key, rule, at, due if task else None))
+        if recipients:
+            messages.append(_message(recipients, workflow, item, key, rule, at, due if task else None))
         if rule.fire:
             tx.mark_reminders(item.id, marks)  # marked before the event, which computes the next due rule
             marks = []
@@ -192,9 +197,8 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tupl
     return actions, messages, fired
 
 
-def _message(tx, people, workflow, item: ItemRecord, key: str, rule, at: str, task_due: datetime | None) -> dict:
+def _message(recipients: list, workflow, item: ItemRecord, key: str, rule, at: str, task_due: datetime | None) -> dict:
     """The notification of one rule to the people its roles resolve to (`Tx.notify`'s arguments)."""
-    unique = reached(people, rule.notify, item.fields, lambda: tx.deputies(item.id))
     deadline = task_due or from_utc_text(item.deadline)
     last_day = (deadline - _MICROSECOND).astimezone(workflow.zone)  # 24:00 ends the day before
     due_text = f"{last_day.year}年{last_day.month}月{last_day.day}日"
@@ -208,5 +212,5 @@ def _message(tx, people, workflow, item: ItemRecord, key: str, rule, at: str, ta
     else:
         lines.append(f"该事项将于{due_text}到期，请按时办结。")
     lines.append("—— banli 办理系统")
-    return {"cause": f"{item.ref}#{item.entered_seq}#{key}", "people": unique, "item": item, "subject": subject,
+    return {"cause": f"{item.ref}#{item.entered_seq}#{key}", "people": recipients, "item": item, "subject": subject,
             "body": "\n".join(lines), "at": at}

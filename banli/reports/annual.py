@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from banli.engine.org import IssuerSpec
+from banli.engine.times import DEFAULT_ZONE
 from banli.errors import NotFound
 from banli.reports import charts
 from banli.reports.document import Block, Chart, Document, Heading, Paragraph, Signature, Table
@@ -51,8 +52,10 @@ def build_annual(store, session: str, as_of: datetime) -> AnnualReport:
     """The session's report, its figures judged as of `as_of`."""
     facts = collect(store, session, as_of)
     if not facts.items:
-        known = report_queries.sessions(store)
-        raise NotFound(f"no items of session '{session}'; sessions with items: {', '.join(known) or 'none'}")
+        report_queries.require_session(store, session)
+        by = as_of.astimezone(DEFAULT_ZONE)
+        raise NotFound(f"no items of session '{session}' were registered by {by:%Y-%m-%d %H:%M}; "
+                       "report as of a later --as-of")
     metrics = measure(facts)
     found = tuple(findings(facts))
     return AnnualReport(metrics=metrics, facts=facts, findings=found,

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 from banli.reports.replay import Replayed, replay
 from banli.store.ledger_queries import unit_names
+from banli.store.report_queries import require_session
 
 TOTAL = "合计"
 RATINGS = ("满意", "基本满意", "不满意")
@@ -114,9 +115,12 @@ class Ledger:
 
 def build_ledger(store, *, as_of: datetime, session: str | None = None) -> Ledger:
     """The ledger of every top-level item (of `session`, when given) as of `as_of`: the items
-    registered by then, each with the state, fields, deadline and events it had then."""
+    registered by then, each with the state, fields, deadline and events it had then. A session
+    no item carries is refused (exit 7), naming those there are."""
     names = unit_names(store)
     rows = tuple(ledger_row(item, as_of, names) for item in replay(store, as_of=as_of, session=session))
+    if session is not None and not rows:
+        require_session(store, session)  # a session known but not yet begun as of `as_of`: an empty ledger
     units: dict[str, UnitTotals] = {}
     for row in rows:
         if row.lead_unit:

@@ -25,10 +25,10 @@ from datetime import datetime
 
 from banli.engine.compile import CompiledWorkflow, matches
 from banli.engine.model import ScoringRule
-from banli.errors import NotFound
 from banli.reports.ledger import in_time
 from banli.reports.replay import Replayed, Step, replay
-from banli.store.ledger_queries import unit_names
+from banli.store.ledger_queries import unit_id, unit_names
+from banli.store.report_queries import require_session
 
 UNASSIGNED = "未交办"
 
@@ -98,9 +98,12 @@ def build_scores(store, *, session: str | None = None, unit: str | None = None,
     that led one of them at some point, with the awards that make its score. `unit` (an id
     or a name) keeps only that unit; `as_of` counts only the rows up to that instant."""
     names = unit_names(store)
-    wanted = _unit_id(unit, names) if unit is not None else None
+    wanted = unit_id(unit, names) if unit is not None else None
     found: dict[str, list[Award]] = {}
-    for item in replay(store, as_of=as_of, session=session):
+    replayed = replay(store, as_of=as_of, session=session)
+    if session is not None and not replayed:
+        require_session(store, session)
+    for item in replayed:
         for step in item.steps:
             if step.unit:  # every unit that led an item is scored, 0 points or more
                 found.setdefault(step.unit, [])
@@ -108,15 +111,7 @@ def build_scores(store, *, session: str | None = None, unit: str | None = None,
                 found.setdefault(award.unit, []).append(award)
     if wanted is not None:
         found = {wanted: found.get(wanted, [])}
-    scores = [UnitScore(unit=unit_id, name=names.get(unit_id, unit_id) if unit_id else UNASSIGNED,
-                        awards=tuple(listed)) for unit_id, listed in found.items()]
+    scores = [UnitScore(unit=led, name=names.get(led, led) if led else UNASSIGNED,
+                        awards=tuple(listed)) for led, listed in found.items()]
     return tuple(sorted(scores, key=lambda entry: (-entry.score, entry.unit == "", entry.unit)))
 
-
-def _unit_id(unit: str, names: dict[str, str]) -> str:
-    if unit in names:
-        return unit
-    by_name = [unit_id for unit_id, name in names.items() if name == unit]
-    if by_name:
-        return by_name[0]
-    raise NotFound(f"no unit '{unit}'; units: {', '.join(f'{u} ({n})' for u, n in names.items())}")

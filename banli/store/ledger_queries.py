@@ -1,6 +1,7 @@
 """The reports' read of the record: the top-level items (of a session) with every trace row of
-theirs, in one query, and the units' names. Reports replay the rows (banli/reports/replay.py),
-so a figure counts only what events established, as of any instant."""
+theirs, in one query, and the units' names (and a unit asked for by id or name). Reports
+replay the rows (banli/reports/replay.py), so a figure counts only what events established,
+as of any instant."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from sqlalchemy import and_, cast, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from banli.engine.chain import canonical_json
+from banli.engine.limits import shown
+from banli.errors import NotFound
 from banli.store.schema import item_t, trace_t, unit_t
 
 if TYPE_CHECKING:
@@ -95,3 +98,15 @@ def unit_names(store: SqlStore) -> dict[str, str]:
     """Unit id → name, as in the organisation file."""
     with store.engine.connect() as connection:
         return dict(connection.execute(select(unit_t.c.id, unit_t.c.name).order_by(unit_t.c.id)).all())
+
+
+def unit_id(unit: str, names: dict[str, str]) -> str:
+    """The id of `unit`, given by id or by name (`names`: `unit_names`); an unknown one is
+    refused (exit 7) naming the units there are."""
+    if unit in names:
+        return unit
+    by_name = [known for known, name in names.items() if name == unit]
+    if by_name:
+        return by_name[0]
+    listed = ', '.join(f'{known} ({name})' for known, name in names.items()) or 'none'
+    raise NotFound(f"no unit '{shown(unit)}'; units: {listed}")

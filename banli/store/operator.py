@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.parse import MAX_VERSION
+from banli.engine.times import DEFAULT_ZONE, from_utc_text, local_text
 from banli.errors import InvalidInput
 from banli.store.schema import definition_t, deputy_t, journal_t, org_setting_t, person_t, unit_t
 
@@ -65,7 +66,8 @@ def list_definitions(store: SqlStore, workflow_id: str | None = None) -> list[di
         query = query.where(definition_t.c.workflow_id == workflow_id)
     with store.engine.connect() as connection:
         return [{"id": row.workflow_id, "version": row.version, "hash": row.hash, "title": row.title,
-                 "registered_at": row.registered_at} for row in connection.execute(query)]
+                 "registered_at": local_text(from_utc_text(row.registered_at), DEFAULT_ZONE)}
+                for row in connection.execute(query)]
 
 
 def apply_org(store: SqlStore, org, by: str, at: str) -> dict:

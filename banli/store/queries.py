@@ -9,10 +9,12 @@ import json
 from sqlalchemy import and_, cast, false, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
+from banli.engine.limits import shown
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.errors import InvalidInput
 from banli.store.audit import log
-from banli.store.schema import assignment_t, item_deputy_t, item_t, unit_t
+from banli.store.ledger_queries import unit_id, unit_names
+from banli.store.schema import assignment_t, definition_t, item_deputy_t, item_t, unit_t
 
 if TYPE_CHECKING:
     from banli.store.repo import SqlStore
@@ -31,8 +33,14 @@ def _row_json(store: SqlStore, row, as_of_text: str) -> dict:
 
 def list_items(store: SqlStore, *, as_of, state: str | None = None, unit: str | None = None,
                workflow: str | None = None, overdue: bool = False, children: bool = False) -> list[dict]:
-    """Items in ref order; `overdue` keeps those whose deadline passed before `as_of`."""
+    """Items in ref order; `overdue` keeps those whose deadline passed before `as_of`. `unit`
+    is a unit's id or name. A workflow or unit that is not there (exit 7), or a state that no
+    version of the workflows has (exit 3), is refused rather than listed as nothing."""
     as_of_text = utc_text(as_of)
+    if workflow:
+        store.workflows.get(workflow)  # NotFound names the command that lists them
+    if unit:
+        unit = unit_id(unit, unit_names(store))
     query = select(item_t).order_by(item_t.c.ref)
     if not children:
         query = query.where(item_t.c.parent_id.is_(None))
@@ -47,8 +55,25 @@ def list_items(store: SqlStore, *, as_of, state: str | None = None, unit: str | 
         query = query.where(and_(item_t.c.deadline.is_not(None), item_t.c.deadline < as_of_text))
     with store.engine.connect() as connection:
         rows = connection.execute(query).all()
+    if state and not rows:
+        check_state(store, state, workflow)
     items = [_row_json(store, row, as_of_text) for row in rows]
     return [item for item in items if item["overdue"]] if overdue else items
+
+
+def check_state(store: SqlStore, state: str, workflow: str | None = None) -> None:
+    """Refuse (exit 3) a state that no registered version of `workflow` (of any workflow, if
+    None) has, naming the states they have."""
+    query = select(definition_t.c.id).order_by(definition_t.c.id)
+    if workflow:
+        query = query.where(definition_t.c.workflow_id == workflow)
+    with store.engine.connect() as connection:
+        ids = connection.execute(query).scalars().all()
+    states = list(dict.fromkeys(name for definition_id in ids
+                                for name in store.workflows.by_id(definition_id).definition.states))
+    if state not in states:
+        scope = f"workflow {workflow}" if workflow else "the registered workflows"
+        raise InvalidInput(f"no state '{shown(state)}' in {scope}; states are: {', '.join(states) or 'none'}")
 
 
 def show_item(store: SqlStore, ref: str, *, as_of) -> dict | None:

@@ -1,5 +1,6 @@
-"""The annual report's reads beyond the trace (banli/store/ledger_queries.py): the sessions
-there are, the units with their `government` mark, and the campaigns opened for a session."""
+"""The reports' reads beyond the trace (banli/store/ledger_queries.py): the sessions there are
+(and the one check that a session asked for is one of them), the units with their
+`government` mark, and the campaigns opened for a session."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 
+from banli.engine.limits import shown
+from banli.errors import NotFound
 from banli.store.schema import campaign_t, item_t, unit_t
 from banli.store.ledger_queries import session_field
 
@@ -41,6 +44,15 @@ def sessions(store: SqlStore) -> list[str]:
         rows = connection.execute(select(field).where(and_(item_t.c.parent_id.is_(None), field.is_not(None)))
                                   .distinct())
         return sorted(str(value) for (value,) in rows)
+
+
+def require_session(store: SqlStore, session: str) -> None:
+    """Refuse (exit 7) a session no top-level item carries, naming those that do: a listing
+    of a mistyped session says so rather than showing nothing. Called when a listing of
+    `session` came out empty, so a full one costs no query."""
+    known = sessions(store)
+    if session not in known:
+        raise NotFound(f"no items of session '{shown(session)}'; sessions with items: {', '.join(known) or 'none'}")
 
 
 def units(store: SqlStore) -> dict[str, UnitInfo]:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from banli.demo.year import play_year, prepare
 from banli.engine.definitions import builtin_files, register_file
 from banli.engine.runtime import Runtime
-from banli.errors import InvalidInput
+from banli.errors import InvalidInput, NotFound
 from banli.reports.ledger import TOTAL, Ledger, build_ledger, days_late, last_day
 from banli.sheets.columns import LEDGER_HEADERS, UNIT_HEADERS
 from banli.sheets.writing import csv_text, write_ledger
@@ -207,13 +207,14 @@ def test_session_filter_keeps_only_that_sessions_items(demo_year, tmp_path, cloc
     everything = export_ledger(demo_year, tmp_path / "all.csv", as_of=REPORT_DAY)
     first = export_ledger(demo_year, tmp_path / "16-1.csv", as_of=REPORT_DAY, session="16-1")
     second = export_ledger(demo_year, tmp_path / "16-2.xlsx", as_of=REPORT_DAY, session="16-2")
-    nothing = export_ledger(demo_year, tmp_path / "none.xlsx", as_of=REPORT_DAY, session="9-9")
+    with pytest.raises(NotFound, match="sessions with items: 16-1, 16-2"):
+        export_ledger(demo_year, tmp_path / "none.xlsx", as_of=REPORT_DAY, session="9-9")
 
     assert len(everything.rows) == len(first.rows) + 1
     assert [row.ref for row in second.rows] == ["16-2-001"]
     assert (second.rows[0].state_label, second.rows[0].deadline, second.rows[0].overdue_days) == ("已登记", None, None)
     assert second.units == ()
-    assert nothing.rows == () and _sheet_rows(load_workbook(tmp_path / "none.xlsx")["台账"]) == [list(LEDGER_HEADERS)]
+    assert not (tmp_path / "none.xlsx").exists()
 
 
 def test_a_file_that_is_not_xlsx_or_csv_or_cannot_be_written_is_refused(demo_year, tmp_path):

@@ -103,7 +103,8 @@ def test_points_go_to_the_unit_that_led_the_item_then_and_extensions_count(store
     assert [(score.unit, score.score, score.awards) for score in idle] == [("rd-xgw", 0, ())]
     with pytest.raises(NotFound, match="no unit 'xyz'"):
         build_scores(store, unit="xyz")
-    assert build_scores(store, session="16-2") == ()
+    with pytest.raises(NotFound, match="no items of session '16-2'"):
+        build_scores(store, session="16-2")
 
 
 def test_report_units_json_lists_each_units_events(db_url, store, year):
