@@ -37,17 +37,47 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+TlsMode = Literal["starttls", "implicit", "none"]
+
+
 class EmailSettings(_Section):
+    """[notify.email]. Credentials never cross the network in plain text: with a `username`,
+    `tls` must be "starttls" or "implicit" unless `allow_plaintext_auth = true`."""
+
     host: str = "127.0.0.1"
     port: int = Field(default=25, ge=1, le=65535)
     sender: str = "banli@localhost"
-    starttls: bool = False
+    # default: "implicit" on port 465 (RFC 8314), else "starttls" with a username, else "none"
+    tls: TlsMode = "none"
+    starttls: bool | None = None  # the old spelling: `starttls = true` is `tls = "starttls"`
+    cafile: str = ""  # PEM file of the CA certificates to trust (relative to the config file's folder); "" = the system's
+    allow_plaintext_auth: bool = False
     username: str = ""
     password: str = ""  # or env BANLI_SMTP_PASSWORD, so the file need not hold it
     timeout: float = Field(default=30, gt=0)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _tls_mode(cls, data: object) -> object:
+        if not isinstance(data, dict) or data.get("tls") is not None:
+            if isinstance(data, dict) and data.get("starttls") is not None \
+                    and (data["starttls"] is True) != (data["tls"] == "starttls"):
+                raise ValueError(f"starttls = {str(data['starttls']).lower()} contradicts tls = {data['tls']!r}: "
+                                 "keep only tls")
+            return data
+        if data.get("starttls") is not None:
+            tls = "starttls" if data["starttls"] is True else "none"
+        elif data.get("port") == 465:
+            tls = "implicit"
+        else:
+            tls = "starttls" if data.get("username") else "none"
+        return {**data, "tls": tls}
+
     @model_validator(mode="after")
-    def _password_from_env(self) -> "EmailSettings":
+    def _credentials(self) -> "EmailSettings":
+        if self.username and self.tls == "none" and not self.allow_plaintext_auth:
+            raise ValueError('username without TLS would send the password in plain text: set tls = "starttls" '
+                             'or "implicit" (or allow_plaintext_auth = true on a trusted network)')
         if not self.password and os.environ.get("BANLI_SMTP_PASSWORD"):
             return self.model_copy(update={"password": os.environ["BANLI_SMTP_PASSWORD"]})
         return self
@@ -79,7 +109,8 @@ class NotifySettings(_Section):
     backoff: timedelta = _interval_field("1 minutes")  # doubles after each failed attempt …
     backoff_max: timedelta = _interval_field("1 hours")  # … up to this
     lease: timedelta = _interval_field("10 minutes")  # how long a worker holds the deliveries it claimed
-    batch: int = Field(default=100, ge=1)  # deliveries claimed at once
+    # deliveries claimed at once; the lease must outlast sending a batch through the slowest channel
+    batch: int = Field(default=500, ge=1)
     email: EmailSettings = EmailSettings()
     webhook: WebhookSettings = WebhookSettings()
     log: LogSettings = LogSettings()
@@ -148,6 +179,10 @@ class Config(_Section):
     def checkpoint_file(self) -> Path:
         return self._folder / self.audit.checkpoint_file
 
+    def smtp_cafile(self) -> Path | None:
+        """The CA certificates [notify.email] trusts; None means the system's."""
+        return self._folder / self.notify.email.cafile if self.notify.email.cafile else None
+
     def log_file(self) -> Path | None:
         """The log channel's file; None means stderr."""
         name = self.notify.log.file
@@ -177,7 +212,23 @@ def load_config(path: str | Path | None = None) -> Config:
     except ValidationError as exc:
         raise InvalidInput(f"{file}: {_describe(exc)}") from exc
     config._folder = file.parent
+    _check_cafile(config, file)
     return config
+
+
+def _check_cafile(config: Config, file: Path) -> None:
+    """A CA file that is missing or not PEM certificates fails here, not at the first e-mail."""
+    cafile = config.smtp_cafile()
+    if cafile is None:
+        return
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=str(cafile))
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"{file}: notify.email.cafile: {cafile} not found") from exc
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise InvalidInput(f"{file}: notify.email.cafile: {cafile} holds no PEM CA certificate ({exc})") from exc
 
 
 def _describe(exc: ValidationError) -> str:

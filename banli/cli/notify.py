@@ -1,4 +1,4 @@
-"""`banli notify deliver|list`: send the outbox through the channels of banli.toml, and look at it."""
+"""`banli notify deliver|list|retry`: send the outbox through the channels of banli.toml, and look at it."""
 
 from __future__ import annotations
 
@@ -30,6 +30,22 @@ def deliver(settings, as_json: bool) -> None:
     else:
         click.echo(f"sent {counts['sent']}, retrying {counts['retrying']}, failed {counts['failed']}; "
                    f"{counts['pending']} pending")
+
+
+@notify.command("retry")
+@click.option("--channel", type=click.Choice(["log", "email", "webhook"]), help="Only deliveries through this channel.")
+@json_option
+@click.pass_obj
+def retry(settings, channel: str | None, as_json: bool) -> None:
+    """Try failed deliveries again at the next `notify deliver` (after correcting an address or banli.toml)."""
+    from banli.engine.times import utc_now
+    from banli.notify import retry_failed
+
+    count = retry_failed(settings.store, utc_now(), channel=channel)
+    if as_json:
+        emit_json({"requeued": count})
+    else:
+        click.echo(f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again")
 
 
 @notify.command("list")

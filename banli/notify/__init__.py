@@ -2,6 +2,6 @@
 configured in banli.toml, with retries and back-off (SPEC §2 "Notification")."""
 
 from banli.notify.channels import Message, SendFailed
-from banli.notify.worker import deliver, list_deliveries
+from banli.notify.worker import deliver, list_deliveries, retry_failed
 
-__all__ = ["Message", "SendFailed", "deliver", "list_deliveries"]
+__all__ = ["Message", "SendFailed", "deliver", "list_deliveries", "retry_failed"]

@@ -1,8 +1,10 @@
 """Channels: how one message leaves banli (`log`, `email` over SMTP, `webhook` over HTTP POST).
 
-A channel either returns (sent) or raises `SendFailed`, permanent or worth retrying. Each
-message carries its outbox key, so a receiver can drop a copy sent again after a crash:
-e-mail as a deterministic `Message-ID`, the webhook as an `Idempotency-Key` header.
+A channel either returns (sent) or raises `SendFailed`, permanent (a refused address, a
+webhook's 4xx) or worth retrying (a server down or busy). Each message carries its outbox key,
+so a receiver can drop a copy sent again after a crash: e-mail as a deterministic
+`Message-ID`, the webhook as an `Idempotency-Key` header. E-mail never sends credentials
+without TLS (unless the operator allowed it), and checks the server's certificate.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
@@ -61,6 +64,9 @@ class SendFailed(Exception):
 
 class Channel(Protocol):
     name: str
+    # True: a message sent is recorded at once, so a crash repeats at most one (the network
+    # costs more than the write); False: outcomes are recorded a batch at a time
+    record_each: bool
 
     def send(self, message: Message, now: datetime) -> None: ...
 
@@ -71,9 +77,11 @@ class LogChannel:
     """Appends one JSON line per message to a file (or stderr): for trials and for the record."""
 
     name = "log"
+    record_each = False
 
     def __init__(self, file: Path | None) -> None:
         self.file = file
+        self._out = None  # opened at the first message, line-buffered: a line sent is a line written
 
     def send(self, message: Message, now: datetime) -> None:
         line = json.dumps({"at": now.isoformat(), "key": message.key, "ref": message.ref,
@@ -83,13 +91,20 @@ class LogChannel:
             sys.stderr.write(line)
             return
         try:
-            with self.file.open("a", encoding="utf-8") as out:
-                out.write(line)
+            if self._out is None:
+                self._out = self.file.open("a", encoding="utf-8", buffering=1)
+            self._out.write(line)
         except OSError as exc:
+            self.close()
             raise SendFailed(f"cannot append to {self.file}: {exc.strerror or exc}") from exc
 
     def close(self) -> None:
-        pass
+        if self._out is not None:
+            out, self._out = self._out, None
+            try:
+                out.close()
+            except OSError:
+                pass
 
 
 def message_id(key: str, sender: str) -> str:
@@ -101,14 +116,19 @@ def message_id(key: str, sender: str) -> str:
 class EmailChannel:
     """SMTP, one connection per delivery run; UTF-8 subject and body (Chinese is the norm).
 
-    If the server cannot be reached, the rest of the run's messages fail at once with the
-    same reason instead of each waiting for its own time-out.
+    `tls`: "starttls" (STARTTLS on a plain connection), "implicit" (TLS from the first byte,
+    SMTP_SSL) or "none"; the certificate is checked against the system's CAs or `cafile`.
+    If the server cannot be reached (or its certificate is not trusted), the rest of the run's
+    messages fail at once with the same reason instead of each waiting for its own time-out;
+    they are retried like any transient failure.
     """
 
     name = "email"
+    record_each = True
 
-    def __init__(self, settings: EmailSettings) -> None:
+    def __init__(self, settings: EmailSettings, cafile: Path | None = None) -> None:
         self.settings = settings
+        self.cafile = cafile
         self._smtp: smtplib.SMTP | None = None
         self._down: str | None = None
 
@@ -128,6 +148,10 @@ class EmailChannel:
         if not message.email:
             raise SendFailed(f"no e-mail address for {message.who}; add 'email:' to the organisation file",
                              permanent=True)
+        problem = address_problem(message.email)
+        if problem:
+            raise SendFailed(f"bad e-mail address {message.email!r} for {message.who}: {problem}; "
+                             "correct it in the organisation file", permanent=True)
         if self._down:
             raise SendFailed(self._down)
         mail = self.build(message, now)
@@ -143,9 +167,9 @@ class EmailChannel:
             self.close()
             code, reply = next(iter(exc.recipients.values()))
             raise SendFailed(f"SMTP refused {message.email}: {code} {_text(reply)}", permanent=code >= 500) from exc
-        except smtplib.SMTPResponseException as exc:
+        except smtplib.SMTPResponseException as exc:  # 5xx: the server will not take it; 4xx: try later
             self.close()
-            raise SendFailed(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}") from exc
+            raise SendFailed(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise SendFailed(f"SMTP {self.settings.host}:{self.settings.port}: {_reason(exc)}") from exc
@@ -153,11 +177,18 @@ class EmailChannel:
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
             s = self.settings
-            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            context = ssl.create_default_context(cafile=str(self.cafile) if self.cafile else None)
+            if s.tls == "implicit":
+                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
             try:
-                if s.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                if s.tls == "starttls":
+                    smtp.starttls(context=context)  # refused by the server: SMTPNotSupportedError, nothing sent
                 if s.username:
+                    if not isinstance(smtp.sock, ssl.SSLSocket) and not s.allow_plaintext_auth:
+                        raise smtplib.SMTPException("refusing to send the SMTP password without TLS: "
+                                                    'set tls = "starttls" or "implicit" in [notify.email]')
                     smtp.login(s.username, s.password)
             except BaseException:
                 smtp.close()
@@ -182,12 +213,14 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 class WebhookChannel:
-    """HTTP POST of the message as JSON; 2xx is sent, anything else is retried.
+    """HTTP POST of the message as JSON; 2xx is sent; a 4xx other than 408 and 429 is a
+    permanent failure (the receiver will not take this message); anything else is retried.
 
     Once the endpoint cannot be reached at all, the rest of the run's messages fail at once.
     """
 
     name = "webhook"
+    record_each = True
 
     def __init__(self, settings: WebhookSettings) -> None:
         self.settings = settings
@@ -208,13 +241,32 @@ class WebhookChannel:
             with self._opener.open(request, timeout=self.settings.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
-            raise SendFailed(f"HTTP {exc.code} {exc.reason} from {self.settings.url}") from exc
+            raise SendFailed(f"HTTP {exc.code} {exc.reason} from {self.settings.url}",
+                             permanent=exc.code in PERMANENT_HTTP) from exc
         except (urllib.error.URLError, OSError) as exc:
             self._down = f"POST {self.settings.url}: {_reason(getattr(exc, 'reason', exc))}"
             raise SendFailed(self._down) from exc
 
     def close(self) -> None:
         pass
+
+
+# 408 Request Timeout and 429 Too Many Requests are worth another try; other 4xx are not
+PERMANENT_HTTP = frozenset(range(400, 500)) - {408, 429}
+
+
+def address_problem(address: str) -> str | None:
+    """Why `address` cannot go in an SMTP envelope, or None if it can."""
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain):
+        return "not of the form name@domain"
+    try:
+        Address(addr_spec=address)
+    except Exception as exc:  # the parser raises several kinds (HeaderParseError, ValueError, …)
+        return str(exc).rstrip(")") or "not an address"
+    if not address.isascii():
+        return "not ASCII (write the domain as punycode, xn--…)"
+    return None
 
 
 def _reason(exc: object) -> str:
@@ -231,7 +283,7 @@ def open_channels(config: Config) -> dict[str, Channel]:
     """The configured channels, by name."""
     makers = {
         "log": lambda: LogChannel(config.log_file()),
-        "email": lambda: EmailChannel(config.notify.email),
+        "email": lambda: EmailChannel(config.notify.email, config.smtp_cafile()),
         "webhook": lambda: WebhookChannel(config.notify.webhook),
     }
     return {name: makers[name]() for name in config.notify.channels}

@@ -1,9 +1,11 @@
 """The delivery run: claim what is due, send it outside any transaction, record each outcome.
 
 Nothing is lost: a delivery stays pending (its attempts and last error recorded) until a
-channel takes it or `max_attempts` is reached. Nothing is sent twice: a delivery is claimed
-by one worker at a time and marked sent as soon as its channel returns; only a crash
-between the two can repeat a message, and then with the same idempotency key.
+channel takes it, `max_attempts` is reached, or it fails for good (a permanent failure: a
+refused address, a webhook's 4xx). Nothing is sent twice: a delivery is claimed by one worker
+at a time and marked sent once its channel returns. Only a crash in between can repeat a
+message, and then with the same idempotency key: for e-mail and webhooks the one message
+in flight (each is recorded at once); for the log channel, at most the batch's lines.
 """
 
 from __future__ import annotations
@@ -29,27 +31,42 @@ def deliver(store: SqlStore, config: Config, now: datetime, *, clock: Callable[[
     """Send every delivery due at `now`; returns counts {sent, failed, retrying, pending}.
 
     Work is claimed in batches; `clock`, when given, is read for each batch after the first,
-    so that a long run's claims stay ahead of the wall clock.
+    so that a long run's claims stay ahead of the wall clock. Outcomes are recorded a batch
+    at a time, and at once after a message a `record_each` channel (e-mail, webhook) sent.
     """
     settings = config.notify
     channels = open_channels(config)
     counts = {"sent": 0, "failed": 0, "retrying": 0}
+    outcomes: list[dict] = []
     try:
-        at = now
+        at, first = now, True
         while rows := outbox.claim(store, channels=list(channels), now=utc_text(at), until=utc_text(at + settings.lease),
-                                   limit=settings.batch):
+                                   limit=settings.batch, add_missing=first):
+            first = False
+            sent_at = utc_text(at)
             for row in rows:
-                counts[_attempt(store, settings, channels[row.channel], row, at)] += 1
+                channel = channels[row.channel]
+                outcome, kind = _attempt(settings, channel, row, at, sent_at)
+                outcomes.append(outcome)
+                counts[kind] += 1
+                if kind == "sent" and channel.record_each:
+                    outbox.record(store, outcomes)
+                    outcomes.clear()
+            outbox.record(store, outcomes)
+            outcomes.clear()
             at = clock() if clock else at
     finally:
-        for channel in channels.values():
-            channel.close()
+        try:
+            outbox.record(store, outcomes)  # interrupted half-way: what was sent is not sent again
+        finally:
+            for channel in channels.values():
+                channel.close()
     counts["pending"] = outbox.pending_count(store, list(channels))
     return counts
 
 
-def _attempt(store: SqlStore, settings: NotifySettings, channel: Channel, row, now: datetime) -> str:
-    """Send one claimed delivery and record the outcome: "sent", "retrying" or "failed"."""
+def _attempt(settings: NotifySettings, channel: Channel, row, now: datetime, sent_at: str) -> tuple[dict, str]:
+    """Send one claimed delivery: its outcome for `outbox.record`, and "sent", "retrying" or "failed"."""
     attempts = row.attempts + 1
     try:
         channel.send(Message.from_row(row), now)
@@ -57,10 +74,14 @@ def _attempt(store: SqlStore, settings: NotifySettings, channel: Channel, row, n
         failure = exc if isinstance(exc, SendFailed) else SendFailed(f"internal error ({type(exc).__name__}: {exc})")
         give_up = failure.permanent or attempts >= settings.max_attempts
         retry_at = None if give_up else utc_text(now + backoff(settings, attempts))
-        outbox.mark_failed(store, row.id, attempts=attempts, error=failure.reason, retry_at=retry_at)
-        return "failed" if give_up else "retrying"
-    outbox.mark_sent(store, row.id, attempts=attempts, at=utc_text(now))
-    return "sent"
+        return ({"id": row.id, "attempts": attempts, "error": failure.reason, "retry_at": retry_at},
+                "failed" if give_up else "retrying")
+    return {"id": row.id, "attempts": attempts, "sent_at": sent_at}, "sent"
+
+
+def retry_failed(store: SqlStore, now: datetime, *, channel: str | None = None) -> int:
+    """Failed deliveries (e.g. after an address was corrected) tried again from `now`; how many."""
+    return outbox.requeue_failed(store, now=utc_text(now), channel=channel)
 
 
 def list_deliveries(store: SqlStore, *, status: str | None = None) -> list[dict]:

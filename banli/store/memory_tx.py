@@ -14,6 +14,7 @@ from banli.engine.chain import canonical_json
 from banli.engine.records import ItemRecord, OpenTask, OrgNames, Person
 from banli.engine.times import utc_text
 from banli.errors import InvalidInput, RefTaken, Retry, UniqueViolation
+from banli.store.outbox import notification_key
 
 # the item columns an event's update writes (SqlStore's too): never its ref, title, content,
 # workflow, definition (`repin`), parent or creation time
@@ -201,7 +202,7 @@ class MemoryTx:
         new = 0
         for message in messages:
             for person in message["people"]:
-                key = f"{message['cause']}>{person.id}"
+                key = notification_key(message["cause"], person.id)
                 if key in data.notification_keys:
                     continue
                 data.notification_keys.add(key)
