@@ -29,6 +29,7 @@ from banli.reports.document import Document, Heading, Paragraph, Table
 from banli.reports.ledger import RATINGS, TOTAL, in_time
 from banli.reports.replay import LEAD_UNIT, replay
 from banli.store.ledger_queries import unit_names
+from banli.store.report_queries import require_session
 from banli.store.score_queries import definitions_in_use
 
 log = logging.getLogger("banli.bulletin")
@@ -155,6 +156,8 @@ def build_bulletin(store, period: str, *, now: datetime | None = None, session: 
         return months.setdefault(unit, UnitMonth(unit=unit, name=names.get(unit, unit)))
 
     items = replay(store, as_of=until - _INSTANT, session=session)  # the month ends at `until`, not after it
+    if session is not None and not items:
+        require_session(store, session)
     for item in items:
         reply = item.workflow.definition.events.get(REPLY)
         for step in item.steps:

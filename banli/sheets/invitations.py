@@ -47,6 +47,7 @@ def check_path(path: str | Path) -> Path:
 def write_invitations(rows: list[InvitationRow], path: str | Path) -> None:
     """The sheet written to `path` in one piece: a failed write leaves no file."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -56,16 +57,17 @@ def write_invitations(rows: list[InvitationRow], path: str | Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.title = SHEET
-    sheet.append(list(HEADERS))
     fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
-    for cell in sheet[1]:
+    header = [WriteOnlyCell(sheet, text) for text in HEADERS]
+    for cell in header:
         cell.font, cell.fill = Font(bold=True), fill
-    for row in rows:
-        sheet.append(row.cells())
-    for number in range(2, sheet.max_row + 1):
-        for cell in sheet[number]:
+    sheet.append(header)
+    for row in rows:  # each cell made here and appended: `sheet[n]` per row would be quadratic
+        cells = [WriteOnlyCell(sheet, value) for value in row.cells()]
+        for cell in cells:
             cell.number_format = "@"  # text: an id such as 001 or a date stays as written
             as_text(cell)  # a name starting with '=' is never a formula
+        sheet.append(cells)
     for index, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

