@@ -28,22 +28,13 @@ MAX_EMAIL = 254  # RFC 5321's limit of a forward path, less its angle brackets
 _UNIT_ID_RESERVED = ",，、;；/"
 
 
-def _unencodable(text: str) -> str | None:
-    """A lone surrogate (`"\\ud800"` in YAML), which no database can store, as U+XXXX."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return f"U+{ord(text[exc.start]):04X}"
-    return None
-
-
 def id_problem(text: str) -> str | None:
     """What is wrong with `text` as the id of a unit or a person, or None."""
     if not text.strip():
         return "the id is empty; every unit and person needs one, such as zjj or wang"
     if text != text.strip():
         return f"the id {text!r} begins or ends with a space; remove it"
-    surrogate = _unencodable(text)
+    surrogate = limits.not_text(text)
     if surrogate:
         return f"the id contains {surrogate}, which is not a character; remove it"
     return limits.id_problem(text)
@@ -55,7 +46,7 @@ def name_problem(text: str) -> str | None:
         return "the name is empty; write the name, such as 县住建局 or 张三"
     if len(text) > MAX_NAME:
         return f"the name {limits.shown(text)} is {len(text)} characters long; a name has at most {MAX_NAME}"
-    surrogate = _unencodable(text)
+    surrogate = limits.not_text(text)
     if surrogate:
         return f"the name contains {surrogate}, which is not a character; remove it"
     return limits.name_problem(text)
