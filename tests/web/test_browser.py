@@ -113,11 +113,20 @@ class Person:
 
     def submit(self, button) -> None:
         """Click and wait for the next page (the old one's elements go stale)."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
+        def gone(_driver) -> bool:
+            # Chromium may say "stale element" or, while the new page replaces the old one,
+            # "Node with given id does not belong to the document": both mean the page left
+            try:
+                button.is_enabled()
+            except WebDriverException:
+                return True
+            return False
+
         button.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(button))
+        WebDriverWait(self.driver, 30).until(gone)
 
     def table(self) -> str:
         from selenium.webdriver.common.by import By
