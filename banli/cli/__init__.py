@@ -14,6 +14,7 @@ import sys
 
 import click
 
+from banli.cli.completion import complete_people
 from banli.errors import BanliError
 
 # command name -> (module, attribute, one-line help shown by `banli --help`)
@@ -38,6 +39,7 @@ COMMANDS = {
     "user": ("banli.cli.user", "user", "Web accounts: passwords, API tokens and one-time sign-in links (invitations)."),
     "demo": ("banli.cli.demo", "demo", "Play a county's handling year on a fresh database and print the summary."),
     "serve": ("banli.cli.serve", "serve", "Serve the web interface and the JSON API (uvicorn)."),
+    "completion": ("banli.cli.completion", "completion", "Print the script for completing banli in bash, zsh or fish."),
 }
 
 
@@ -128,7 +130,7 @@ def os_user() -> str:
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", envvar="BANLI_DB", default="sqlite:///banli.db", show_default=True, metavar="URL",
               help="Database: sqlite:///FILE or postgresql://HOST/DB (env BANLI_DB).")
-@click.option("--as", "user", envvar="BANLI_USER", metavar="USER",
+@click.option("--as", "user", envvar="BANLI_USER", metavar="USER", shell_complete=complete_people,
               help="Who is acting: a person id from the organisation file (env BANLI_USER).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
 @click.version_option(package_name="banli")
@@ -137,12 +139,18 @@ def cli(ctx: click.Context, db: str, user: str | None, debug: bool) -> None:
     """banli (办理): handle deputies' suggestions and other procedures, from registration to report.
 
     \b
-    Start here:
-      banli init --org org.yaml        create the database and load your organisation
-      banli item add --workflow npc-suggestion --ref 16-1-001 --title … --deputy 张三 --field category=城市建设
-      banli --as li can 16-1-001       what may I do with it now?
-      banli --as li fire 16-1-001 sign_for --data leader=王局长 --data handler=李科长
-      banli audit verify               is the record intact?
+    Examples:
+      banli demo                       # try it: a county's handling year in banli-demo.db
+      banli init --org org.yaml        # create the database and load your organisation
+      banli --as reg-1 item add --workflow npc-suggestion --ref 16-1-152 --title 关于增设公交站点的建议 \\
+            --deputy 王建国 --field category=城市建设
+      banli --as reg-1 can 16-1-152    # what may I do with it now?
+      banli --as reg-1 fire 16-1-152 sort --data category=城市建设
+      banli audit verify               # is the record intact?
+
+    \b
+    Manual: docs/index.md in banli's source (read it as a site: python -m mkdocs serve);
+    every command's help: docs/cli.md. Completion: eval "$(banli completion bash)".
     """
     from banli.cli.options import check_text
 

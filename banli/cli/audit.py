@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import click
 
+from banli.cli.completion import complete_refs
 from banli.cli.render import emit_json, json_option, table
 
 
 @click.group()
 def audit() -> None:
-    """The append-only, hash-chained trace of every event."""
+    """The append-only, hash-chained trace of every event (what it proves: docs/audit.md).
+
+    \b
+    Examples:
+      banli audit verify
+      banli audit log 16-1-001
+    """
 
 
 @audit.command("log")
-@click.argument("ref", required=False)
+@click.argument("ref", required=False, shell_complete=complete_refs)
 @json_option
 @click.pass_obj
 def log(settings, ref: str | None, as_json: bool) -> None:
-    """The trace of REF (or of every item), in sequence order."""
+    """The trace of REF (or of every item), in sequence order.
+
+    \b
+    Examples:
+      banli audit log 16-1-001
+      banli audit log --json > trace.json
+    """
     from banli.engine.limits import shown
     from banli.errors import NotFound
     from banli.store.audit import log as read_log
@@ -41,7 +54,13 @@ def log(settings, ref: str | None, as_json: bool) -> None:
 def verify(settings, against_file: str | None, as_json: bool) -> None:
     """Recompute every hash chain and every item from its trace; exit 8 naming each changed,
     deleted or reordered row and each item its trace does not establish. With --against, also
-    exit 8 when the log no longer extends a checkpoint taken before, naming the first row that differs."""
+    exit 8 when the log no longer extends a checkpoint taken before, naming the first row that differs.
+
+    \b
+    Examples:
+      banli audit verify
+      banli audit verify --against checkpoint.json
+    """
     from banli.errors import AuditFailed
     from banli.store.audit import verify as run_verify
     from banli.store.checkpoints import read
@@ -71,7 +90,12 @@ def verify(settings, against_file: str | None, as_json: bool) -> None:
 def checkpoint(settings, out_file: str | None, as_json: bool) -> None:
     """Verify the trace, then print and journal its checkpoint {"size", "root", "at"}: the
     Merkle tree head of every trace row. Publish it where the database's administrators cannot
-    rewrite it; 'banli audit verify --against FILE' proves later that the log only grew."""
+    rewrite it; 'banli audit verify --against FILE' proves later that the log only grew.
+
+    \b
+    Example:
+      banli audit checkpoint --out checkpoint.json
+    """
     import json
 
     from banli.cli.setup import operator

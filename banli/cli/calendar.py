@@ -10,7 +10,13 @@ from banli.cli.setup import operator
 
 @click.group()
 def calendar() -> None:
-    """Statutory holidays and adjusted workdays (the `cn` calendar of the definitions)."""
+    """Statutory holidays and adjusted workdays (the `cn` calendar of the definitions).
+
+    \b
+    Examples:
+      banli calendar show 2026
+      banli calendar add 2027.yaml
+    """
 
 
 @calendar.command("add")
@@ -19,7 +25,21 @@ def calendar() -> None:
 @click.pass_obj
 def add(settings, file: str, as_json: bool) -> None:
     """Add a year's official schedule from FILE (YAML: year, source, holidays, workdays).
-    Deadlines that were counted Monday–Friday for want of it are counted again, and traced."""
+    Deadlines that were counted Monday–Friday for want of it are counted again, and traced.
+
+    \b
+    Example (2027.yaml as published by the State Council, 国务院办公厅):
+      banli calendar add 2027.yaml
+
+    \b
+    where 2027.yaml reads:
+      year: 2027
+      source: 国务院办公厅关于2027年部分节假日安排的通知
+      holidays:
+        - 2027-01-01
+        - {from: 2027-02-06, to: 2027-02-12, name: 春节}
+      workdays: [2027-02-14, 2027-02-20]
+    """
     from banli.engine.deadlines import recount_fallback_deadlines
     from banli.engine.limits import text_problem
     from banli.engine.schedule_file import read_schedule
@@ -50,7 +70,13 @@ def add(settings, file: str, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def show(settings, year: int, as_json: bool) -> None:
-    """The holidays and adjusted workdays of YEAR, and where they come from."""
+    """The holidays and adjusted workdays of YEAR, and where they come from.
+
+    \b
+    Examples:
+      banli calendar show 2026
+      banli calendar show 2026 --json
+    """
     from banli.engine.calendar import official_days
     from banli.engine.times import check_year
     from banli.errors import NotFound

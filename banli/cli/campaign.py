@@ -4,24 +4,39 @@ from __future__ import annotations
 
 import click
 
+from banli.cli.completion import complete_sessions
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option, table
 
 
 @click.group()
 def campaign() -> None:
-    """Campaigns: dated reviews over a selection of items, such as the look-back (回头看)."""
+    """Campaigns: dated reviews over a selection of items, such as the look-back (回头看).
+
+    \b
+    Examples:
+      banli campaign open lookback --session 16-1
+      banli campaign status
+    """
 
 
 @campaign.command("open")
 @click.argument("name")
-@click.option("--session", help="Only items of this session (field `session`, e.g. 16-1); default: every session.")
+@click.option("--session", shell_complete=complete_sessions,
+              help="Only items of this session (field `session`, e.g. 16-1); default: every session.")
 @click.option("--at", "at_text", metavar="T", help="When the campaign opens (default now).")
 @json_option
 @click.pass_obj
 def open_(settings, name: str, session: str | None, at_text: str | None, as_json: bool) -> None:
     """Open campaign NAME: select its items, give each a task with a due date, and fire the
-    campaign's event on each. Opening again selects only items not yet selected."""
+    campaign's event on each. Opening again selects only items not yet selected. NAME is a
+    campaign of the workflow (`campaigns` in its definition, e.g. lookback in npc-suggestion).
+
+    \b
+    Examples:
+      banli campaign open lookback --session 16-1
+      banli campaign open lookback --session 16-1 --at 2026-09-01 --json
+    """
     from banli.cli.setup import operator
     from banli.engine.campaigns import open_campaign
     from banli.errors import InvalidInput
@@ -43,12 +58,18 @@ def open_(settings, name: str, session: str | None, at_text: str | None, as_json
 
 @campaign.command("status")
 @click.argument("name", required=False)
-@click.option("--session", help="Only this session.")
+@click.option("--session", shell_complete=complete_sessions, help="Only this session.")
 @click.option("--as-of", "as_of_text", metavar="T", help="Judge due dates as of this time (default now).")
 @json_option
 @click.pass_obj
 def status(settings, name: str | None, session: str | None, as_of_text: str | None, as_json: bool) -> None:
-    """Progress of each campaign (or of NAME): per unit and per outcome."""
+    """Progress of each campaign (or of NAME): per unit and per outcome.
+
+    \b
+    Examples:
+      banli campaign status
+      banli campaign status lookback --session 16-1 --as-of 2022-12-31
+    """
     from banli.engine.campaigns import summarise
     from banli.store.operator import show_org
     from banli.store.report_queries import require_session

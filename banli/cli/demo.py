@@ -29,7 +29,13 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
     """Play a county's year of deputies' suggestions (registration to rating and the
     look-back) on a fresh database through the npc-suggestion workflow, print what came of
     it and the annual report, and write the report (DOCX) and the ledger (XLSX) next to the
-    database."""
+    database.
+
+    \b
+    Examples:
+      banli demo
+      banli demo --db sqlite:///try.db --seed 7 --suggestions 30 --json
+    """
     from banli.cli.setup import initialise
     from banli.demo.year import play_year, prepare
     from banli.errors import InvalidInput

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import click
 
+from banli.cli.completion import complete_events, complete_refs
 from banli.cli.options import TEXT, data_file, pairs
 from banli.cli.render import emit_json, json_option
 
 
 @click.command()
-@click.argument("ref", type=TEXT)
+@click.argument("ref", type=TEXT, shell_complete=complete_refs)
 @json_option
 @click.pass_obj
 def can(settings, ref: str, as_json: bool) -> None:
-    """Events the acting user (--as) may fire on REF now, and why the others are blocked."""
+    """Events the acting user (--as) may fire on REF now, and why the others are blocked.
+
+    \b
+    Examples:
+      banli --as reg-1 can 16-1-152
+      banli --as zjj-2 can 16-1-152 --json
+    """
     answers = settings.runtime().can(ref, settings.user)
     if as_json:
         emit_json(answers)
@@ -30,8 +37,8 @@ def can(settings, ref: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("ref", type=TEXT)
-@click.argument("event", type=TEXT)
+@click.argument("ref", type=TEXT, shell_complete=complete_refs)
+@click.argument("event", type=TEXT, shell_complete=complete_events)
 @click.option("--data", "data", multiple=True, metavar="K=V", help="Event data, e.g. --data rating=满意 (repeatable).")
 @click.option("--data-file", "data_path", type=click.Path(dir_okay=False), help="Event data as a JSON object.")
 @click.option("--at", type=TEXT, help="When it happened (ISO date or date-time); default now. Never in the future.")
@@ -42,9 +49,11 @@ def fire(settings, ref, event, data, data_path, at, expect_version, as_json) -> 
     """Apply EVENT to REF as the acting user (--as).
 
     \b
-    Example:
-      banli --as li fire 16-1-073 reply --data result_class=A --data signer=王局长 \\
-            --data contact_person=李科长 --data text='张三代表：您好！…'
+    Examples (16-1-152 signed for by 县住建局, zjj):
+      banli --as zjj-2 fire 16-1-152 contact --data method=phone --data stage=before
+      banli --as zjj-2 fire 16-1-152 reply --data result_class=A --data signer=张建华 \\
+            --data contact_person=李晓东 --data text='王建国代表：您好！…'
+      banli --as sup-1 fire 16-1-152 accept_reply --expect-version 9 --json
     """
     values = {**data_file(data_path), **pairs(data, "--data")}
     fired = settings.runtime().fire(ref, event, settings.user, values, at=at, expect_version=expect_version)
@@ -64,7 +73,13 @@ def replay(settings, file: str, atomic: bool, as_json: bool) -> None:
     """Apply events from FILE, one JSON object a line: {"ref", "event", "as", "at", "data"}.
 
     Without --atomic each line is its own transaction and the replay stops at the first bad
-    line, naming it; with --atomic a bad line leaves the database as it was."""
+    line, naming it; with --atomic a bad line leaves the database as it was.
+
+    \b
+    Example:
+      echo '{"ref": "16-1-152", "event": "urge", "as": "sup-1", "data": {"note": "请抓紧"}}' > events.jsonl
+      banli replay events.jsonl --atomic
+    """
     from banli.engine.replay import read_events, replay as apply_events
 
     applied = apply_events(settings.runtime(), read_events(file), source=file, actor=settings.user, atomic=atomic)

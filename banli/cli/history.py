@@ -30,7 +30,12 @@ def export(settings, file: str, as_json: bool) -> None:
     deputies), the journal, items with their deputies and assignments, the trace, reminders,
     notifications and their deliveries, campaigns and their tasks. Only Alembic's schema
     version is left out: 'banli import-history' creates the schema. The same database always
-    gives the same file (format described in banli/store/history.py)."""
+    gives the same file (format described in banli/store/history.py).
+
+    \b
+    Example:
+      banli export backup.jsonl
+    """
     from banli.store.history import export_lines
 
     lines = 0
@@ -50,7 +55,12 @@ def export(settings, file: str, as_json: bool) -> None:
 @click.pass_obj
 def import_history(settings, file: str, as_json: bool) -> None:
     """Restore FILE (written by 'banli export') into a new, empty database (--db), all or
-    nothing, then verify its trace. Do not run 'banli init' on the new database first."""
+    nothing, then verify its trace. Do not run 'banli init' on the new database first.
+
+    \b
+    Example:
+      banli --db sqlite:///restored.db import-history backup.jsonl
+    """
     from banli.errors import AuditFailed
     from banli.store.audit import verify
     from banli.store.history import import_lines

@@ -7,17 +7,25 @@ from contextlib import contextmanager
 
 import click
 
+from banli.cli.completion import complete_refs, complete_units, complete_workflows
 from banli.cli.options import as_of, pairs
 from banli.cli.render import deadline_text, emit_json, json_option, table
 
 
 @click.group()
 def item() -> None:
-    """Items: one tracked case each (a suggestion, a proposal, a work order)."""
+    """Items: one tracked case each (a suggestion, a proposal, a work order).
+
+    \b
+    Examples:
+      banli item list --overdue
+      banli item show 16-1-001
+    """
 
 
 @item.command("add")
-@click.option("--workflow", "workflow_id", required=True, help="Workflow id, e.g. npc-suggestion.")
+@click.option("--workflow", "workflow_id", required=True, shell_complete=complete_workflows,
+              help="Workflow id, e.g. npc-suggestion.")
 @click.option("--ref", required=True, help="Reference, e.g. 16-1-073 (congress-session-number).")
 @click.option("--title", required=True, help="Title of the suggestion.")
 @click.option("--deputy", "deputies", multiple=True, help="A deputy's name (repeat for several).")
@@ -27,7 +35,13 @@ def item() -> None:
 @json_option
 @click.pass_obj
 def add(settings, workflow_id, ref, title, deputies, fields, content, at, as_json) -> None:
-    """Register one item (needs the role registrar, supervisor or admin)."""
+    """Register one item (needs the role registrar, supervisor or admin).
+
+    \b
+    Example:
+      banli --as reg-1 item add --workflow npc-suggestion --ref 16-1-152 --title 关于增设公交站点的建议 \\
+            --deputy 王建国 --deputy 李秀英 --field category=城市建设 --field session=16-1
+    """
     fired = settings.runtime().create(workflow_id=workflow_id, ref=ref, title=title, actor=settings.user,
                                       deputies=list(deputies), fields=pairs(fields, "--field"), content=content, at=at)
     if as_json:
@@ -38,7 +52,8 @@ def add(settings, workflow_id, ref, title, deputies, fields, content, at, as_jso
 
 @item.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--workflow", "workflow_id", default="npc-suggestion", show_default=True, help="Workflow of the items.")
+@click.option("--workflow", "workflow_id", default="npc-suggestion", show_default=True,
+              shell_complete=complete_workflows, help="Workflow of the items.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; import nothing.")
 @json_option
 @click.pass_obj
@@ -50,6 +65,11 @@ def import_(settings, file, workflow_id, dry_run, as_json) -> None:
     several separated by 、，,;), content (内容) and submitted_on (提交日期) are optional; any
     other column is a field of the workflow, by name or label (category or 类别).
     CSV may be UTF-8, UTF-8 with BOM or GB18030; of an XLSX workbook the first sheet is read.
+
+    \b
+    Examples:
+      banli --as reg-1 item import 建议.xlsx --dry-run
+      banli --as reg-1 item import 建议.csv
     """
     from banli.engine.importer import ImportRefused, import_sheet
     from banli.sheets.reading import read_sheet
@@ -85,15 +105,22 @@ def _progress_bar(label: str, total: int):
 
 @item.command("list")
 @click.option("--state", help="Only items in this state.")
-@click.option("--unit", help="Only items assigned to this unit (lead or co).")
-@click.option("--workflow", "workflow_id", help="Only items of this workflow.")
+@click.option("--unit", shell_complete=complete_units, help="Only items assigned to this unit (lead or co).")
+@click.option("--workflow", "workflow_id", shell_complete=complete_workflows, help="Only items of this workflow.")
 @click.option("--overdue", is_flag=True, help="Only open items past their deadline.")
 @click.option("--as-of", "as_of_text", metavar="T", help="Judge deadlines as of this time (default now).")
 @click.option("--children", is_flag=True, help="Include co-unit tasks (child items).")
 @json_option
 @click.pass_obj
 def list_(settings, state, unit, workflow_id, overdue, as_of_text, children, as_json) -> None:
-    """The ledger view: every item with its state and deadline."""
+    """The ledger view: every item with its state and deadline.
+
+    \b
+    Examples:
+      banli item list --unit zjj
+      banli item list --state closed --workflow npc-suggestion --json
+      banli item list --overdue --as-of 2022-08-01
+    """
     from banli.store.queries import list_items
 
     items = list_items(settings.store, as_of=as_of(as_of_text), state=state, unit=unit, workflow=workflow_id,
@@ -108,12 +135,18 @@ def list_(settings, state, unit, workflow_id, overdue, as_of_text, children, as_
 
 
 @item.command("show")
-@click.argument("ref")
+@click.argument("ref", shell_complete=complete_refs)
 @click.option("--as-of", "as_of_text", metavar="T", help="Judge the deadline as of this time (default now).")
 @json_option
 @click.pass_obj
 def show(settings, ref, as_of_text, as_json) -> None:
-    """Fields, deputies, assignments, deadline, co-unit tasks and the full history of REF."""
+    """Fields, deputies, assignments, deadline, co-unit tasks and the full history of REF.
+
+    \b
+    Examples:
+      banli item show 16-1-001
+      banli item show 16-1-001 --as-of 2022-06-30 --json
+    """
     from banli.engine.limits import shown
     from banli.errors import NotFound
     from banli.store.queries import show_item

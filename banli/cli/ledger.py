@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from banli.cli.completion import complete_sessions
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option
 from banli.engine.times import DEFAULT_ZONE
@@ -14,19 +15,31 @@ ZONE = DEFAULT_ZONE  # as `--as-of` is read
 @click.group()
 def ledger() -> None:
     """The ledger (台账): one row per item with its assignment, deadline, urges, contacts,
-    reply, result, rating and days overdue."""
+    reply, result, rating and days overdue.
+
+    \b
+    Example:
+      banli ledger export 台账.xlsx --session 16-1
+    """
 
 
 @ledger.command("export")
 @click.argument("file", metavar="FILE.xlsx|FILE.csv", type=click.Path(dir_okay=False))
-@click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
+@click.option("--session", shell_complete=complete_sessions,
+              help="Only items of this session (the field `session`, e.g. 16-1).")
 @click.option("--as-of", "as_of_text", metavar="T",
               help="The ledger as of this time (default now): states, deadlines and counts as they were then.")
 @json_option
 @click.pass_obj
 def export(settings, file: str, session: str | None, as_of_text: str | None, as_json: bool) -> None:
     """Write the ledger to FILE: .xlsx (sheets 台账 and 单位汇总, overdue rows in red) or
-    .csv (UTF-8 with BOM, the 台账 columns)."""
+    .csv (UTF-8 with BOM, the 台账 columns).
+
+    \b
+    Examples:
+      banli ledger export 台账.xlsx --session 16-1
+      banli ledger export 台账.csv --as-of 2022-12-31
+    """
     from banli.reports.ledger import build_ledger
     from banli.sheets.writing import write_ledger
 

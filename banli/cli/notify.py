@@ -12,14 +12,26 @@ STATUSES = tuple(status.value for status in DeliveryStatus)
 
 @click.group()
 def notify() -> None:
-    """Notifications: the outbox and its delivery (channels are set in banli.toml or $BANLI_CONFIG)."""
+    """Notifications: the outbox and its delivery (channels are set in banli.toml or $BANLI_CONFIG).
+
+    \b
+    Examples:
+      banli notify deliver
+      banli notify list --status failed
+    """
 
 
 @notify.command("deliver")
 @json_option
 @click.pass_obj
 def deliver(settings, as_json: bool) -> None:
-    """Send every notification that is due; failures are retried later with back-off."""
+    """Send every notification that is due; failures are retried later with back-off.
+
+    \b
+    Examples:
+      banli notify deliver
+      banli notify deliver --json
+    """
     from banli.config import load_config
     from banli.engine.times import utc_now
     from banli.notify import deliver as run
@@ -37,7 +49,13 @@ def deliver(settings, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def retry(settings, channel: str | None, as_json: bool) -> None:
-    """Try failed deliveries again at the next `notify deliver` (after correcting an address or banli.toml)."""
+    """Try failed deliveries again at the next `notify deliver` (after correcting an address or banli.toml).
+
+    \b
+    Examples:
+      banli notify retry --channel email
+      banli notify deliver
+    """
     from banli.engine.times import utc_now
     from banli.notify import retry_failed
 
@@ -53,7 +71,13 @@ def retry(settings, channel: str | None, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def list_(settings, status: str | None, as_json: bool) -> None:
-    """Deliveries, newest first: ref, recipient, channel, status, attempts, last error."""
+    """Deliveries, newest first: ref, recipient, channel, status, attempts, last error.
+
+    \b
+    Examples:
+      banli notify list
+      banli notify list --status failed --json
+    """
     from banli.notify import list_deliveries
 
     rows = list_deliveries(settings.store, status=status)

@@ -1,4 +1,4 @@
-"""`banli org load|show`: the units, people and deputies (SPEC §8)."""
+"""`banli org load|show`: the units, people and deputies (the file's format: docs/org.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ MAX_SHOWN = 100
 
 @click.group()
 def org() -> None:
-    """The organisation: units (承办单位), people with roles, deputies (代表)."""
+    """The organisation: units (承办单位), people with roles, deputies (代表). The file's
+    format: docs/org.md.
+
+    \b
+    Examples:
+      banli org load org.yaml
+      banli org show
+    """
 
 
 def read_or_report(file: str, as_json: bool = False):
@@ -45,7 +52,12 @@ def read_or_report(file: str, as_json: bool = False):
 def load(settings, file: str, as_json: bool) -> None:
     """Load FILE (YAML: units, people, deputies). Loading again updates; nothing is deleted.
     Every problem of the file is listed as FILE:LINE:COL: message, and then nothing is loaded
-    (exit 3)."""
+    (exit 3). The format: docs/org.md.
+
+    \b
+    Example:
+      banli org load org.yaml
+    """
     from banli.engine.times import utc_now, utc_text
     from banli.store.operator import apply_org
 
@@ -61,7 +73,13 @@ def load(settings, file: str, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def show(settings, as_json: bool) -> None:
-    """Show units, people and deputies."""
+    """Show units, people and deputies.
+
+    \b
+    Examples:
+      banli org show
+      banli org show --json
+    """
     from banli.store.operator import show_org
 
     data = show_org(settings.store)

@@ -15,7 +15,14 @@ from banli.cli.render import emit_json, json_option, table
 @click.pass_obj
 def remind(settings, as_of_text: str | None, dry_run: bool, as_json: bool) -> None:
     """Act on every reminder that has fallen due: notify the people a rule names and fire
-    its event (urge 催办, supervise 督办 …) as `system`. Safe to run again: nothing is done twice."""
+    its event (urge 催办, supervise 督办 …) as `system`. Safe to run again: nothing is done twice.
+
+    \b
+    Examples:
+      banli remind --dry-run
+      banli remind
+      banli remind --as-of 2026-06-04 --json
+    """
     from banli.engine.sweep import sweep
 
     report = sweep(settings.runtime(), as_of(as_of_text), dry_run=dry_run).as_json()

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import click
 
+from banli.cli.completion import complete_sessions
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option
 
 
 @click.group()
 def report() -> None:
-    """Reports: the annual handling report (办理情况的报告), bulletins (通报), per-unit scores."""
+    """Reports: the annual handling report (办理情况的报告), bulletins (通报), per-unit scores.
+
+    \b
+    Examples:
+      banli report annual --session 16-1 --out 办理情况报告.docx
+      banli report bulletin --period 2022-08
+      banli report units --session 16-1
+    """
 
 
 @report.command("annual")
-@click.option("--session", required=True, help="The session reported on (the field `session`, e.g. 16-1).")
+@click.option("--session", required=True, shell_complete=complete_sessions,
+              help="The session reported on (the field `session`, e.g. 16-1).")
 @click.option("--out", "out", metavar="F.md|F.docx|F.html", type=click.Path(dir_okay=False),
               help="Write the report to this file (a Markdown file's charts go to F_charts/ beside it).")
 @click.option("--as-of", "as_of_text", metavar="T",
@@ -25,7 +34,14 @@ def report() -> None:
 def annual(settings, session: str, out: str | None, as_of_text: str | None, as_json: bool) -> None:
     """The annual report of a session, in Chinese: basic facts, how the work was done (per
     unit), problems found, and charts. Without --out, the report is printed as Markdown;
-    with --json, its figures (SPEC §4) are printed instead."""
+    with --json, its figures are printed instead (what each means: docs/year.md).
+
+    \b
+    Examples:
+      banli report annual --session 16-1 --out 办理情况报告.docx
+      banli report annual --session 16-1 --as-of 2023-05-10 --out 报告.html
+      banli report annual --session 16-1 --json
+    """
     from banli.reports.annual import build_annual, write_annual
 
     judged = as_of(as_of_text)

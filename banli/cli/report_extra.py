@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import click
 
+from banli.cli.completion import complete_sessions, complete_units
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option, table
 
 
 @click.command()
 @click.option("--period", required=True, metavar="YYYY-MM", help="The month to report, e.g. 2022-08.")
-@click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
+@click.option("--session", shell_complete=complete_sessions,
+              help="Only items of this session (the field `session`, e.g. 16-1).")
 @click.option("--out", "out", metavar="F.md|F.docx|F.html", type=click.Path(dir_okay=False),
               help="Write the bulletin to a Markdown, Word or HTML file instead of printing it.")
 @click.option("--as-of", "as_of_text", metavar="T",
@@ -22,7 +24,13 @@ def bulletin(settings, period: str, session: str | None, out: str | None, as_of_
              as_json: bool) -> None:
     """The bulletin (通报) of one month: each lead unit's replies (on time or late), items
     overdue at the month's end, urges and ratings; the units praised and criticised.
-    Markdown on stdout unless --out or --json."""
+    Markdown on stdout unless --out or --json.
+
+    \b
+    Examples:
+      banli report bulletin --period 2022-08
+      banli report bulletin --period 2022-08 --session 16-1 --out 通报.docx
+    """
     from banli.engine.times import check_year
     from banli.reports.bulletin import build_bulletin, render_markdown, write_bulletin
 
@@ -41,8 +49,9 @@ def bulletin(settings, period: str, session: str | None, out: str | None, as_of_
 
 
 @click.command()
-@click.option("--session", help="Only items of this session (the field `session`, e.g. 16-1).")
-@click.option("--unit", metavar="U", help="One unit (id or name), with every event that scored.")
+@click.option("--session", shell_complete=complete_sessions,
+              help="Only items of this session (the field `session`, e.g. 16-1).")
+@click.option("--unit", metavar="U", shell_complete=complete_units, help="One unit (id or name), with every event that scored.")
 @click.option("--detail", is_flag=True, help="Every unit with every event that scored.")
 @click.option("--as-of", "as_of_text", metavar="T", help="Only the events up to this time (default: all).")
 @json_option
@@ -50,7 +59,14 @@ def bulletin(settings, period: str, session: str | None, out: str | None, as_of_
 def units(settings, session: str | None, unit: str | None, detail: bool, as_of_text: str | None,
           as_json: bool) -> None:
     """Per-unit scores from the workflow's `scoring` rules, highest first; with --unit or
-    --detail, the events behind each score (ref, seq, event, time, rule, points)."""
+    --detail, the events behind each score (ref, seq, event, time, rule, points).
+
+    \b
+    Examples:
+      banli report units --session 16-1
+      banli report units --unit zjj
+      banli report units --detail --as-of 2022-12-31 --json
+    """
     from banli.reports.scores import build_scores
 
     judged = as_of(as_of_text) if as_of_text else None

@@ -9,7 +9,13 @@ import click
 
 @click.group()
 def scheduler() -> None:
-    """Run banli's timed work: the reminder sweep and notification delivery."""
+    """Run banli's timed work: the reminder sweep and notification delivery (how to keep it
+    running: docs/operating.md).
+
+    \b
+    Example:
+      banli scheduler run
+    """
 
 
 @scheduler.command("run")
@@ -18,7 +24,13 @@ def scheduler() -> None:
 @click.pass_obj
 def run(settings, sweep_every: str | None, deliver_every: str | None) -> None:
     """Sweep for due reminders and deliver notifications on their intervals until stopped
-    (Ctrl-C or SIGTERM: running jobs finish first). One per SQLite database."""
+    (Ctrl-C or SIGTERM: running jobs finish first). One per SQLite database.
+
+    \b
+    Examples:
+      banli scheduler run
+      banli scheduler run --sweep-every '5 minutes' --deliver-every '1 minutes'
+    """
     from pathlib import Path
 
     from banli import scheduler as wiring

@@ -1,4 +1,4 @@
-"""`banli serve`: the web interface and the JSON API (SPEC §9) under uvicorn, on `--db`."""
+"""`banli serve`: the web interface and the JSON API (docs/web.md) under uvicorn, on `--db`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,12 @@ def serve(settings, host: str, port: int, secure_cookies: bool | None, db: str |
     invitation from 'banli user invite'); other systems use 'Authorization: Bearer TOKEN'
     with a token from 'banli user token USER'. The API is described at /api/openapi.json.
     With SQLite run one server process; with PostgreSQL (--db postgresql://…) several may
-    share the database.
+    share the database. More: docs/web.md.
+
+    \b
+    Examples:
+      banli serve --db banli-demo.db          # then open http://127.0.0.1:8000/
+      banli serve --host 0.0.0.0 --port 8080  # behind a TLS proxy: cookies over HTTPS only
     """
     from datetime import timedelta
 

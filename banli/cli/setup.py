@@ -35,12 +35,18 @@ def initialise(settings, org_file: str | None) -> dict:
 
 
 @click.command()
-@click.option("--org", "org_file", type=click.Path(dir_okay=False), help="Organisation file to load (SPEC §8).")
+@click.option("--org", "org_file", type=click.Path(dir_okay=False), help="Organisation file to load (format: docs/org.md).")
 @json_option
 @click.pass_obj
 def init(settings, org_file: str | None, as_json: bool) -> None:
     """Create or upgrade the database schema, register the built-in workflows and load
-    the organisation file. Safe to run again: it only adds what is missing."""
+    the organisation file. Safe to run again: it only adds what is missing.
+
+    \b
+    Examples:
+      banli init --org org.yaml
+      banli --db sqlite:///county.db init --org org.yaml --json
+    """
     result = initialise(settings, org_file)
     if as_json:
         emit_json(result)

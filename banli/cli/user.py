@@ -1,4 +1,4 @@
-"""`banli user set-password|token|revoke|invite`: the web's accounts, kept by the operator (SPEC §9)."""
+"""`banli user set-password|token|revoke|invite`: the web's accounts, kept by the operator (docs/web.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from banli.cli.completion import complete_people
 from banli.cli.render import emit_json, json_option
 from banli.cli.setup import operator
 
@@ -20,14 +21,14 @@ def user() -> None:
 
     \b
     Examples:
-      echo 'a-long-password' | banli user set-password li
-      banli user token li --name 办公系统
+      echo 'a-long-password' | banli user set-password zjj-2
+      banli user token zjj-2 --name 办公系统
       banli user invite --role deputy --out 代表账号.xlsx --base-url https://banli.example.gov.cn
     """
 
 
 @user.command("set-password")
-@click.argument("person", metavar="USER")
+@click.argument("person", metavar="USER", shell_complete=complete_people)
 @json_option
 @click.pass_obj
 def set_password(settings, person: str, as_json: bool) -> None:
@@ -36,7 +37,7 @@ def set_password(settings, person: str, as_json: bool) -> None:
 
     \b
     Example:
-      printf '%s\\n' "$NEW_PASSWORD" | banli user set-password li
+      printf '%s\\n' "$NEW_PASSWORD" | banli user set-password zjj-2
     """
     from banli.engine import accounts
     from banli.engine.times import utc_now
@@ -50,7 +51,7 @@ def set_password(settings, person: str, as_json: bool) -> None:
 
 
 @user.command("token")
-@click.argument("person", metavar="USER")
+@click.argument("person", metavar="USER", shell_complete=complete_people)
 @click.option("--name", default="default", show_default=True, help="What the token is for; revoke it by this name.")
 @json_option
 @click.pass_obj
@@ -60,7 +61,7 @@ def token(settings, person: str, name: str, as_json: bool) -> None:
 
     \b
     Example:
-      banli user token li --name 办公系统
+      banli user token zjj-2 --name 办公系统
     """
     from banli.engine import accounts
     from banli.engine.times import utc_now
@@ -76,7 +77,7 @@ def token(settings, person: str, name: str, as_json: bool) -> None:
 
 
 @user.command("revoke")
-@click.argument("person", metavar="USER")
+@click.argument("person", metavar="USER", shell_complete=complete_people)
 @click.argument("name", metavar="NAME")
 @json_option
 @click.pass_obj
@@ -85,7 +86,7 @@ def revoke(settings, person: str, name: str, as_json: bool) -> None:
 
     \b
     Example:
-      banli user revoke li 办公系统
+      banli user revoke zjj-2 办公系统
     """
     from banli.engine import accounts
     from banli.engine.times import utc_now
@@ -99,7 +100,7 @@ def revoke(settings, person: str, name: str, as_json: bool) -> None:
 
 
 @user.command("invite")
-@click.argument("people", metavar="[USER]...", nargs=-1)
+@click.argument("people", metavar="[USER]...", nargs=-1, shell_complete=complete_people)
 @click.option("--role", "roles", multiple=True, metavar="ROLE", help="Everyone with this role (repeatable), e.g. deputy, unit.")
 @click.option("--all", "everyone", is_flag=True, help="Everyone in the organisation file.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), metavar="FILE.xlsx",
@@ -124,7 +125,7 @@ def invite(settings, people: tuple[str, ...], roles: tuple[str, ...], everyone: 
     \b
     Examples:
       banli user invite --role deputy --out 代表账号.xlsx --base-url https://banli.example.gov.cn
-      banli user invite li zhao --out 重置.xlsx --days 3
+      banli user invite zjj-2 jyj-1 --out 重置.xlsx --days 3
       banli user invite --all --out 账号.xlsx
     """
     from datetime import timedelta

@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import click
 
+from banli.cli.completion import complete_workflows
 from banli.cli.render import emit_json, json_option, table
 from banli.cli.setup import operator
 
 
 @click.group()
 def workflow() -> None:
-    """Workflow definitions (YAML, SPEC §7): one per handling procedure."""
+    """Workflow definitions (YAML; the language: docs/definitions.md): one per handling procedure.
+
+    \b
+    Examples:
+      banli workflow list
+      banli workflow show npc-suggestion
+    """
 
 
 @workflow.command("list")
 @json_option
 @click.pass_obj
 def list_(settings, as_json: bool) -> None:
-    """Registered definitions, every version."""
+    """Registered definitions, every version.
+
+    \b
+    Examples:
+      banli workflow list
+      banli workflow list --json
+    """
     from banli.store.operator import list_definitions
 
     rows = list_definitions(settings.store)
@@ -47,12 +60,18 @@ def _describe(compiled) -> dict:
 
 
 @workflow.command("show")
-@click.argument("workflow_id")
+@click.argument("workflow_id", shell_complete=complete_workflows)
 @click.option("--version", "version", type=int, help="A given version (default: the latest).")
 @json_option
 @click.pass_obj
 def show(settings, workflow_id: str, version: int | None, as_json: bool) -> None:
-    """States and events of a workflow, with labels, roles and data."""
+    """States and events of a workflow, with labels, roles and data.
+
+    \b
+    Examples:
+      banli workflow show npc-suggestion
+      banli workflow show unit-task --version 1 --json
+    """
     info = _describe(settings.store.workflows.get(workflow_id, version))
     if as_json:
         emit_json(info)
@@ -82,7 +101,12 @@ SHOWN_PROBLEMS = 100  # per file: a broken file may have thousands, and the firs
 @json_option
 def validate(files: tuple[str, ...], as_json: bool) -> None:
     """Check definition FILES; print every error as FILE:LINE:COL: message (exit 3 if any;
-    the first 100 of a file, then how many more)."""
+    the first 100 of a file, then how many more). The language: docs/definitions.md.
+
+    \b
+    Example:
+      banli workflow validate my-suggestion.yaml my-proposal.yaml
+    """
     from banli.engine.parse import parse_file
     from banli.errors import DefinitionErrors
 
@@ -115,7 +139,12 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def register(settings, file: str, as_json: bool) -> None:
-    """Validate FILE and store it as a new version (unchanged content keeps its version)."""
+    """Validate FILE and store it as a new version (unchanged content keeps its version).
+
+    \b
+    Example:
+      banli workflow register my-suggestion.yaml
+    """
     from banli.engine.definitions import register_file
 
     result = register_file(settings.store, file, operator())
@@ -127,13 +156,19 @@ def register(settings, file: str, as_json: bool) -> None:
 
 
 @workflow.command("graph")
-@click.argument("workflow_id")
+@click.argument("workflow_id", shell_complete=complete_workflows)
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 @click.option("--version", "version", type=int, help="A given version (default: the latest).")
 @json_option
 @click.pass_obj
 def graph(settings, workflow_id: str, fmt: str, version: int | None, as_json: bool) -> None:
-    """Print the state diagram (Mermaid or Graphviz dot), e.g. for `dot -Tsvg`."""
+    """Print the state diagram (Mermaid or Graphviz dot), e.g. for `dot -Tsvg`.
+
+    \b
+    Examples:
+      banli workflow graph npc-suggestion > npc-suggestion.mmd
+      banli workflow graph npc-suggestion --format dot | dot -Tsvg > npc-suggestion.svg
+    """
     from banli.engine.graph import dot, mermaid
 
     definition = settings.store.workflows.get(workflow_id, version).definition
@@ -145,7 +180,7 @@ def graph(settings, workflow_id: str, fmt: str, version: int | None, as_json: bo
 
 
 @workflow.command("migrate")
-@click.argument("workflow_id")
+@click.argument("workflow_id", shell_complete=complete_workflows)
 @click.option("--to", "to_version", type=int, required=True, help="The version to move running items to.")
 @click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
               help="Where items in a state the new version lacks go (repeatable).")
@@ -154,7 +189,13 @@ def graph(settings, workflow_id: str, fmt: str, version: int | None, as_json: bo
 @click.pass_obj
 def migrate(settings, workflow_id: str, to_version: int, mappings: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
     """Move running items of WORKFLOW_ID onto version --to. A state that keeps its name maps
-    to itself; every other occupied state needs --map OLD=NEW. One `migrated` trace row per item."""
+    to itself; every other occupied state needs --map OLD=NEW. One `migrated` trace row per item.
+
+    \b
+    Examples:
+      banli workflow migrate npc-suggestion --to 2 --dry-run
+      banli workflow migrate npc-suggestion --to 2 --map reviewed=sorted
+    """
     from banli.cli.options import pairs
     from banli.engine.migrate import migrate as run_migration
     from banli.engine.records import Actor
@@ -178,13 +219,18 @@ def migrate(settings, workflow_id: str, to_version: int, mappings: tuple[str, ..
 
 
 @workflow.command("diff")
-@click.argument("workflow_id")
+@click.argument("workflow_id", shell_complete=complete_workflows)
 @click.argument("version_a", type=int)
 @click.argument("version_b", type=int)
 @json_option
 @click.pass_obj
 def diff(settings, workflow_id: str, version_a: int, version_b: int, as_json: bool) -> None:
-    """What changed from version A to version B of WORKFLOW_ID."""
+    """What changed from version A to version B of WORKFLOW_ID.
+
+    \b
+    Example:
+      banli workflow diff npc-suggestion 1 2
+    """
     from banli.engine.diff import diff as compare
 
     old = settings.store.workflows.get(workflow_id, version_a).definition

@@ -24,7 +24,7 @@ MAX_DEPTH = 8
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's event parser when built with it
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
-_SHAPE = "an organisation file is a YAML mapping with the keys units, people and deputies (SPEC §8)"
+_SHAPE = "an organisation file is a YAML mapping with the keys units, people and deputies (see docs/org.md)"
 
 
 class _Resolver(yaml.resolver.Resolver):

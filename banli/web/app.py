@@ -35,7 +35,7 @@ def create_app(store, *, now: Callable[[], datetime] = utc_now, secure_cookies: 
     # engine's registries and catalogue fill themselves on first use without a lock
     registry.guards(), registry.effects()
     store.workflows.latest()
-    app = FastAPI(title="banli", description="人大代表建议办理: the JSON API of banli (SPEC §9)",
+    app = FastAPI(title="banli", description="人大代表建议办理: the JSON API of banli (docs/web.md)",
                   openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
     app.state.web = Web(store=store, now=now, secure_cookies=secure_cookies, idle=idle)
     errors.install(app)
