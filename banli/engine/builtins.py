@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from banli.engine.durations import parse_duration
+from banli.engine.expressions import Expression, TraceCounts, matches
 from banli.engine.limits import CHILD, MAX_REF
 from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.times import from_utc_text, utc_text
@@ -32,6 +33,17 @@ def children_done(ctx, units: str | None = None) -> str | None:
         names = ctx.tx.unit_names(waiting)
         return f"waiting for {'、'.join(names)} (co-units) to submit their opinions"
     return None
+
+
+def condition(ctx, when, because: str | None = None) -> str | None:
+    """A guard written in the definition (`guards: [{when: …, because: …}]`): the item, as it
+    stands before the event, must match `when` (fields, or an expression compiled at parse)."""
+    count = TraceCounts(ctx.tx, ctx.item.id) if isinstance(when, Expression) and when.uses_count else None
+    if matches(when, ctx.fields, count):
+        return None
+    shown = when.source if isinstance(when, Expression) else ", ".join(
+        f"{name} {'is unset' if values == (None,) else 'is ' + ' or '.join(map(str, values))}" for name, values in when)
+    return because or f"it requires {shown}"
 
 
 def reply_format(ctx, text: str = "text", signer: str = "signer") -> str | None:
@@ -85,6 +97,8 @@ def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
     except ValueError as exc:
         raise InvalidInput(f"'{by}': {exc}") from None
     if not ctx.deadline:
+        if ctx.deadline_basis == "paused":
+            raise NotAllowedNow(f"{ctx.item.ref}'s clock is paused: resume it first, then extend its deadline")
         raise NotAllowedNow(f"{ctx.item.ref} has no deadline to extend")
     if max:
         limit = parse_duration(max)
@@ -97,5 +111,6 @@ def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
 
 
 # name → (function, whether it judges the event's data): what `registry` registers first
-GUARDS = {"children_done": (children_done, False), "reply_format": (reply_format, True)}
+GUARDS = {"children_done": (children_done, False), "reply_format": (reply_format, True),
+          "condition": (condition, False)}
 EFFECTS = {"spawn_children": spawn_children, "set_fields": set_fields, "extend_deadline": extend_deadline}

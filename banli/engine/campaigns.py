@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from banli.engine.compile import matches
+from banli.engine.expressions import TraceCounts
 from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.runtime import Runtime
 from banli.engine.times import from_utc_text, utc_text
@@ -38,7 +39,7 @@ def open_campaign(runtime: Runtime, name: str, *, session: str | None, at: datet
             continue
         workflow = store.workflows.by_id(definition_id)
         campaign = workflow.definition.campaigns.get(name)
-        if campaign is None or not any(sel.state == state and matches(sel.when, fields) for sel in campaign.select):
+        if campaign is None or not _selected(store, campaign, ref, state, fields):
             continue
         key = (workflow.definition.id, item_session)
         if key not in opened:
@@ -60,6 +61,22 @@ def open_campaign(runtime: Runtime, name: str, *, session: str | None, at: datet
         report["selected"] += 1
         report["items"].append(ref)
     return report
+
+
+def _selected(store, campaign, ref: str, state: str, fields: dict) -> bool:
+    """Whether one of the campaign's selections takes the item; its trace is read only for a
+    selection whose expression uses count()."""
+    for selector in campaign.select:
+        if selector.state != state:
+            continue
+        if not getattr(selector.when, "uses_count", False):
+            if matches(selector.when, fields):
+                return True
+            continue
+        with store.read() as tx:
+            if matches(selector.when, fields, TraceCounts(tx, tx.item(ref).id)):
+                return True
+    return False
 
 
 def _takes_campaign(workflow, event: str) -> bool:

@@ -3,7 +3,9 @@
 One Machine per definition version, built with `model=None`; an event is triggered on a
 small `Token` made for the occasion, never on a database row, and no model is ever added
 to the machine. `when` branches become transition conditions, so `transitions` picks the
-first matching branch as it picks the first passing transition.
+first matching branch as it picks the first passing transition. A `when` is a mapping of
+fields (a tuple check) or an expression compiled when the definition was parsed
+(`banli.engine.expressions`); neither is parsed again here.
 """
 
 from __future__ import annotations
@@ -15,25 +17,32 @@ from zoneinfo import ZoneInfo
 from transitions import Machine
 
 from banli.engine.calendar import Probe, calendar_for
-from banli.engine.durations import Duration, from_deadline, shift
+from banli.engine.durations import Duration, Lookup, from_deadline, shift
+from banli.engine.expressions import Count, Expression, matches
 from banli.engine.model import Definition
+from banli.engine.workhours import OfficeHours
+from banli.errors import InvalidInput
+
+__all__ = ["CompiledWorkflow", "Token", "matches"]  # `matches` is also read from here (reports, campaigns)
 
 
 class Token:
-    """What `transitions` sees of an item: its state and (prospective) fields."""
+    """What `transitions` sees of an item: its state, (prospective) fields, the event's data
+    and how to count the item's events (for expressions that use count())."""
 
-    __slots__ = ("state", "fields")
+    __slots__ = ("state", "fields", "data", "count")
 
-    def __init__(self, state: str, fields: dict) -> None:
-        self.state, self.fields = state, fields
+    def __init__(self, state: str, fields: dict, data: dict | None = None, count: Count | None = None) -> None:
+        self.state, self.fields, self.data, self.count = state, fields, data, count
+
+    def names(self) -> dict:
+        """What an expression's names mean: the fields, and the event-only data keys."""
+        return {**self.data, **self.fields} if self.data else self.fields
 
 
-def matches(when: tuple, fields: dict) -> bool:
-    """True when every `when` key matches the fields; a list means "one of"; null means unset."""
-    return all(fields.get(name) in values for name, values in when)
-
-
-def _condition(when: tuple):
+def _condition(when: tuple | Expression):
+    if isinstance(when, Expression):
+        return lambda event_data: when.holds(event_data.model.names(), event_data.model.count)
     return lambda event_data: matches(when, event_data.model.fields)
 
 
@@ -48,6 +57,7 @@ class CompiledWorkflow:
         self.version = version if version is not None else definition.version
         self.zone = ZoneInfo(definition.timezone)
         self.calendar = calendar_for(definition.calendar, schedules)
+        self.office = OfficeHours(definition.office_hours) if definition.office_hours else None
         self.settings = dict(definition.settings)
         self.machine = self._build()
 
@@ -68,22 +78,29 @@ class CompiledWorkflow:
             ignore_invalid_triggers=False,
         )
 
-    def destination(self, event: str, state: str, fields: dict) -> str:
-        """The state `event` leads to from `state` with these fields (the state itself if internal)."""
+    def destination(self, event: str, state: str, fields: dict, data: dict | None = None,
+                    count: Count | None = None) -> str:
+        """The state `event` leads to from `state` with these fields (the state itself if
+        internal); an expression in a branch also sees the event's `data` and `count`."""
         if self.definition.events[event].internal:
             return state
-        token = Token(state, fields)
+        token = Token(state, fields, data, count)
         self.machine.events[event].trigger(token)
         return token.state
 
-    def after(self, start: datetime, duration: Duration) -> tuple[datetime, str]:
+    def after(self, start: datetime, duration: Duration | Lookup, fields: dict | None = None) -> tuple:
         """The instant `duration` after `start`, and the calendar basis it was counted on."""
         probe = Probe(self.calendar)
-        return shift(start, duration, probe, self.zone), probe.basis
+        try:  # a duration taken from a field (None: no deadline); workhours need office hours
+            duration = duration.resolve(fields or {}) if isinstance(duration, Lookup) else duration
+            return (None, None) if duration is None else (shift(start, duration, probe, self.zone, office=self.office),
+                                                          probe.basis)
+        except ValueError as exc:
+            raise InvalidInput(f"{self.definition.id}: {exc}") from None
 
     def around_deadline(self, deadline: datetime, duration: Duration, sign: int) -> datetime:
         """`duration` after (sign 1) or before (sign -1) a deadline: when a reminder falls due."""
-        return from_deadline(deadline, duration, self.calendar, self.zone, sign)
+        return from_deadline(deadline, duration, self.calendar, self.zone, sign, self.office)
 
     @cached_property
     def final_states(self) -> frozenset[str]:

@@ -1,9 +1,10 @@
 """Durations of the definition language (`3 months`, `5 workdays`) and the arithmetic on them.
 
 A duration counted in days, workdays, weeks or months ends at the end of its last day
-(24:00 local time); one counted in hours ends at the exact instant (SPEC §4). Counting on
-from a deadline (`overdue: 2 workdays`) starts from the deadline's own last day: see
-`from_deadline`.
+(24:00 local time); one counted in hours, or in workhours (office time on workdays: see
+`banli.engine.workhours`), ends at the exact instant (SPEC §4). Counting on from a deadline
+(`overdue: 2 workdays`) starts from the deadline's own last day: see `from_deadline`.
+A deadline may also take its duration from an item's field (`Lookup`).
 
 A duration is at most ten years' worth of its unit (`CAPS`), checked as it is parsed, before
 anything is counted: a deadline then always falls inside what a date can hold, and counting
@@ -19,17 +20,30 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-UNITS = ("hours", "days", "workdays", "weeks", "months")
-_PATTERN = re.compile(r"^\s*(\d+)\s*(hour|day|workday|week|month)s?\s*$")
+UNITS = ("hours", "workhours", "days", "workdays", "weeks", "months")
+EXACT_UNITS = ("hours", "workhours")  # counted to the instant, not to the end of a day
+_PATTERN = re.compile(r"^\s*(\d+)\s*(hour|workhour|day|workday|week|month)s?\s*$")
 
 # Ten years' worth of each unit (about 250 workdays a year on the statutory calendar).
 CAPS = {"hours": 87_600, "days": 3_650, "workdays": 2_600, "weeks": 520, "months": 120}
+# Workhours: ten years of workdays were the office open all day; a definition's own office day
+# caps them lower (`workhours.OfficeHours.cap`), checked where its office hours are known.
+WORKHOURS_CAP = CAPS["workdays"] * 24
 
 
 class Workdays(Protocol):
     """What duration arithmetic needs from a calendar."""
 
     def is_workday(self, day: date) -> bool: ...
+
+
+class Office(Protocol):
+    """What counting `workhours` needs: office time added to an instant (`workhours.OfficeHours`)."""
+
+    cap: int  # the most workhours counted: ten years of office days
+
+    def add(self, instant: datetime, amount: timedelta, workdays: Workdays, zone: ZoneInfo,
+            sign: int = 1) -> datetime: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,18 +57,49 @@ class Duration:
         return f"{self.amount} {self.unit}"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Lookup:
+    """A duration taken from an item's field: the field's own text (`3 workdays`), or the entry
+    of `table` for the field's value; `default` when the field is empty or has no entry."""
+
+    field: str
+    table: tuple[tuple[str, Duration], ...] = ()
+    default: Duration | None = None
+
+    def resolve(self, fields: dict) -> Duration | None:
+        """The duration for these fields, or None (no deadline); a field's text that is not a
+        duration raises ValueError."""
+        value = fields.get(self.field)
+        if value in (None, "", []):
+            return self.default
+        if self.table:
+            return dict(self.table).get(str(value), self.default)
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise ValueError(f"the deadline is taken from field '{self.field}', whose value is not one: {exc}") from None
+
+    def __str__(self) -> str:
+        entries = [f"{key}: {duration}" for key, duration in self.table]
+        if self.default is not None:
+            entries.append(f"default: {self.default}")
+        return f"field {self.field}" + (f" ({', '.join(entries)})" if entries else "")
+
+
 def parse_duration(text: object, *, capped: bool = True) -> Duration:
-    """Parse `N hours|days|workdays|weeks|months` of at most `CAPS[unit]` (any, if not `capped`:
+    """Parse `N hours|workhours|days|workdays|weeks|months` of at most `CAPS[unit]` (any, if not `capped`:
     what the trace already records); raises ValueError with a readable reason."""
     match = _PATTERN.match(text) if isinstance(text, str) else None
     if not match:
         shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…"
-        raise ValueError(f"bad duration {shown!r}: write it as 'N hours|days|workdays|weeks|months', e.g. '5 workdays'")
+        raise ValueError(f"bad duration {shown!r}: write it as 'N hours|days|workdays|weeks|months', e.g. '5 workdays' "
+                         "(or 'N workhours': office hours)")
     digits, unit = match.group(1), match.group(2) + "s"
     amount = int(digits) if len(digits) <= 20 else None  # not a 5,000-digit int: Python refuses those
-    if amount is None or (capped and amount > CAPS[unit]):
+    cap = CAPS.get(unit, WORKHOURS_CAP)
+    if amount is None or (capped and amount > cap):
         shown = amount if amount is not None else f"a {len(digits)}-digit number of"
-        raise ValueError(f"a duration of {shown} {unit} is too long: at most {CAPS[unit]:,} {unit} (ten years)")
+        raise ValueError(f"a duration of {shown} {unit} is too long: at most {cap:,} {unit} (ten years)")
     return Duration(amount=amount, unit=unit)
 
 
@@ -78,10 +123,20 @@ def _add_workdays(day: date, count: int, workdays: Workdays) -> date:
     return day
 
 
-def shift(instant: datetime, duration: Duration, workdays: Workdays, zone: ZoneInfo, sign: int = 1) -> datetime:
-    """The instant `duration` after (sign=1) or before (sign=-1) `instant`."""
+def shift(instant: datetime, duration: Duration, workdays: Workdays, zone: ZoneInfo, sign: int = 1,
+          office: Office | None = None) -> datetime:
+    """The instant `duration` after (sign=1) or before (sign=-1) `instant`; `workhours` need
+    the definition's `office` hours (ValueError without them)."""
     if duration.unit == "hours":
         return instant + sign * timedelta(hours=duration.amount)
+    if duration.unit == "workhours":
+        if office is None:
+            raise ValueError(f"'{duration}' cannot be counted: the workflow has no office_hours; "
+                             "use hours or workdays, or give the definition its office_hours")
+        if duration.amount > office.cap:
+            raise ValueError(f"a duration of {duration} is too long: at most {office.cap:,} workhours "
+                             "(ten years of office days)")
+        return office.add(instant, timedelta(hours=duration.amount), workdays, zone, sign)
     day = instant.astimezone(zone).date()
     amount = sign * duration.amount
     if duration.unit == "days":
@@ -95,8 +150,9 @@ def shift(instant: datetime, duration: Duration, workdays: Workdays, zone: ZoneI
     return _end_of(day, zone)
 
 
-def from_deadline(deadline: datetime, duration: Duration, workdays: Workdays, zone: ZoneInfo, sign: int = 1) -> datetime:
+def from_deadline(deadline: datetime, duration: Duration, workdays: Workdays, zone: ZoneInfo, sign: int = 1,
+                  office: Office | None = None) -> datetime:
     """`duration` after (or before) a deadline; a deadline at 24:00 belongs to the day it ends."""
-    if duration.unit == "hours":
-        return shift(deadline, duration, workdays, zone, sign)
-    return shift(deadline - timedelta(microseconds=1), duration, workdays, zone, sign)
+    if duration.unit in EXACT_UNITS:
+        return shift(deadline, duration, workdays, zone, sign, office)
+    return shift(deadline - timedelta(microseconds=1), duration, workdays, zone, sign, office)

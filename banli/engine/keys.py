@@ -49,6 +49,8 @@ def _section(path: str, summary: str, *keys: KeySpec) -> Section:
 
 
 _LABEL_TYPE = "one line of text (at most 200 characters), or {zh: …, en: …}"
+_WHEN_TYPE = ("a mapping of field names to a value or a list of values, or an expression "
+              "(text such as \"rating == 'unsatisfied' and count('rate') >= 2\")")
 _TYPE_TYPE = " | ".join(FIELD_TYPES)
 
 TOP = _section(
@@ -62,6 +64,8 @@ TOP = _section(
             description="the zone deadlines and business days are reckoned in"),
     KeySpec(name="calendar", type="cn | plain", default="cn",
             description="'cn' follows statutory holidays and adjusted workdays; 'plain' is Monday to Friday"),
+    KeySpec(name="office_hours", type="a list of periods 'HH:MM-HH:MM', in the order of the day",
+            description="a workday's office hours: what durations in workhours count"),
     KeySpec(name="settings", type="a mapping of names to single values",
             description="values the rest of the definition refers to as `$name`"),
     KeySpec(name="fields", type="a mapping of field names to fields", description="the item's typed fields"),
@@ -106,9 +110,20 @@ STATE = _section(
 
 RULE = _section(
     "…deadline, …within", "a point in time after an event or after entering the state",
-    KeySpec(name="after", type="a duration", required=True, description="how long after the start"),
+    KeySpec(name="after", type="a duration; in a state's deadline also {field: FIELD, table: …, default: …}",
+            required=True, description="how long after the start"),
     KeySpec(name="from", type="an event | enter", default=ENTER,
             description="the start: the event's latest occurrence, or entering the state"),
+)
+
+AFTER = _section(
+    "states.NAME.deadline.after", "a deadline's duration taken from the item's field when the state is entered",
+    KeySpec(name="field", type="a field (text holding a duration, or a choice)", required=True,
+            description="the field whose value gives the duration"),
+    KeySpec(name="table", type="a mapping of the field's choices to durations",
+            description="the duration for each choice (a choice field); without it the value is the duration"),
+    KeySpec(name="default", type="a duration",
+            description="when the field is empty or its choice has no entry (else: no deadline)"),
 )
 
 REMINDER = _section(
@@ -134,10 +149,21 @@ EVENT = _section(
             description="what the event records: item fields, or event-only keys"),
     KeySpec(name="within", type="{after: DURATION, from: EVENT | enter}",
             description="the event is allowed only until this point"),
-    KeySpec(name="guards", type="a list of names or {name: {parameters}}",
-            description="checks from the guard registry that must pass"),
+    KeySpec(name="guards", type="a list of names, {name: {parameters}} or {when: …, because: …}",
+            description="checks that must pass: from the guard registry, or conditions written here"),
     KeySpec(name="effects", type="a list of names or {name: {parameters}}",
             description="actions from the effect registry, run with the event"),
+    KeySpec(name="clock", type="pause | resume",
+            description="stops or restarts the clock of the state's deadline (an internal event)"),
+)
+
+GUARD = _section(
+    "events.NAME.guards[]", "a guard written as a condition, judged before the event (exit 5 when it fails)",
+    KeySpec(name="when", type=_WHEN_TYPE, required=True,
+            description="what the item, as it stands before the event, must match; count() does not count "
+                        "the event being fired"),
+    KeySpec(name="because", type="one line of text (at most 200 characters)",
+            description="what the user is told when it fails (default: the condition)"),
 )
 
 DATA = _section(
@@ -151,8 +177,9 @@ DATA = _section(
 
 BRANCH = _section(
     "events.NAME.to[]", "one branch of an event's target; tried in order, the first match wins",
-    KeySpec(name="when", type="a mapping of field names to a value or a list of values",
-            description="the item's fields after the event's data; absent only on the last branch"),
+    KeySpec(name="when", type=_WHEN_TYPE,
+            description="the item's fields after the event's data (an expression also sees the event's own "
+                        "data keys, and count() counts the event itself); absent only on the last branch"),
     KeySpec(name="to", type="a state", required=True, description="the next state"),
 )
 
@@ -174,8 +201,7 @@ CAMPAIGN = _section(
 SELECT = _section(
     "campaigns.NAME.select[]", "a selection of items",
     KeySpec(name="state", type="a state", required=True, description="items in this state"),
-    KeySpec(name="when", type="a mapping of field names to a value or a list of values",
-            description="whose fields match"),
+    KeySpec(name="when", type=_WHEN_TYPE, description="whose fields match"),
 )
 
 SCORING = _section(
@@ -184,11 +210,11 @@ SCORING = _section(
     KeySpec(name="points", type="a whole number", required=True, description="negative for a deduction"),
     KeySpec(name="on_time", type="true | false",
             description="only when the event happened (true) or did not (false) by the deadline in force"),
-    KeySpec(name="when", type="a mapping of field names to a value or a list of values",
-            description="only when the item's fields match"),
+    KeySpec(name="when", type=_WHEN_TYPE, description="only when the item's fields match (an expression "
+                                                       "here may not use count())"),
     KeySpec(name="label", type="text", default="",
             description="the rule's name in reports (default: made of its event and conditions)"),
 )
 
-SECTIONS: tuple[Section, ...] = (TOP, FIELD, STATE, RULE, REMINDER, EVENT, DATA, BRANCH,
+SECTIONS: tuple[Section, ...] = (TOP, FIELD, STATE, RULE, AFTER, REMINDER, EVENT, GUARD, DATA, BRANCH,
                                  CAMPAIGN, SELECT, SCORING, LABEL)

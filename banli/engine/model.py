@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
-from banli.engine.durations import Duration
+from banli.engine.durations import Duration, Lookup
 from banli.engine.times import DEFAULT_ZONE_NAME
 
 GLOBAL_ROLES = ("registrar", "reviewer", "supervisor", "unit", "deputy", "npc_office", "auditor", "admin")
@@ -49,9 +49,10 @@ class DataSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Rule:
-    """`{after: DURATION, from: EVENT|enter}`: a deadline or a window."""
+    """`{after: DURATION, from: EVENT|enter}`: a deadline or a window; a deadline's `after` may
+    be taken from a field (`Lookup`)."""
 
-    after: Duration
+    after: Duration | Lookup
     start: str
 
 
@@ -114,6 +115,7 @@ class Event:
     within: Rule | None = None
     guards: tuple[Call, ...] = ()
     effects: tuple[Call, ...] = ()
+    clock: str | None = None  # "pause" or "resume": stops or restarts the deadline's clock (banli.engine.clock)
 
     def data_spec(self, key: str) -> DataSpec | None:
         return next((spec for spec in self.data if spec.key == key), None)
@@ -154,6 +156,7 @@ class Definition:
     title: Label
     timezone: str = DEFAULT_ZONE_NAME
     calendar: str = "cn"
+    office_hours: tuple[tuple[int, int], ...] = ()  # minutes since midnight: what `workhours` count
     settings: tuple[tuple[str, object], ...] = ()
     fields: dict[str, Field] = field(default_factory=dict)
     states: dict[str, State] = field(default_factory=dict)

@@ -17,19 +17,26 @@ from banli.engine.durations import parse_duration
 from banli.engine.limits import text_problem
 from banli.engine.load import Located, Position
 from banli.engine.model import Call, Field
-from banli.engine.readers import MAX_NAME, SCALARS, Context, kind_of, sequence, show
+from banli.engine.keys import GUARD
+from banli.engine.readers import MAX_LABEL, MAX_NAME, SCALARS, Context, kind_of, known_keys, sequence, show, when
 
 _WORKFLOW_ID = re.compile(r"^[a-z0-9-]+$")
 
 
 def calls(ctx: Context, entry: Located, key: str, known: dict, kind: str, where: str) -> tuple[Call, ...]:
-    """Guards or effects: each a registry name, or `{name: {parameters}}`."""
+    """Guards or effects: each a registry name, or `{name: {parameters}}`; a guard may also be
+    a condition written here, `{when: …, because: …}` (the registry's `condition`)."""
     values = sequence(entry.get(key), entry.value_at(key))
     result = []
     for index, raw in enumerate(values):
         at = values.at(index)
         raw_params: object = None
-        if isinstance(raw, Located) and len(raw) == 1:
+        if kind == "guard" and isinstance(raw, Located) and "when" in raw:
+            if any(key not in GUARD for key in raw):
+                known_keys(ctx, raw, GUARD, f"a guard of {where}")
+                continue
+            name, raw_params = "condition", raw
+        elif isinstance(raw, Located) and len(raw) == 1:
             name, raw_params = next(iter(raw.items()))
             if raw_params is not None and not isinstance(raw_params, Located):
                 ctx.error(at, f"parameters of {kind} '{show(name)}' must be a mapping, not {kind_of(raw_params)}")
@@ -40,9 +47,10 @@ def calls(ctx: Context, entry: Located, key: str, known: dict, kind: str, where:
             ctx.error(at, f"each {kind} is a name or {{name: {{parameters}}}}, not {kind_of(raw)}")
             continue
         if name not in known:
-            ctx.error(at, f"unknown {kind} '{show(name)}' in {where}; known: {', '.join(sorted(known))}")
+            listed = sorted(known.keys() - {"condition"})  # written as {when: …}, not by its name
+            ctx.error(at, f"unknown {kind} '{show(name)}' in {where}; known: {', '.join(listed)}")
             continue
-        here = f"{kind} '{name}' in {where}"
+        here = f"a guard of {where}" if name == "condition" else f"{kind} '{name}' in {where}"
         params = _settings_resolved(ctx, raw_params, at, here)
         function = known[name].function
         if not _signature_fits(ctx, function, params, at, here):
@@ -119,6 +127,20 @@ def _spawn_children(ctx: Context, params: dict, at, here: str) -> dict:
     return params
 
 
+def _condition(ctx: Context, params: dict, at, here: str) -> dict:
+    """`when` is checked and compiled once, here; `because` is one line of text."""
+    holder = Located(when=params.get("when"))
+    holder.position, holder.key_positions, holder.value_positions = at("when"), {}, {"when": at("when")}
+    params["when"] = when(ctx, holder, "when", here)
+    because = params.get("because")
+    problem = None if because is None else "is not text" if not isinstance(because, str) else (
+        text_problem(because) or (f"has {len(because)} characters; at most {MAX_LABEL}" if len(because) > MAX_LABEL
+                                  else "is empty" if not because.strip() else None))
+    if problem:
+        ctx.error(at("because"), f"{here}: 'because' (what the user is told) {problem}")
+    return params
+
+
 def _children_done(ctx: Context, params: dict, at, here: str) -> dict:
     _field_of_type(ctx, params, "units", None, ("units",), at, here)
     return params
@@ -185,6 +207,7 @@ def _typed(spec: Field, value: object) -> tuple[object, str | None]:
 
 
 _BUILTIN = {
+    builtins.condition: _condition,
     builtins.spawn_children: _spawn_children,
     builtins.children_done: _children_done,
     builtins.reply_format: _reply_format,

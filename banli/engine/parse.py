@@ -13,7 +13,7 @@ from collections import deque
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from banli.engine import sections
+from banli.engine import deadline_keys, sections
 from banli.engine.calendar import CN, PLAIN
 from banli.engine.keys import CAMPAIGN, SCORING, SELECT, TOP
 from banli.engine.load import Located, Position, load_file, load_text
@@ -28,6 +28,7 @@ _ID = re.compile(r"^[a-z0-9-]+$")
 MAX_VERSION = 2**31 - 1  # the store's version column is a 32-bit INTEGER on PostgreSQL
 # What a campaign's outcome field may be: a value short enough for the column that keeps it.
 _OUTCOME_TYPES = ("choice", "bool", "date", "unit", "person")
+_NO_COUNT = "a scoring rule's points are judged on the fields of each event alone"
 
 
 def parse_file(path: str) -> tuple[Definition, str]:
@@ -78,6 +79,7 @@ def _definition(ctx: Context, doc: Located) -> Definition:
     calendar = doc.get("calendar", TOP["calendar"].default)
     if calendar not in (CN, PLAIN):
         ctx.error(doc.value_at("calendar"), f"calendar must be '{CN}' or '{PLAIN}', not {kind_of(calendar)}")
+    office_hours = deadline_keys.office_hours(ctx, doc)
     sections.settings(ctx, doc)
     sections.fields(ctx, doc)
     states = sections.states(ctx, doc)
@@ -85,10 +87,11 @@ def _definition(ctx: Context, doc: Located) -> Definition:
     campaigns = _campaigns(ctx, doc)
     scoring = _scoring(ctx, doc)
     _check_deferred(ctx, events)
+    deadline_keys.check_clocks(ctx, doc, states, events)
     _check_reachable(ctx, doc, states, events)
     return Definition(
         id=workflow_id, version=version, title=label(ctx, doc, "title", workflow_id, "the definition"),
-        timezone=timezone, calendar=str(calendar),
+        timezone=timezone, calendar=str(calendar), office_hours=office_hours,
         settings=tuple(ctx.settings.items()), fields=ctx.fields, states=states, events=events,
         campaigns=campaigns, scoring=scoring,
     )
@@ -201,7 +204,7 @@ def _scoring(ctx: Context, doc: Located) -> tuple[ScoringRule, ...]:
             on_time = None
         event = str(spec.get("event", ""))
         ctx.defer(spec.value_at("event") if "event" in spec else spec.position, DeferredKind.EVENT, event, where)
-        result.append(ScoringRule(event=event, points=points, on_time=on_time, when=when(ctx, spec, "when", where),
+        result.append(ScoringRule(event=event, points=points, on_time=on_time, when=when(ctx, spec, "when", where, no_count=_NO_COUNT),
                                   label=label(ctx, spec, "label", SCORING["label"].default, where).zh))
     return tuple(result)
 

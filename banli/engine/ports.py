@@ -63,6 +63,9 @@ class Tx(Organisation, Protocol):
     def last_occurrence(self, item_id: int, event: str) -> str | None:
         """When `event` last happened on the item (UTC text), if ever."""
 
+    def count_events(self, item_id: int, event: str) -> int:
+        """How many rows of the item's trace are `event` (an expression's count())."""
+
     def extensions_since(self, item_id: int, event: str) -> list[str]:
         """The extensions (the `@extension` durations of trace rows) granted since the item's
         latest `event`; none if it never happened."""

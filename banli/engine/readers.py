@@ -13,10 +13,12 @@ import re
 from typing import Callable
 
 from banli.engine.durations import Duration, parse_duration
+from banli.engine.expressions import Expression, ExpressionError, compile_expression, kind_of_field
 from banli.engine.keys import LABEL, Section
 from banli.engine.limits import MAX_ID, shown, text_problem
 from banli.engine.load import Located, LocatedList, Position
-from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, SYSTEM, Field, Label
+from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, SYSTEM, DataSpec, Field, Label
+from banli.engine.workhours import OfficeHours
 from banli.errors import Problem
 
 ALL_ROLES = GLOBAL_ROLES + ITEM_ROLES + (SYSTEM,)
@@ -57,6 +59,7 @@ class Context:
     state_names: set[str] = field(default_factory=set)
     event_names: set[str] = field(default_factory=set)
     deferred: list[Deferred] = field(default_factory=list)
+    office_hours: tuple[tuple[int, int], ...] = ()  # read first: durations in workhours need them
     # whether a workflow another one names (`spawn_children`) exists; None: not checked (no store)
     workflow_exists: Callable[[str], bool] | None = None
 
@@ -146,10 +149,17 @@ def duration(ctx: Context, entry: Located, key: str, where: str) -> Duration | N
     if value is None:
         return None
     try:
-        return parse_duration(value)
+        parsed = parse_duration(value)
     except ValueError as exc:
         ctx.error(entry.value_at(key), f"{where}: {exc}")
         return None
+    if parsed.unit == "workhours" and not ctx.office_hours:
+        ctx.error(entry.value_at(key), f"{where}: '{parsed}' counts office time, but the definition has no "
+                                       "office_hours; add e.g. office_hours: ['08:30-12:00', '14:30-18:00']")
+    elif parsed.unit == "workhours" and parsed.amount > OfficeHours(ctx.office_hours).cap:
+        ctx.error(entry.value_at(key), f"{where}: a duration of {parsed} is too long: at most "
+                                       f"{OfficeHours(ctx.office_hours).cap:,} workhours (ten years of office days)")
+    return parsed
 
 
 def boolean(ctx: Context, entry: Located, key: str, where: str) -> bool:
@@ -206,8 +216,13 @@ def roles(ctx: Context, entry: Located, key: str, where: str, allow_system: bool
     return tuple(result)
 
 
-def when(ctx: Context, entry: Located, key: str, where: str) -> Conditions:
-    """`{field: value or [values]}`: the fields must be known, a choice's values its choices."""
+def when(ctx: Context, entry: Located, key: str, where: str, data: tuple[DataSpec, ...] = (),
+         no_count: str | None = None) -> Conditions | Expression:
+    """`{field: value or [values]}`: the fields must be known, a choice's values its choices. Or
+    an expression (text), type-checked against the fields and the event-only `data` keys in
+    scope; with `no_count` (the reason), count() is refused where nothing counts the trace."""
+    if isinstance(entry.get(key), str):
+        return expression(ctx, entry, key, where, data, no_count)
     conditions_raw = mapping(ctx, entry.get(key), entry.value_at(key), f"{where}.when")
     if conditions_raw is None:
         return ()
@@ -234,3 +249,15 @@ def when(ctx: Context, entry: Located, key: str, where: str) -> Conditions:
                               f"choices: {show(', '.join(spec.choices), 200)}")
         conditions.append((field_name, values))
     return tuple(conditions)
+
+
+def expression(ctx: Context, entry: Located, key: str, where: str, data: tuple[DataSpec, ...] = (),
+               no_count: str | None = None) -> Expression | Conditions:
+    """A condition written as text, checked and compiled once (`banli.engine.expressions`)."""
+    names = {name: kind_of_field(spec.type, spec.choices) for name, spec in ctx.fields.items()}
+    names.update((spec.key, kind_of_field(spec.type, spec.choices)) for spec in data if not spec.is_field)
+    try:
+        return compile_expression(entry.get(key), names, ctx.event_names, no_count=no_count)
+    except ExpressionError as exc:
+        ctx.error(entry.value_at(key), f"'{key}' in {where}: {exc}")
+        return ()

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
-from banli.engine import limits, registry
+from banli.engine import clock, limits, registry
 from banli.engine import roles as roles_of_item
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
+from banli.engine.expressions import TraceCounts
 from banli.engine.outcomes import refuse_outcomes
-from banli.engine.durations import parse_duration
 from banli.engine.reminders import has_task_reminders, next_due
 from banli.engine.model import REGISTERING_ROLES, SYSTEM, Event
 from banli.engine.projection import CREATED, DEADLINE_RECOMPUTED, MIGRATED
@@ -30,7 +30,6 @@ from banli.engine.values import coerce
 from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPermitted, Retry
 
 MAX_ATTEMPTS = 20
-_MICROSECOND = timedelta(microseconds=1)
 _NEXT_DUE_REMEMBERED = 4096
 _UNKNOWN = object()
 
@@ -183,7 +182,7 @@ class Runtime:
         if expect_version is not None and expect_version != item.version:
             raise Conflict(f"item {ref} is at version {item.version}, not {expect_version}: it changed; "
                            "look at it again ('banli item show') and decide anew", ref=ref)
-        to_state = workflow.destination(event_name, item.state, fields)
+        to_state = workflow.destination(event_name, item.state, fields, typed, TraceCounts(tx, item.id, event_name))
         context.to_state = to_state
         for call in event.effects:
             registry.effects()[call.name].function(context, **call.kwargs())
@@ -192,11 +191,13 @@ class Runtime:
                 tx.record_outcome(item.id, campaign.name, str(fields[campaign.outcome]), utc_text(when))
         if fields.get("lead_unit") != item.fields.get("lead_unit") or fields.get("co_units") != item.fields.get("co_units"):
             tx.sync_assignments(item.id, fields.get("lead_unit"), fields.get("co_units") or [])
+        if event.clock:
+            clock.turn(context)
         deadline, basis = context.deadline, context.deadline_basis
-        if to_state != item.state:
-            deadline, basis = self._deadline(tx, workflow, item, to_state, event_name, when)
+        if not event.internal:  # a state entered, or entered anew (a self-transition): its deadline counted afresh
+            deadline, basis = self._deadline(tx, workflow, item.evolve(fields=fields), to_state, event_name, when)
         return self._commit(tx, workflow, item, event_name, item.state, to_state, actor, when, now,
-                            {**typed, **context.trace_data}, fields, deadline, basis)
+                            {**typed, **context.trace_data}, fields, deadline, basis, new_entry=not event.internal)
 
     @staticmethod
     def _tentative_time(at, now: datetime, workflow: CompiledWorkflow) -> datetime:
@@ -215,6 +216,8 @@ class Runtime:
             valid = ", ".join(workflow.label(source) + f"({source})" for source in event.sources) or "none"
             raise NotAllowedNow(f"'{name}' is not possible on {ref} in state {workflow.label(item.state)}({item.state}); "
                                 f"it is possible in: {valid}", ref=ref, event=name, state=item.state)
+        if event.clock and (refused := clock.refusal(item, event)):
+            raise NotAllowedNow(f"'{name}' is not possible on {ref} now: {refused}", ref=ref, event=name)
         if event.within:
             start = self._rule_start(tx, item, event.within.start, None)
             if start is not None:
@@ -282,14 +285,9 @@ class Runtime:
         start = self._rule_start(tx, item, rule.start, pending)
         if start is None:
             return None, None
-        deadline, basis = workflow.after(start, rule.after)
-        if rule.start not in ("enter", event):
-            # counted from an earlier event (3 months from `assign`): the extensions granted
-            # since then still hold when the state is entered again (a reply sent back)
-            for extension in tx.extensions_since(item.id, rule.start):  # as granted, even past today's caps
-                deadline, moved_basis = workflow.after(deadline - _MICROSECOND, parse_duration(extension, capped=False))
-                basis = moved_basis if moved_basis == "fallback" else basis
-        return utc_text(deadline), basis
+        deadline, basis = workflow.after(start, rule.after, item.fields)  # extensions and pauses since still hold
+        deadline, basis = clock.carried(tx, workflow, item, rule, event, when, deadline, basis)
+        return (utc_text(deadline) if deadline else None), basis
 
     def recompute_deadline(self, tx, item: ItemRecord, reason: str, now: datetime) -> Fired | None:
         """Count an item's deadline again (a calendar year was added); traced when it moves."""

@@ -3,7 +3,7 @@ the deadlines, reminders, branches and data inside them (SPEC §7)."""
 
 from __future__ import annotations
 
-from banli.engine import registry
+from banli.engine import deadline_keys, registry
 from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE, Section
 from banli.engine.limits import text_problem
 from banli.engine.load import Located, LocatedList
@@ -94,7 +94,8 @@ def rule(ctx: Context, entry: Located, key: str, where: str) -> Rule | None:
     start = spec.get("from", RULE["from"].default)
     if start not in (ENTER, "created"):
         ctx.defer(spec.value_at("from"), DeferredKind.EVENT, start, f"{here}.from")
-    after = duration(ctx, spec, "after", f"{here}.after") if "after" in spec else None
+    after = deadline_keys.after(ctx, spec, here, from_field=key == "deadline",
+                                initial=entry.get("initial") is True) if "after" in spec else None
     return Rule(after=after, start=str(start)) if after is not None else None
 
 
@@ -186,6 +187,7 @@ def _outcomes_set(ctx: Context, doc: Located, events: dict[str, Event]) -> None:
 def event(ctx: Context, name: str, spec: Located, states: dict[str, State], where: str) -> Event:
     internal = boolean(ctx, spec, "internal", where)
     event_sources = sources(ctx, spec, states, where)
+    event_data = data(ctx, spec, where)  # a branch's expression may name the event-only keys
     event_branches: tuple[Branch, ...] = ()
     if internal and "to" in spec:
         ctx.error(spec.key_at("to"), f"{where} is internal (no state change) and cannot have 'to'")
@@ -193,20 +195,20 @@ def event(ctx: Context, name: str, spec: Located, states: dict[str, State], wher
         if "to" not in spec:
             ctx.error(spec.position, f"{where} needs 'to' (a state or branches), or 'internal: true'")
         else:
-            event_branches = branches(ctx, spec, where)
+            event_branches = branches(ctx, spec, where, event_data)
             for source in event_sources:
                 if source in states and states[source].final:
                     ctx.error(spec.value_at("from"),
                               f"{where} leaves final state '{source}'; a final state is never left (make the event internal)")
     if "roles" not in spec:
         ctx.error(spec.position, f"{where} needs 'roles': who may fire it")
-    event_data = data(ctx, spec, where)
     return Event(
         name=name, label=label(ctx, spec, "label", name, where), sources=event_sources, branches=event_branches,
         internal=internal, roles=roles(ctx, spec, "roles", f"{where}.roles"), data=event_data,
         within=rule(ctx, spec, "within", where) if "within" in spec else None,
         guards=calls(ctx, spec, "guards", registry.guards(), "guard", where),
         effects=calls(ctx, spec, "effects", registry.effects(), "effect", where),
+        clock=deadline_keys.clock(ctx, spec, where),
     )
 
 
@@ -228,8 +230,9 @@ def sources(ctx: Context, spec: Located, states: dict[str, State], where: str) -
     return tuple(result)
 
 
-def branches(ctx: Context, spec: Located, where: str) -> tuple[Branch, ...]:
-    """An event's `to`: one state, or branches tried in order that end with one without `when`."""
+def branches(ctx: Context, spec: Located, where: str, event_data: tuple[DataSpec, ...] = ()) -> tuple[Branch, ...]:
+    """An event's `to`: one state, or branches tried in order that end with one without `when`
+    (a mapping of fields, or an expression that may also name the event's own data keys)."""
     target = spec["to"]
     known = show(", ".join(sorted(ctx.state_names)), 200)
     if not isinstance(target, LocatedList):
@@ -254,7 +257,7 @@ def branches(ctx: Context, spec: Located, where: str) -> tuple[Branch, ...]:
             ctx.error(entry.value_at("to") if "to" in entry else entry.position,
                       f"{here}: unknown state '{show(to)}' in 'to'; states: {known}")
             continue
-        result.append(Branch(to=str(to), when=when(ctx, entry, "when", here) if "when" in entry else ()))
+        result.append(Branch(to=str(to), when=when(ctx, entry, "when", here, event_data) if "when" in entry else ()))
     if not target:
         ctx.error(spec.value_at("to"), f"{where}: 'to' is an empty list of branches")
     return tuple(result)

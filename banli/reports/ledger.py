@@ -197,7 +197,7 @@ def _ahead(item: Replayed, answering: tuple[str, ...]) -> datetime | None:
             continue
         started = [event for event in item.events if event.event == rule.start]
         if started:
-            return workflow.after(_local(started[-1].occurred_at), rule.after)[0]
+            return workflow.after(_local(started[-1].occurred_at), rule.after, item.fields)[0]
     return None
 
 

@@ -46,6 +46,8 @@ SELECT_TRACE = select(trace_t).where(trace_t.c.item_id == bindparam("b_item")).o
 LAST_OCCURRENCE = select(trace_t.c.occurred_at).where(and_(
     trace_t.c.item_id == bindparam("b_item"), trace_t.c.event == bindparam("b_event"))
 ).order_by(trace_t.c.seq.desc()).limit(1)
+COUNT_EVENTS = select(func.count()).select_from(trace_t).where(and_(
+    trace_t.c.item_id == bindparam("b_item"), trace_t.c.event == bindparam("b_event")))
 SINCE_LAST_OCCURRENCE = select(trace_t.c.data).where(and_(
     trace_t.c.item_id == bindparam("b_item"),
     trace_t.c.seq >= select(func.max(trace_t.c.seq)).where(and_(

@@ -116,6 +116,9 @@ class MemoryTx:
                 return utc_text(datetime.fromisoformat(row["occurred_at"]))
         return None
 
+    def count_events(self, item_id: int, event: str) -> int:
+        return sum(1 for row in self.data.traces.get(item_id, ()) if row["event"] == event)
+
     def extensions_since(self, item_id: int, event: str) -> list[str]:
         rows = self.data.traces.get(item_id, ())
         since = next((index for index in range(len(rows) - 1, -1, -1) if rows[index]["event"] == event), None)

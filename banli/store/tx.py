@@ -145,6 +145,10 @@ class Tx(OrgReader):
         row = self._connection.execute(sql.LAST_OCCURRENCE, {"b_item": item_id, "b_event": event}).first()
         return utc_text(datetime.fromisoformat(row[0])) if row else None
 
+    def count_events(self, item_id: int, event: str) -> int:
+        held = sum(1 for row in self._held_trace(item_id) if row["event"] == event)  # not in the database yet
+        return held + self._connection.execute(sql.COUNT_EVENTS, {"b_item": item_id, "b_event": event}).scalar_one()
+
     def extensions_since(self, item_id: int, event: str) -> list[str]:
         held = self._held_trace(item_id)
         since = next((index for index in range(len(held) - 1, -1, -1) if held[index]["event"] == event), None)
