@@ -94,7 +94,8 @@ def test_a_known_session_not_yet_begun_is_an_empty_ledger_and_no_report(played, 
 def test_item_list_refuses_a_state_unit_or_workflow_that_is_not_there(played):
     state = played("item", "list", "--state", "nope")
     assert state.exit_code == 3 and _one_line(state)
-    assert "no state 'nope' in the registered workflows; states are: registered," in state.stderr
+    assert "no state 'nope' in the registered workflows; states are: " in state.stderr
+    assert "registered, sorted," in state.stderr  # npc-suggestion's, among every built-in workflow's
     assert "handling" in state.stderr and "signed" in state.stderr  # the child items' workflow too
     of_workflow = played("item", "list", "--workflow", "unit-task", "--state", "handling")
     assert of_workflow.exit_code == 3 and "workflow unit-task; states are: assigned, signed" in of_workflow.stderr

@@ -14,7 +14,7 @@ from tests.cli.conftest import TO_HANDLING, walk
 
 RANGE = "1900-01-01 … 2100-12-31"
 HOTLINE = Path(__file__).parent.parent / "definitions" / "good" / "hotline-order.yaml"
-CPPCC = Path(__file__).parent.parent / "definitions" / "good" / "cppcc-proposal.yaml"
+CPPCC = Path(__file__).parent.parent / "definitions" / "good" / "cppcc-proposal-example.yaml"
 
 
 def one_line_error(result, code: int = 3) -> str:

@@ -42,7 +42,7 @@ def _local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> d
 
 
 def test_the_folders_hold_the_cases():
-    assert {"hotline-order.yaml", "cppcc-proposal.yaml"} <= {path.name for path in GOOD}
+    assert {"hotline-order.yaml", "cppcc-proposal-example.yaml"} <= {path.name for path in GOOD}
     assert len(BROKEN) >= 26
 
 
@@ -296,7 +296,7 @@ def test_an_internal_event_stays_in_its_state(hotline):
 
 
 def test_a_proposals_examination_decides_its_filing():
-    cppcc = _compile(DEFINITIONS / "good" / "cppcc-proposal.yaml")
+    cppcc = _compile(DEFINITIONS / "good" / "cppcc-proposal-example.yaml")
 
     assert cppcc.destination("examine", "submitted", {"decision": "立案"}) == "filed"
     assert cppcc.destination("examine", "submitted", {"decision": "转意见"}) == "opinion"
