@@ -35,8 +35,9 @@ def remind(settings, as_of_text: str | None, dry_run: bool, as_json: bool) -> No
                 _notified(a), a["fire"] or ""]
                for a in report["actions"]])
     verb = "would act on" if dry_run else "acted on"
+    skipped = f", {report['skipped']} skipped (their deadline had passed)" if report.get("skipped") else ""
     click.echo(f"{verb} {report['reminders']} reminder(s) of {report['items']} item(s): "
-               f"{report['notifications']} notification(s), {report['events']} event(s)")
+               f"{report['notifications']} notification(s), {report['events']} event(s){skipped}")
 
 
 def _notified(action: dict) -> str:

@@ -132,6 +132,12 @@ REMINDER = _section(
     KeySpec(name="overdue", type="a duration", description="this long after the deadline (one of before, overdue)"),
     KeySpec(name="notify", type="a role or a list of roles", description="who is told (notify, fire or both)"),
     KeySpec(name="fire", type="an event", description="the event the system fires (its roles include system)"),
+    KeySpec(name="every", type="a duration",
+            description="said again this long after each time, until 'times' or the state's exit (a 'before' "
+                        "reminder: until the deadline)"),
+    KeySpec(name="times", type="a whole number, 1 to 50",
+            description="how many times in all, the first included (more than 1 needs 'every'; default: 1, "
+                        "or up to 50 with 'every')"),
 )
 
 EVENT = _section(
@@ -155,6 +161,19 @@ EVENT = _section(
             description="actions from the effect registry, run with the event"),
     KeySpec(name="clock", type="pause | resume",
             description="stops or restarts the clock of the state's deadline (an internal event)"),
+    KeySpec(name="notify", type="recipients (roles, lead_unit, co_unit, own_deputy, field:NAME), "
+                                "{to: …, message: …} or a list of those mappings",
+            description="who is told when the event happens, in its transaction"),
+)
+
+NOTICE = _section(
+    "events.NAME.notify", "a notification sent when the event happens",
+    KeySpec(name="to", type="a recipient or a list of recipients (a role, lead_unit, co_unit, own_deputy "
+                            "or field:NAME of a person, unit or units field)", required=True,
+            description="who is told, each person once"),
+    KeySpec(name="message", type="text with {name} placeholders: fields, the event's data keys, ref, title, "
+                                 "event, state, actor, at",
+            description="what they are told (default: the event and the state it led to)"),
 )
 
 GUARD = _section(
@@ -216,5 +235,5 @@ SCORING = _section(
             description="the rule's name in reports (default: made of its event and conditions)"),
 )
 
-SECTIONS: tuple[Section, ...] = (TOP, FIELD, STATE, RULE, AFTER, REMINDER, EVENT, GUARD, DATA, BRANCH,
+SECTIONS: tuple[Section, ...] = (TOP, FIELD, STATE, RULE, AFTER, REMINDER, EVENT, NOTICE, GUARD, DATA, BRANCH,
                                  CAMPAIGN, SELECT, SCORING, LABEL)

@@ -74,6 +74,8 @@ class Reminder:
     offset: Duration
     notify: tuple[str, ...] = ()
     fire: str | None = None
+    every: Duration | None = None  # repeated this often after the first time
+    times: int | None = None  # at most this many times in all (with `every`; else up to the state's exit)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +118,7 @@ class Event:
     guards: tuple[Call, ...] = ()
     effects: tuple[Call, ...] = ()
     clock: str | None = None  # "pause" or "resume": stops or restarts the deadline's clock (banli.engine.clock)
+    notify: tuple = ()  # banli.engine.notices.Notice: who is told when it happens
 
     def data_spec(self, key: str) -> DataSpec | None:
         return next((spec for spec in self.data if spec.key == key), None)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from banli.engine import clock, limits, registry
+from banli.engine import clock, limits, notices, registry
 from banli.engine import roles as roles_of_item
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
@@ -346,6 +346,7 @@ class Runtime:
         if not tx.update_item(updated, expected_version=item.version):
             raise Retry()
         tx.append_trace(item.id, row)
+        notices.send(tx, workflow, updated, event, row, fields, data)  # in the event's transaction (SPEC §2)
         return Fired(ref=item.ref, event=event, from_state=from_state, to_state=to_state, version=item.version + 1,
                      seq=seq, hash=row["hash"], occurred_at=row["occurred_at"])
 

@@ -3,7 +3,7 @@ the deadlines, reminders, branches and data inside them (SPEC §7)."""
 
 from __future__ import annotations
 
-from banli.engine import deadline_keys, registry
+from banli.engine import deadline_keys, notices, registry, repeat_keys
 from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE, Section
 from banli.engine.limits import text_problem
 from banli.engine.load import Located, LocatedList
@@ -122,8 +122,10 @@ def reminders(ctx: Context, entry: Located, key: str, where: str, state: str | N
             if state is not None:
                 ctx.defer(spec.value_at("fire"), DeferredKind.EVENT_IN_STATE, fire, f"{here}.fire", state=state)
         notify = roles(ctx, spec, "notify", f"{here}.notify", allow_system=False) if spec.get("notify") else ()
+        every, times = repeat_keys.repetition(ctx, spec, here)
         if offset is not None:
-            result.append(Reminder(kind=ReminderKind(kinds[0]), offset=offset, notify=notify, fire=fire))
+            result.append(Reminder(kind=ReminderKind(kinds[0]), offset=offset, notify=notify, fire=fire,
+                                   every=every, times=times))
     return tuple(result)
 
 
@@ -209,6 +211,7 @@ def event(ctx: Context, name: str, spec: Located, states: dict[str, State], wher
         guards=calls(ctx, spec, "guards", registry.guards(), "guard", where),
         effects=calls(ctx, spec, "effects", registry.effects(), "effect", where),
         clock=deadline_keys.clock(ctx, spec, where),
+        notify=notices.read(ctx, spec, where, event_data),
     )
 
 

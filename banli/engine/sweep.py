@@ -5,8 +5,9 @@ takes them in batches, the next due ones after the last this worker took, skippi
 another worker holds (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so several workers share the
 work without queueing behind each other. A batch is one transaction, committed once (one
 sync to disk for up to `Store.sweep_batch` items, or as many as ~0.2 s allow); each item
-in it is a savepoint: every rule of its state that fell due is marked done (unique per item,
-state entry and rule), its notifications are written to the outbox and its event, if any, is
+in it is a savepoint: every time a rule of its state fell due is marked done (unique per item,
+state entry and mark, the mark naming the rule, its repetition and the deadline it was for —
+see `reminders`), its notifications are written to the outbox and its event, if any, is
 fired as `system` — all or nothing. An item that fails is undone alone: the items before it
 are committed, then its error is raised. A second sweep, or one after a crash half-way (which
 loses the batch it was in), finds the rules marked and does nothing twice. An item whose next
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from banli.engine.records import SYSTEM_ACTOR, ItemRecord
-from banli.engine.reminders import earliest_pending, has_task_reminders, is_campaign_key, schedule
+from banli.engine.reminders import earliest_pending, fallen_due, has_task_reminders, is_campaign_key, schedule
 from banli.engine.model import ReminderKind
 from banli.engine.people import People
 from banli.engine.roles import reached
@@ -41,10 +42,12 @@ class SweepReport:
     actions: list[dict] = field(default_factory=list)
     notifications: int = 0
     events: int = 0
+    skipped: int = 0  # times marked done without telling anyone (see `_sweep_item`)
 
     def as_json(self) -> dict:
         return {"as_of": self.as_of, "dry_run": self.dry_run, "items": self.items, "reminders": len(self.actions),
-                "notifications": self.notifications, "events": self.events, "actions": self.actions}
+                "notifications": self.notifications, "events": self.events, "skipped": self.skipped,
+                "actions": self.actions}
 
 
 @dataclass
@@ -57,6 +60,7 @@ class _Batch:
     actions: list[dict] = field(default_factory=list)
     notifications: int = 0
     events: int = 0
+    skipped: int = 0
     failure: Exception | None = None  # an item's error, raised once the items before it are committed
 
 
@@ -73,7 +77,9 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
         with runtime.store.read() as tx:
             people = People(tx.people())
             for ref in refs:
-                report.actions.extend(_sweep_item(runtime, tx, ref, as_of, people, dry_run=True)[0])
+                actions, _messages, _fired, skipped = _sweep_item(runtime, tx, ref, as_of, people, dry_run=True)
+                report.actions.extend(actions)
+                report.skipped += skipped
         report.items = len(refs)
         report.notifications = sum(len(action["recipients"]) for action in report.actions)
         report.events = sum(action["fire"] is not None for action in report.actions)
@@ -100,6 +106,7 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
         report.actions.extend(batch.actions)
         report.notifications += batch.notifications
         report.events += batch.events
+        report.skipped += batch.skipped
         if batch.failure is not None:
             raise batch.failure
     return report
@@ -114,7 +121,7 @@ def _sweep_batch(runtime: Runtime, tx, as_of: datetime, cursor: tuple[str, str],
     started = time.monotonic()  # not business time: how long this transaction has held its locks
     for due, ref in claimed:
         try:
-            actions, item_messages, fired = _sweep_claimed(runtime, tx, ref, as_of, people)
+            actions, item_messages, fired, skipped = _sweep_claimed(runtime, tx, ref, as_of, people)
         except Exception as exc:  # noqa: BLE001 - raised by `sweep` once the batch so far is committed
             batch.failure, batch.more = exc, False
             break
@@ -122,6 +129,7 @@ def _sweep_batch(runtime: Runtime, tx, as_of: datetime, cursor: tuple[str, str],
         batch.items += 1
         batch.actions.extend(actions)
         batch.events += fired
+        batch.skipped += skipped
         messages += item_messages
         if time.monotonic() - started > BATCH_SECONDS:
             batch.more = True  # the items claimed but not handled are let go at the commit
@@ -130,7 +138,7 @@ def _sweep_batch(runtime: Runtime, tx, as_of: datetime, cursor: tuple[str, str],
     return batch
 
 
-def _sweep_claimed(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tuple[list[dict], list[dict], int]:
+def _sweep_claimed(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> tuple[list[dict], list[dict], int, int]:
     """One claimed item in its savepoint, taken again on its new state if it changed meanwhile."""
     for _attempt in range(MAX_ATTEMPTS):
         try:
@@ -142,47 +150,54 @@ def _sweep_claimed(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> t
 
 
 def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people,
-                *, dry_run: bool = False) -> tuple[list[dict], list[dict], int]:
-    """(actions, notification messages, events fired) of one item; a dry run lists the
-    actions only and writes nothing."""
+                *, dry_run: bool = False) -> tuple[list[dict], list[dict], int, int]:
+    """(actions, notification messages, events fired, times skipped) of one item; a dry run
+    lists the actions only and writes nothing. A time is skipped (marked done, nobody told)
+    when a later time of its rule fell due too, or when it is a `before` reminder whose
+    deadline has passed (its event, if any, is still fired)."""
     item = tx.item(ref)  # locked since it was claimed (PostgreSQL); SQLite's writer holds the database
     if item is None:
-        return [], [], 0
+        return [], [], 0, 0
     workflow = runtime.store.workflows.by_id(item.definition_id)
     entry = item.entered_seq
     done = tx.done_rules(item.id, entry)
     tasks = tx.open_tasks(item.id) if has_task_reminders(workflow) else []
-    actions, messages, marks, fired = [], [], [], 0
+    actions, messages, marks, fired, skipped = [], [], [], 0, 0
     at = utc_text(as_of)
     worked_out = (item.state, item.deadline, tasks)
     rules = schedule(workflow, *worked_out)
-    for key, rule, due in rules:
-        if key in done or due > as_of:
+    for series in rules:
+        fallen = fallen_due(series, done, as_of)
+        if not fallen:
             continue
-        recipients = reached(people, rule.notify, item.fields, lambda: tx.deputies(item.id)) if rule.notify else []
-        action = {"ref": ref, "rule": key, "kind": rule.kind, "offset": str(rule.offset),
-                  "due": local_text(due, workflow.zone), "notify": list(rule.notify),
-                  "recipients": [person.id for person in recipients], "fire": rule.fire}
-        actions.append(action)
+        last, rule = fallen[-1], series.rule  # a sweep that runs late says a repeated rule once, its latest time
+        late = rule.kind == ReminderKind.BEFORE and last.deadline <= as_of  # no "due soon" for a deadline passed
+        skipped += len(fallen) - (0 if late else 1)
+        recipients = reached(people, rule.notify, item.fields, lambda: tx.deputies(item.id)) \
+            if rule.notify and not late else []
+        if not late or rule.fire:
+            actions.append({"ref": ref, "rule": last.label, "kind": rule.kind, "offset": str(rule.offset),
+                            "due": local_text(last.at, workflow.zone), "notify": list(rule.notify),
+                            "recipients": [person.id for person in recipients], "fire": rule.fire})
         if dry_run:
             continue
-        task = is_campaign_key(key)
-        marks.append({"entered_seq": 0 if task else entry, "rule": key, "due_at": utc_text(due),
-                      "done_at": at, "fired": rule.fire})
-        done.add(key)
+        task = is_campaign_key(series.base)
+        marks += [{"entered_seq": 0 if task else entry, "rule": due.key, "due_at": utc_text(due.at), "done_at": at,
+                   "fired": rule.fire if due is last else None} for due in fallen]
+        done.update(due.key for due in fallen)
         if recipients:
-            messages.append(_message(recipients, workflow, item, key, rule, at, due if task else None))
+            messages.append(_message(recipients, workflow, item, last.key, rule, at, last.deadline if task else None))
         if rule.fire:
             tx.mark_reminders(item.id, marks)  # marked before the event, which computes the next due rule
             marks = []
-            last = from_utc_text(item.last_at)
-            runtime.fire_in(tx, ref, rule.fire, SYSTEM_ACTOR, {}, max(as_of, last))
+            last_at = from_utc_text(item.last_at)
+            runtime.fire_in(tx, ref, rule.fire, SYSTEM_ACTOR, {}, max(as_of, last_at))
             fired += 1
             item = tx.item(ref)
             if item.entered_seq != entry:  # the event moved the item on: the old state's rules are moot
                 break
     if dry_run:
-        return actions, [], 0
+        return actions, [], 0, skipped
     if marks:
         tx.mark_reminders(item.id, marks)
     if fired:  # the event may have closed a campaign task, moved the deadline or entered another state
@@ -194,7 +209,7 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people,
     due_next = earliest_pending(rules, done)
     if due_next != item.next_due_at:
         tx.set_next_due(item, due_next)
-    return actions, messages, fired
+    return actions, messages, fired, skipped
 
 
 def _message(recipients: list, workflow, item: ItemRecord, key: str, rule, at: str, task_due: datetime | None) -> dict:

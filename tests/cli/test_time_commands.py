@@ -34,9 +34,10 @@ def test_remind_dry_run_and_sweep(banli, suggestion):
     walk(banli, suggestion, TO_HANDLING)  # assigned 2026-02-01: reply due end of 1 May 2026, long past
     dry = banli("remind", "--dry-run", "--json")
     assert dry.exit_code == 0
-    assert [a["rule"] for a in dry.json()["actions"]] == ["handling:0", "handling:1", "handling:2"]
+    # the deadline has long passed: no "due soon" (skipped), the urge and the escalation
+    assert [a["rule"] for a in dry.json()["actions"]] == ["handling:1", "handling:2"] and dry.json()["skipped"] == 1
     done = banli("remind", "--json").json()
-    assert (done["reminders"], done["events"]) == (3, 2)  # urge and supervise fired
+    assert (done["reminders"], done["events"], done["skipped"]) == (2, 2, 1)  # urge and supervise fired
     assert banli("remind", "--json").json()["reminders"] == 0
     events = [t["event"] for t in banli("audit", "log", suggestion, "--json").json()]
     assert events[-2:] == ["urge", "supervise"]

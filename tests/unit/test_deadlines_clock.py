@@ -105,8 +105,9 @@ def test_reminders_fall_due_again_once_the_clock_runs(store, runtime):
     runtime.fire("H-5", "suspend", "li", {"reason": "等待"}, at="2026-06-08T10:00")
     runtime.fire("H-5", "resume", "li", {}, at="2026-06-09T10:00")  # due 15:20
     assert item(store, "H-5").next_due_at == "2026-06-09T03:50:00.000000"  # 1 office hour before: 11:50
-    actions = sweep(runtime, _local(9, 15, 21)).actions
-    assert [(action["rule"], action["fire"]) for action in actions] == [("handling:0", None), ("handling:1", "urge")]
+    late = sweep(runtime, _local(9, 15, 21))  # past the 15:20 deadline: no "due soon" any more
+    assert [(action["rule"], action["fire"]) for action in late.actions] == [("handling:1", "urge")]
+    assert late.skipped == 1
 
 
 CARRIED = """

@@ -24,13 +24,15 @@ def local(*args) -> datetime:
 
 
 def told(store) -> list[tuple[str, str]]:
-    """(recipient, subject) of every notification, in the order written."""
-    return [(row["recipient"], row["subject"]) for row in notifications(store)]
+    """(recipient, subject) of every reminder's notification, in the order written (an event's
+    own notices, `#notify:` in their key, are another test's)."""
+    return [(row["recipient"], row["subject"]) for row in notifications(store) if "#notify:" not in row["key"]]
 
 
 def reminded(store, ref: str) -> tuple[int, int]:
     """(reminder rules acted on in the item's state entry, notifications) of one item."""
-    return len(done_rules(store, ref)), sum(1 for row in notifications(store) if row["ref"] == ref)
+    return len(done_rules(store, ref)), sum(1 for row in notifications(store)
+                                            if row["ref"] == ref and "#notify:" not in row["key"])
 
 
 @pytest.fixture
@@ -72,7 +74,8 @@ def test_sweeps_at_chosen_instants(store, runtime, item):
 
 def test_dry_run_changes_nothing_and_may_look_ahead(store, runtime, item):
     report = sweep(runtime, local(2026, 12, 1), dry_run=True)
-    assert [a["rule"] for a in report.actions] == ["handling:0", "handling:1", "handling:2"]
+    # no "due soon" for a deadline already passed: the `before` rule is skipped
+    assert [a["rule"] for a in report.actions] == ["handling:1", "handling:2"] and report.skipped == 1
     assert told(store) == [] and events(store, item)[-1] == "sign_for"
     with pytest.raises(InvalidInput, match="in the future"):
         sweep(runtime, local(2026, 12, 1))
@@ -104,7 +107,7 @@ def test_a_new_state_entry_starts_its_reminders_afresh(store, runtime, item):
     runtime.fire(item, "return_reply", "wang", {"reason": "答复过于笼统"}, at="2026-06-06T09:00")
     # back in handling: a new state entry, the deadline still 3 months after assignment (overdue)
     again = sweep(runtime, local(2026, 6, 7))
-    assert [a["rule"] for a in again.actions] == ["handling:0", "handling:1"]
+    assert [a["rule"] for a in again.actions] == ["handling:1"] and again.skipped == 1  # the deadline has passed
     assert events(store, item).count("urge") == 2
 
 
@@ -125,14 +128,14 @@ def test_an_item_that_fails_is_undone_alone_and_the_items_before_it_are_kept(sto
     with pytest.raises(NotAllowedNow, match="a test says no"):
         sweep(runtime, local(2026, 6, 4))
     assert [events(store, ref)[-1] for ref in refs] == ["urge", "urge", "sign_for", "sign_for", "sign_for"]
-    assert [reminded(store, ref) for ref in refs] == [(2, 3), (2, 3), (0, 0), (0, 0), (0, 0)]
+    assert [reminded(store, ref) for ref in refs] == [(2, 2), (2, 2), (0, 0), (0, 0), (0, 0)]
     assert verified(store)
 
     monkeypatch.setattr(runtime, "fire_in", fire_in)
     again = sweep(runtime, local(2026, 6, 4))
-    assert again.items == 3 and again.events == 3 and again.notifications == 9
+    assert again.items == 3 and again.events == 3 and again.notifications == 6
     assert [events(store, ref).count("urge") for ref in refs] == [1] * 5
-    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 5
+    assert [reminded(store, ref) for ref in refs] == [(2, 2)] * 5
     assert verified(store)
 
 
@@ -153,9 +156,9 @@ def test_an_item_that_changed_underneath_is_taken_again_and_done_once(store, run
     monkeypatch.setattr(runtime, "fire_in", clashing_once)
     report = sweep(runtime, local(2026, 6, 4))
     assert clashes == [refs[1]]
-    assert report.items == 3 and report.events == 3 and len(report.actions) == 6 and report.notifications == 9
+    assert report.items == 3 and report.events == 3 and len(report.actions) == 3 and report.notifications == 6
     assert [events(store, ref).count("urge") for ref in refs] == [1] * 3
-    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 3
+    assert [reminded(store, ref) for ref in refs] == [(2, 2)] * 3
     assert verified(store)
 
 
@@ -197,10 +200,10 @@ def test_a_batch_whose_commit_clashes_is_taken_again_whole(store, runtime, clock
 
     monkeypatch.setattr(store, "write", clashing_once)
     report = sweep(runtime, local(2026, 6, 4))
-    assert clashes and report.items == 5 and report.events == 5 and report.notifications == 15
+    assert clashes and report.items == 5 and report.events == 5 and report.notifications == 10
     assert sweep(runtime, local(2026, 6, 4)).items == 0
     assert [events(store, ref).count("urge") for ref in refs] == [1] * 5
-    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 5
+    assert [reminded(store, ref) for ref in refs] == [(2, 2)] * 5
     assert verified(store)
 
 
@@ -215,4 +218,4 @@ def test_a_batch_that_runs_out_of_time_lets_the_rest_go_to_the_next(store, runti
     report = sweep(runtime, local(2026, 6, 4))
     assert report.items == 4 and report.events == 4
     assert sweep(runtime, local(2026, 6, 4)).items == 0
-    assert [reminded(store, ref) for ref in refs] == [(2, 3)] * 4
+    assert [reminded(store, ref) for ref in refs] == [(2, 2)] * 4

@@ -1,0 +1,217 @@
+"""Notifications on events (SPEC §7, an event's `notify`): who is told when an event happens,
+and what they are told.
+
+`notify` names recipients — global roles, item-relative roles (`lead_unit`, `co_unit`,
+`own_deputy`) or `field:NAME`, the person or unit(s) a field of the item names — either as a
+list, as `{to: …, message: …}`, or as a list of such mappings. A message is a template whose
+`{name}` placeholders are the item's fields, the event's data keys and ref, title, event,
+state, actor, at; nothing else (no attribute or index access), checked when the definition is
+validated. The runtime writes the notifications into the outbox in the transaction of the
+event's trace row, one per recipient, keyed by the row (ref#seq) and the notice's place:
+never twice, and none for an event refused.
+"""
+
+from __future__ import annotations
+
+import string
+import weakref
+from dataclasses import dataclass
+from functools import partial
+
+from banli.engine.keys import NOTICE
+from banli.engine.limits import shown
+from banli.engine.load import Located
+from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, DataSpec
+from banli.engine.people import People
+from banli.engine.readers import Context, kind_of, known_keys, sequence, show
+from banli.engine.roles import reached
+
+FIELD_PREFIX = "field:"
+RECIPIENT_FIELD_TYPES = ("person", "unit", "units")
+PLACEHOLDERS = ("ref", "title", "event", "state", "actor", "at")  # besides fields and the event's data keys
+MAX_MESSAGE = 2000
+_FOOTER = "—— banli 办理系统"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """One `notify` entry of an event: its recipients and, if given, its message template."""
+
+    to: tuple[str, ...]
+    message: str | None = None
+
+
+# -- reading the definition ---------------------------------------------------------------
+
+
+def read(ctx: Context, spec: Located, where: str, data: tuple[DataSpec, ...] = ()) -> tuple[Notice, ...]:
+    """An event's `notify`: recipients, `{to, message}`, or a list of `{to, message}`."""
+    if "notify" not in spec:
+        return ()
+    value, here = spec.get("notify"), f"{where}.notify"
+    if isinstance(value, Located):
+        notice = _mapping(ctx, value, here, data)
+        return (notice,) if notice else ()
+    values = sequence(value, spec.value_at("notify"))
+    if not values:
+        ctx.error(spec.value_at("notify"), f"{here} is empty: name who is told (a role, lead_unit, co_unit, "
+                                           "own_deputy or field:NAME), or leave 'notify' out")
+        return ()
+    if any(isinstance(entry, Located) for entry in values):
+        notices = []
+        for index, entry in enumerate(values):
+            if not isinstance(entry, Located):
+                ctx.error(values.at(index), f"{here}[{index}] is {kind_of(entry)}; in a list of notices every "
+                                            "entry is a mapping {to: …, message: …}")
+            elif notice := _mapping(ctx, entry, f"{here}[{index}]", data):
+                notices.append(notice)
+        return tuple(notices)
+    recipients = _recipients(ctx, values, here)
+    return (Notice(to=recipients),) if recipients else ()
+
+
+def _mapping(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...]) -> Notice | None:
+    known_keys(ctx, entry, NOTICE, here)
+    if "to" not in entry:
+        ctx.error(entry.position, f"{here} needs 'to': who is told (a role, lead_unit, co_unit, own_deputy or "
+                                  "field:NAME)")
+        return None
+    values = sequence(entry.get("to"), entry.value_at("to"))
+    if not values:
+        ctx.error(entry.value_at("to"), f"{here}.to is empty: name at least one recipient")
+    recipients = _recipients(ctx, values, f"{here}.to")
+    message = _message(ctx, entry, f"{here}.message", data) if "message" in entry else None
+    return Notice(to=recipients, message=message) if recipients else None
+
+
+def _recipients(ctx: Context, values, here: str) -> tuple[str, ...]:
+    allowed = GLOBAL_ROLES + ITEM_ROLES
+    result = []
+    for index, value in enumerate(values):
+        if isinstance(value, str) and value.startswith(FIELD_PREFIX):
+            name = value[len(FIELD_PREFIX):]
+            field = ctx.fields.get(name)
+            if field is None or field.type not in RECIPIENT_FIELD_TYPES:
+                fitting = [key for key, spec in ctx.fields.items() if spec.type in RECIPIENT_FIELD_TYPES]
+                problem = "an unknown field" if field is None else f"a field of type {field.type}"
+                ctx.error(values.at(index), f"{here}: '{show(value)}' names {problem}; a recipient field holds a "
+                                            f"person, a unit or units (here: {', '.join(fitting) or 'none'})")
+                continue
+        elif value not in allowed:
+            ctx.error(values.at(index), f"unknown recipient '{show(value)}' in {here}; recipients are the roles "
+                                        f"{', '.join(allowed)}, or field:NAME")
+            continue
+        result.append(value)
+    return tuple(dict.fromkeys(result))
+
+
+def _message(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...]) -> str | None:
+    text, position = entry.get("message"), entry.value_at("message")
+    if not isinstance(text, str) or not text.strip():
+        ctx.error(position, f"{here} must be text, not {kind_of(text)}: what the recipients are told")
+        return None
+    if len(text) > MAX_MESSAGE:
+        ctx.error(position, f"{here} is {len(text)} characters long; a message has at most {MAX_MESSAGE}")
+        return None
+    known = list(dict.fromkeys(list(PLACEHOLDERS) + list(ctx.fields) + [spec.key for spec in data]))
+    try:
+        parts = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        ctx.error(position, f"{here}: {exc}; write {{name}} for a value and {{{{ }}}} for a brace")
+        return None
+    for _literal, name, spec, conversion in parts:
+        if name is None:
+            continue
+        if name not in known or spec or conversion:
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            ctx.error(position, f"{here}: '{{{shown(written, 40)}}}' is not one it can fill; "
+                                f"write {{NAME}} with NAME one of: {', '.join(known)}")
+            return None
+    return text
+
+
+# -- writing the notifications --------------------------------------------------------------
+
+_PEOPLE: "weakref.WeakKeyDictionary[object, People]" = weakref.WeakKeyDictionary()
+
+
+def send(tx, workflow, item, event_name: str, row: dict, fields: dict, data: dict) -> int:
+    """Write the notifications of event `event_name`, just committed as trace `row` on `item`
+    (as updated: its `last_at` is the event's time, UTC text), to the outbox; returns how many
+    were new. Not an event of the definition (created, migrated…): none."""
+    event = workflow.definition.events.get(event_name)
+    if event is None or not event.notify:
+        return 0
+    people = _people(tx)
+    deputies = partial(tx.deputies, item.id)  # asked only when own_deputy is named
+    values = _values(tx, workflow, item, event, row, fields, data)
+    subject = f"【{event.label}】{item.ref} {item.title}"
+    messages = []
+    for index, notice in enumerate(event.notify):
+        recipients = _reached(people, notice.to, fields, deputies)
+        if not recipients:
+            continue
+        lines = [f"{workflow.definition.title}：{item.ref}《{item.title}》"]
+        if notice.message:
+            lines.append(notice.message.format_map(values))
+        else:
+            lines += [f"事件：{values['event']}", f"当前状态：{values['state']}"]
+        lines.append(_FOOTER)
+        messages.append({"cause": f"{item.ref}#{row['seq']}#notify:{index}", "people": recipients, "item": item,
+                         "subject": subject, "body": "\n".join(lines), "at": item.last_at})
+    return tx.notify_many(messages) if messages else 0
+
+
+def _people(tx) -> People:
+    """Everyone of the organisation, read once a transaction."""
+    try:
+        people = _PEOPLE.get(tx)
+        if people is None:
+            people = _PEOPLE[tx] = People(tx.people())
+        return people
+    except TypeError:  # a transaction that cannot be weakly referenced
+        return People(tx.people())
+
+
+def _reached(people: People, to: tuple[str, ...], fields: dict, deputies) -> list:
+    roles = tuple(name for name in to if not name.startswith(FIELD_PREFIX))
+    found = reached(people, roles, fields, deputies) if roles else []
+    for name in to:
+        if not name.startswith(FIELD_PREFIX):
+            continue
+        value = fields.get(name[len(FIELD_PREFIX):])
+        named = [str(entry) for entry in (value if isinstance(value, list) else [value]) if entry not in (None, "")]
+        found += [person for person in people.everyone if person.id in named]  # a person field
+        found += people.with_role("lead_unit", units=named)  # a unit field: the unit's staff
+    return list({person.id: person for person in found}.values())
+
+
+class _Values(dict):
+    def __missing__(self, key: str) -> str:  # a field or data key without a value
+        return ""
+
+
+def _values(tx, workflow, item, event, row: dict, fields: dict, data: dict) -> _Values:
+    """What a message template may name, each as plain text; a unit by its name."""
+    values = _Values({name: _text(value) for name, value in fields.items()})
+    values.update({spec.key: _text(data.get(spec.key)) for spec in event.data if spec.key in data})
+    named = {name for notice in event.notify if notice.message
+             for _literal, name, _spec, _conversion in string.Formatter().parse(notice.message) if name}
+    for name in named:
+        spec, value = workflow.definition.fields.get(name), data.get(name, fields.get(name))
+        if spec is not None and spec.type in ("unit", "units") and value:
+            units = [str(unit) for unit in (value if isinstance(value, list) else [value])]
+            values[name] = "、".join(tx.unit_names(units))
+    values.update(ref=item.ref, title=item.title, event=str(event.label), state=str(workflow.label(row["to_state"])),
+                  actor=row["actor"], at=row["occurred_at"][:16])
+    return values
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (list, tuple)):
+        return "、".join(_text(entry) for entry in value)
+    return str(value)
