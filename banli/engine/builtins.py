@@ -46,18 +46,26 @@ def condition(ctx, when, because: str | None = None) -> str | None:
     return because or f"it requires {shown}"
 
 
-def reply_format(ctx, text: str = "text", signer: str = "signer") -> str | None:
-    """A reply's salutation names every deputy of the item, and a signer is given."""
+def reply_format(ctx, text: str = "text", signer: str = "signer", title: str = "代表", contact: str = "",
+                 min_length: int = 0) -> str | None:
+    """A reply's salutation names every deputy of the item with their `title` (代表; 委员 for a
+    CPPCC member), a signer is given, and, if asked, a contact person (the data key `contact`)
+    and a text of at least `min_length` characters: the reply checks the seed asks for."""
     body = str(ctx.data.get(text, ""))
     salutation = _SALUTATION_END.split(body.strip(), maxsplit=1)[0]
     deputies = ctx.deputies()
     missing = [name for name in deputies if name not in salutation]
     if missing:
-        expected = "、".join(deputies) + "代表："
+        expected = "、".join(deputies) + f"{title}："
         return (f"the salutation '{salutation[:30]}' does not name {'、'.join(missing)}; "
                 f"begin the reply text with '{expected}'")
     if not str(ctx.data.get(signer, "")).strip():
         return f"the reply has no signing leader; pass --data {signer}=NAME"
+    if contact and not str(ctx.data.get(contact, "")).strip():
+        return f"the reply names no contact person; pass --data {contact}=NAME (and a telephone number)"
+    if len(body.strip()) < min_length:
+        return (f"the reply text has {len(body.strip())} characters; a reply answers the suggestion point by point "
+                f"in at least {min_length}")
     return None
 
 

@@ -84,7 +84,7 @@ def test_a_year_of_cppcc_proposals(store, runtime, clock):
     submitted(runtime, "P-2026-004", "2026-03-02", member="李四")
     fire(runtime, "P-2026-004", ("wang", "assign", {"lead_unit": "jyj"}, "2026-03-09T10:00"),
          ("sun", "sign_for", {"leader": "孙局长", "handler": "孙科长"}, "2026-03-09T15:00"))
-    with pytest.raises(InvalidInput, match="李四"):
+    with pytest.raises(InvalidInput, match="begin the reply text with '李四委员：'"):
         runtime.fire("P-2026-004", "answer", "sun", answer("jyj", member="张三"), at="2026-04-01T10:00")
     # overdue: urged when the three months are up, supervised (督办) ten workdays later
     assert sweep(runtime, datetime(2026, 6, 10, 9, 0, tzinfo=SHANGHAI)).events == 1
