@@ -134,6 +134,35 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
         raise DefinitionErrors(problems, reported=True)
 
 
+@workflow.command("schema")
+@click.option("--out", "out", type=click.Path(dir_okay=False), help="Write the schema to this file instead of stdout.")
+def schema(out: str | None) -> None:
+    """Print the JSON Schema of the definition language, for editors (yaml-language-server):
+    it completes and checks keys; `banli workflow validate` still checks the values.
+
+    \b
+    Examples:
+      banli workflow schema --out banli-definition.schema.json
+      # then, as the first line of a definition:
+      # yaml-language-server: $schema=banli-definition.schema.json
+    """
+    import json
+
+    from banli.engine.schema import definition_schema
+    from banli.errors import InvalidInput
+
+    text = json.dumps(definition_schema(), ensure_ascii=False, indent=2)
+    if out is None:
+        click.echo(text)
+        return
+    try:
+        with open(out, "w", encoding="utf-8") as file:
+            file.write(text + "\n")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write the schema to {out}: {exc.strerror}; choose a writable file") from exc
+    click.echo(f"wrote the definition schema to {out}")
+
+
 @workflow.command("register")
 @click.argument("file", type=click.Path(dir_okay=False))
 @json_option
