@@ -169,15 +169,12 @@ def _log_to_stderr() -> None:
         logger.setLevel(logging.WARNING)
 
 
-# line breaks and other control characters a message may quote from its input (a ref typed
-# with a newline in it): shown escaped, so an error stays one line on stderr
-_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
-    0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"}
-
-
 def one_line(message: str) -> str:
-    """The message with every control character escaped (`\\n`), as one line."""
-    return message.translate(_CONTROLS)
+    """The message as one line: control characters it quotes from its input (a ref typed with
+    a newline in it) shown escaped, as every error line shows them (`limits.shown`)."""
+    from banli.engine.limits import shown
+
+    return shown(message, width=None)
 
 
 def _lost_database(exc: Exception):

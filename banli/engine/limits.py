@@ -28,7 +28,7 @@ _CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Lone surrogates are not characters: Python makes them of bytes that are not UTF-8 (in argv,
 # U+DC80–U+DCFF) and JSON writes them as "\ud800". No database driver can encode them.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # the line separators too
 _NOT_TEXT = "which is not a character (a byte that is not UTF-8, or a lone surrogate)"
 
 
@@ -57,11 +57,11 @@ def _escaped(character: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def shown(text: str, width: int = 40) -> str:
+def shown(text: str, width: int | None = 40) -> str:
     """`text` as an error line may show it: control characters and undecodable bytes as \\xNN,
-    lone surrogates as \\uXXXX, cut at `width`."""
+    lone surrogates and line separators as \\uXXXX, cut at `width` (None: whole)."""
     text = _UNSHOWABLE.sub(lambda found: _escaped(found.group()), text)
-    return text if len(text) <= width else text[:width] + "…"
+    return text if width is None or len(text) <= width else text[:width] + "…"
 
 
 def ref_problem(ref: str, *, child: bool = False) -> str | None:

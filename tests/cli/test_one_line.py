@@ -17,4 +17,4 @@ def test_a_quoted_ref_keeps_the_error_on_one_line(banli, ref):
 
 def test_the_escape_shows_what_was_typed(banli):
     result = banli("fire", "x\ny", "sort", user="reg")
-    assert result.exit_code == 7 and "x\\ny" in result.stderr, result.stderr
+    assert result.exit_code == 7 and "x\\x0ay" in result.stderr, result.stderr
