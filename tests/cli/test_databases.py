@@ -138,3 +138,29 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
         reader.wait()
         assert writer.returncode == 0, writer.stderr
         assert writer.stderr == b"", writer.stderr
+
+
+def _operational_error(tmp_path):
+    """A real driver error of a database that cannot be reached, as SQLAlchemy raises it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        with create_engine(f"sqlite:///{tmp_path / 'gone' / 'x.db'}").connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        return exc
+    raise AssertionError("the missing folder was reachable")
+
+
+def test_a_database_that_stops_answering_mid_command_is_exit_9(tmp_path, monkeypatch):
+    path = _initialised(tmp_path)
+    error = _operational_error(tmp_path)
+
+    def stopped(*_args, **_kwargs):
+        raise error
+
+    monkeypatch.setattr("banli.store.queries.list_items", stopped)
+    code, stderr = run("--db", f"sqlite:///{path}", "item", "list")
+    assert code == 9, stderr
+    assert stderr.startswith("banli: the database stopped answering: ") and len(stderr.splitlines()) == 1
