@@ -112,6 +112,18 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
     return report
 
 
+def sweep_item(runtime: Runtime, ref: str, as_of: datetime) -> SweepReport:
+    """Act on the reminders of one item due by `as_of`, as a sweep would: for a caller that
+    plays items one at a time (the demo year), where a sweep over all items would see the
+    others' futures."""
+    report = SweepReport(as_of=as_of.isoformat(), dry_run=False)
+    with runtime.store.write() as tx:
+        actions, messages, fired, skipped = _sweep_claimed(runtime, tx, ref, as_of, People(tx.people()))
+        report.notifications = tx.notify_many(messages)
+    report.items, report.actions, report.events, report.skipped = 1, actions, fired, skipped
+    return report
+
+
 def _sweep_batch(runtime: Runtime, tx, as_of: datetime, cursor: tuple[str, str], wanted: int, people) -> _Batch:
     """Up to `wanted` due items after `cursor`, each in a savepoint; their notifications are
     written together at the end."""
