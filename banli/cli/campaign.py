@@ -89,6 +89,11 @@ def status(settings, name: str | None, session: str | None, as_of_text: str | No
                    f"{entry['opened_at'][:10]}): {entry['done']}/{entry['selected']} done, {entry['open']} open")
         if entry["by_outcome"]:
             table(["outcome", "items"], [[outcome, count] for outcome, count in entry["by_outcome"].items()])
+        if entry.get("by_kind"):  # per kind of item, and how many an outcome reopened (its `then` event)
+            table(["kind", "selected", "done", "reopened"],
+                  [[kind, c.get("selected", 0), c.get("done", 0), c.get("reopened", 0)] for kind, c in entry["by_kind"].items()])
+        if entry.get("reopened"):
+            click.echo("reopened: " + ", ".join(f"{outcome} {count}" for outcome, count in entry["reopened"].items()))
         table(["unit", "selected", "done", "open", "overdue"],
               [[units.get(unit, unit), c.get("selected", 0), c.get("done", 0), c.get("open", 0), c.get("overdue", 0)]
                for unit, c in entry["by_unit"].items()])

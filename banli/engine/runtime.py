@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from banli.engine import clock, limits, notices, registry
+from banli.engine import campaign_outcomes, clock, limits, notices, registry
 from banli.engine import roles as roles_of_item
 from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.compile import CompiledWorkflow
@@ -186,9 +186,7 @@ class Runtime:
         context.to_state = to_state
         for call in event.effects:
             registry.effects()[call.name].function(context, **call.kwargs())
-        for campaign in definition.campaigns.values():  # a campaign's result event closes its task
-            if campaign.result == event_name and fields.get(campaign.outcome) is not None:
-                tx.record_outcome(item.id, campaign.name, str(fields[campaign.outcome]), utc_text(when))
+        follow = campaign_outcomes.record(tx, definition, item, event_name, fields, when)  # closes its task
         if fields.get("lead_unit") != item.fields.get("lead_unit") or fields.get("co_units") != item.fields.get("co_units"):
             tx.sync_assignments(item.id, fields.get("lead_unit"), fields.get("co_units") or [])
         if event.clock:
@@ -196,8 +194,9 @@ class Runtime:
         deadline, basis = context.deadline, context.deadline_basis
         if not event.internal:  # a state entered, or entered anew (a self-transition): its deadline counted afresh
             deadline, basis = self._deadline(tx, workflow, item.evolve(fields=fields), to_state, event_name, when)
-        return self._commit(tx, workflow, item, event_name, item.state, to_state, actor, when, now,
-                            {**typed, **context.trace_data}, fields, deadline, basis, new_entry=not event.internal)
+        fired = self._commit(tx, workflow, item, event_name, item.state, to_state, actor, when, now,
+                             {**typed, **context.trace_data}, fields, deadline, basis, new_entry=not event.internal)
+        return campaign_outcomes.then(self, tx, fired, follow, when)  # an outcome may reopen the item
 
     @staticmethod
     def _tentative_time(at, now: datetime, workflow: CompiledWorkflow) -> datetime:
