@@ -159,3 +159,16 @@ def _enters(definition: Definition, row: dict) -> bool:
     """Whether a trace row entered a state (a state changed, or one entered anew)."""
     spec = definition.events.get(row["event"])
     return row["from_state"] != row["to_state"] or (spec is not None and not spec.internal)
+
+
+def pause_shown(rows: list[dict], zone) -> dict | None:
+    """An item's clock as stopped now, for people (`item show`): the row of its latest pause
+    — when, by which event, and the deadline it stopped — from rows as the trace log gives them
+    (data parsed). Ask only of an item whose deadline basis is `paused`."""
+    for row in reversed(rows):
+        note = row["data"].get("@clock")
+        if isinstance(note, dict) and note.get("paused"):
+            was = (row["data"].get("@deadline") or {}).get("was")
+            return {"since": local_text(datetime.fromisoformat(row["occurred_at"]), zone), "event": row["event"],
+                    "seq": row["seq"], "deadline_was": local_text(datetime.fromisoformat(was), zone) if was else None}
+    return None

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from transitions import Machine
 
 from banli.engine.calendar import Probe, calendar_for
+from banli.engine.due_dates import OnDate
 from banli.engine.durations import Duration, Lookup, from_deadline, shift
 from banli.engine.expressions import Count, Expression, matches
 from banli.engine.model import Definition
@@ -88,10 +89,13 @@ class CompiledWorkflow:
         self.machine.events[event].trigger(token)
         return token.state
 
-    def after(self, start: datetime, duration: Duration | Lookup, fields: dict | None = None) -> tuple:
-        """The instant `duration` after `start`, and the calendar basis it was counted on."""
+    def after(self, start: datetime, duration: Duration | Lookup | OnDate, fields: dict | None = None) -> tuple:
+        """The instant `duration` after `start`, and the calendar basis it was counted on; an
+        `OnDate` is the end of its field's day, whatever the start."""
         probe = Probe(self.calendar)
         try:  # a duration taken from a field (None: no deadline); workhours need office hours
+            if isinstance(duration, OnDate):
+                return duration.at(fields or {}, self.zone), probe.basis
             duration = duration.resolve(fields or {}) if isinstance(duration, Lookup) else duration
             return (None, None) if duration is None else (shift(start, duration, probe, self.zone, office=self.office),
                                                           probe.basis)

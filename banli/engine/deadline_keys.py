@@ -1,11 +1,13 @@
 """Readers of the deadline keys (SPEC §7): the definition's `office_hours`, a deadline's `after`
-taken from a field (`{field, table, default}`), and an event's `clock` (pause, resume), with
+taken from a field (`{field, table, default}`), a deadline `until` a date field, and an event's
+`clock` (pause, resume), with
 the checks that need every event parsed. Like every reader, they record positioned problems
 in the parser's `Context` and carry on."""
 
 from __future__ import annotations
 
 from banli.engine.clock import PAUSE, RESUME
+from banli.engine.due_dates import OnDate
 from banli.engine.durations import Duration, Lookup, parse_duration
 from banli.engine.keys import AFTER
 from banli.engine.load import Located
@@ -70,6 +72,34 @@ def after(ctx: Context, spec: Located, here: str, *, from_field: bool, initial: 
             ctx.error(value.value_at("field"), f"{where}: field '{name}' is of type {field.type}; a deadline is taken "
                                                "from a text field holding a duration, or a choice field with a 'table'")
     return Lookup(field=str(name), table=table, default=default) if field is not None else None
+
+
+def until(ctx: Context, spec: Located, here: str, *, in_deadline: bool, initial: bool) -> OnDate | None:
+    """A state's `deadline: {until: FIELD}`: the end of the day a date field holds. (Not `on`:
+    YAML 1.1 tools, editors among them, read that key as true.)"""
+    name, where = spec.get("until"), f"{here}.until"
+    if not in_deadline:
+        ctx.error(spec.key_at("until"), f"{where}: only a state's deadline may fall on the day a field holds; "
+                                     "an event's window is {after: DURATION, from: EVENT | enter}")
+        return None
+    for other in ("after", "from"):
+        if other in spec:
+            ctx.error(spec.key_at(other), f"{here}: 'until' names the deadline's day itself; drop '{other}' "
+                                          "(or drop 'until' and count a duration)")
+    if initial:
+        ctx.error(spec.key_at("until"), f"{where}: the initial state's deadline cannot be taken from a field (an item "
+                                     "starts there as it is registered or imported); give it a duration")
+    field = ctx.fields.get(name) if isinstance(name, str) else None
+    if field is None:
+        dated = [key for key, known in ctx.fields.items() if known.type == "date"]
+        ctx.error(spec.value_at("until"), f"{where}: unknown field '{show(name)}'; date fields: "
+                                       f"{show(', '.join(dated) or 'none', 200)}")
+        return None
+    if field.type != "date":
+        ctx.error(spec.value_at("until"), f"{where}: field '{name}' is of type {field.type}; the deadline falls on the "
+                                       "day a date field holds (type: date)")
+        return None
+    return OnDate(field=str(name))
 
 
 def _table(ctx: Context, value: Located, field, default: Duration | None, where: str) -> tuple:

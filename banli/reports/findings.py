@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from banli.reports.metrics import UNSATISFIED, ItemFacts, SessionFacts
+from banli.reports.promises import LATE
 
 # look-back outcomes (the npc-suggestion workflow's choices) that mean a promise is not kept
 BEHIND_SCHEDULE = frozenset({"进度滞后"})
@@ -99,14 +100,23 @@ def unsatisfied(facts: SessionFacts) -> Finding | None:
 def promises(facts: SessionFacts) -> Finding | None:
     behind = [item for item in facts.items if item.lookback in BEHIND_SCHEDULE]
     unreported = [item for item in facts.items if item.lookback_late]
-    if not behind and not unreported:
+    late = [item for item in facts.items if item.promise and item.promise.status == LATE]
+    if not behind and not unreported and not late:
         return None
     label = facts.lookback_label or "回头看"
     parts = []
+    if late:
+        parts.append(f"{len(late)}件答复承诺事项已过承诺时限仍未落实（{by_unit(late)}）")
     if behind:
         parts.append(f"“{label}”中{len(behind)}件答复承诺事项进度滞后（{by_unit(behind)}）")
     if unreported:
         parts.append(f"{len(unreported)}件逾期未报送“{label}”结果（{by_unit(unreported)}）")
-    entries = [_entry(item, "承诺落实滞后", f"{label}：{item.lookback}") for item in behind]
+    entries = [_entry(item, "承诺逾期未落实", _promised(item)) for item in late if item not in behind]
+    entries += [_entry(item, "承诺落实滞后", f"{label}：{item.lookback}") for item in behind]
     entries += [_entry(item, f"未报送{label}结果", "任务已过期限") for item in unreported]
     return Finding(key="promises", text=f"个别单位对答复承诺跟踪落实不够，{'；'.join(parts)}。", entries=tuple(entries))
+
+
+def _promised(item: ItemFacts) -> str:
+    day = item.promise.promised_by
+    return f"承诺{day.year}年{day.month}月{day.day}日前完成" if day else "已过承诺时限"
