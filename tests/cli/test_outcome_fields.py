@@ -6,7 +6,8 @@ allowed. The issue's attack: a row registering 满意 and class A on an item sti
 
 from __future__ import annotations
 
-RATING_REFUSED = "'rating' is set by the events rate (代表评价), rate_again (代表再次评价); leave the column out"
+RATING_REFUSED = ("'rating' is set by the events rate (代表评价), rate_again (代表再次评价), rating_lapsed (逾期未评价), "
+                  "final_rating_lapsed (逾期未再次评价); leave the column out")
 CLASS_REFUSED = "'result_class' is set by the events reply (答复代表), accept_reply (答复审核通过); leave the column out"
 
 
