@@ -65,7 +65,7 @@ def test_people_units_workflows_and_sessions_complete(items, db_url):
     assert values("banli --as l", db_url) == ["li", "lisi"]
     assert values("banli user token z", db_url) == ["zhang", "zhao"]
     assert values("banli item list --unit z", db_url) == ["zjj"]
-    assert values("banli workflow show ", db_url) == ["cppcc-proposal", "hotline-12345", "npc-suggestion", "unit-task"]
+    assert values("banli workflow show ", db_url) == ["cppcc-proposal", "hotline-12345", "npc-suggestion", "unit-part", "unit-task"]
     assert values("banli item add --workflow npc", db_url) == ["npc-suggestion"]
     assert values("banli report annual --session ", db_url) == ["16-1"]
 
