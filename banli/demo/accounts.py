@@ -19,6 +19,7 @@ ROLES = (
     ("unit", "承办单位（县住建局）", "demo-承办-2022"),
     ("deputy", "代表", "demo-代表-2022"),
     ("auditor", "审计", "demo-审计-2022"),
+    ("leader", "分管县领导", "demo-领导-2022"),
 )
 DEMO_UNIT = "zjj"  # the unit whose handler's account is given out: it handles the most suggestions
 
@@ -31,7 +32,7 @@ def demo_accounts(store, cast: Cast, *, now: datetime) -> list[dict]:
     people = {
         "supervisor": cast.supervisors[0], "npc_office": cast.npc_office, "registrar": cast.registrar,
         "unit": cast.staff[DEMO_UNIT].handler, "deputy": cast.deputy_person[_busiest_deputy(store, cast)],
-        "auditor": _holder(store, "auditor"),
+        "auditor": _holder(store, "auditor"), "leader": _holder(store, "leader"),
     }
     given = []
     for role, label, password in ROLES:

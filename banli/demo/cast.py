@@ -1,6 +1,6 @@
 """Who plays which part in the demo year, read from the organisation file: each unit's
-leader and handler, the supervision office, the reviewers, the congress office and the
-deputies' own accounts."""
+leader and handler, the supervision office, the reviewers, the congress office, the county
+leaders and the deputies' own accounts."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class Cast:
     npc_office: str
     deputies: tuple[str, ...]
     deputy_person: dict[str, str]  # deputy's name -> their person id
+    leaders: tuple[str, ...] = ()  # county leaders (分管县领导), who lead key suggestions
 
     @classmethod
     def from_org(cls, org: OrgFile) -> Cast:
@@ -52,7 +53,8 @@ class Cast:
         deputy_person = {person.deputy: person.id for person in org.people if person.deputy}
         return cls(staff=staff, government={unit.id: unit.government for unit in org.units},
                    supervisors=tuple(holders("supervisor")), registrar=holders("registrar")[0], reviewer=holders("reviewer")[0],
-                   npc_office=holders("npc_office")[0], deputies=tuple(deputy_person), deputy_person=deputy_person)
+                   npc_office=holders("npc_office")[0], deputies=tuple(deputy_person), deputy_person=deputy_person,
+                   leaders=tuple(holders("leader")))
 
     def is_government(self, unit: str) -> bool:
         return self.government.get(unit, False)

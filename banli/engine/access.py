@@ -9,7 +9,7 @@ from typing import Iterable
 from banli.engine.records import Actor, ItemRecord
 from banli.errors import NotPermitted
 
-SEE_EVERYTHING = frozenset({"admin", "supervisor", "npc_office", "auditor", "registrar"})
+SEE_EVERYTHING = frozenset({"admin", "supervisor", "npc_office", "auditor", "registrar", "leader"})  # a county leader oversees
 CHILD_SEPARATOR = "/"  # a child item's ref is its parent's ref, "/", and its unit
 
 

@@ -14,7 +14,7 @@ SHEET = "登录链接"
 # how the roles of the org file read to the people they are handed to
 ROLE_LABELS = {
     "admin": "系统管理员", "supervisor": "督查室", "npc_office": "人大工委", "registrar": "登记员",
-    "reviewer": "审核员", "unit": "承办单位", "deputy": "人大代表", "auditor": "审计",
+    "reviewer": "审核员", "unit": "承办单位", "deputy": "人大代表", "auditor": "审计", "leader": "县领导",
 }
 HEADER_FILL = "FFDDEBF7"
 WIDTHS = (14, 12, 20, 16, 90, 18)

@@ -72,7 +72,7 @@ def test_a_file_of_many_problems_shows_the_first_hundred(banli, tmp_path):
     lines = result.stderr.splitlines()
     assert len(lines) == 101
     assert lines[0].endswith(":2:31: people[0].roles: unknown role 'boss'; roles are: registrar, reviewer, "
-                             "supervisor, unit, deputy, npc_office, auditor, admin")
+                             "supervisor, unit, deputy, npc_office, auditor, admin, leader")
     assert lines[-1].endswith("org.yaml: 50 more problems not shown; correct these and load the file again")
 
 

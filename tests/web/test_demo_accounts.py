@@ -21,7 +21,7 @@ def test_the_demo_prints_accounts_that_sign_in_to_the_demo_year(tmp_path):
     assert result.returncode == 0, result.stderr
     accounts = json.loads(result.stdout)["accounts"]
     assert [account["role"] for account in accounts] == ["supervisor", "npc_office", "registrar", "unit", "deputy",
-                                                         "auditor"]
+                                                         "auditor", "leader"]
     store = SqlStore(f"sqlite:///{tmp_path / 'banli-demo.db'}")
     homes = {}
     with TestClient(create_app(store), raise_server_exceptions=False) as client:
@@ -37,6 +37,7 @@ def test_the_demo_prints_accounts_that_sign_in_to_the_demo_year(tmp_path):
     assert "县住建局" in homes["unit"] and "我的办理事项" in homes["unit"]
     assert "我的建议" in homes["deputy"] and "16-1-" in homes["deputy"]
     assert "验证通过" in homes["auditor"]
+    assert "办理统计" in homes["leader"]  # a county leader oversees the year
     store.close()
 
 
