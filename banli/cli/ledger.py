@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from banli.cli.completion import complete_sessions
+from banli.cli.completion import complete_sessions, complete_workflows
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option
 from banli.engine.times import DEFAULT_ZONE
@@ -14,8 +14,9 @@ ZONE = DEFAULT_ZONE  # as `--as-of` is read
 
 @click.group()
 def ledger() -> None:
-    """The ledger (台账): one row per item with its assignment, deadline, urges, contacts,
-    reply, result, rating and days overdue.
+    """The ledger (台账): one row per item, under the columns its workflow's definition
+    gives (`ledger:`), e.g. assignment, deadline, urges, contacts, reply, result, rating
+    and days overdue.
 
     \b
     Example:
@@ -29,22 +30,26 @@ def ledger() -> None:
               help="Only items of this session (the field `session`, e.g. 16-1).")
 @click.option("--as-of", "as_of_text", metavar="T",
               help="The ledger as of this time (default now): states, deadlines and counts as they were then.")
+@click.option("--workflow", "workflow", metavar="W", shell_complete=complete_workflows,
+              help="Only items of this workflow (e.g. hotline-12345); a CSV of items of several needs it.")
 @json_option
 @click.pass_obj
-def export(settings, file: str, session: str | None, as_of_text: str | None, as_json: bool) -> None:
-    """Write the ledger to FILE: .xlsx (sheets 台账 and 单位汇总, overdue rows in red) or
-    .csv (UTF-8 with BOM, the 台账 columns).
+def export(settings, file: str, session: str | None, as_of_text: str | None, workflow: str | None,
+           as_json: bool) -> None:
+    """Write the ledger to FILE: .xlsx (a 台账 sheet per workflow, its overdue rows in red,
+    and 单位汇总) or .csv (UTF-8 with BOM, one workflow's 台账 columns).
 
     \b
     Examples:
       banli ledger export 台账.xlsx --session 16-1
       banli ledger export 台账.csv --as-of 2022-12-31
+      banli ledger export 工单台账.csv --workflow hotline-12345
     """
     from banli.reports.ledger import build_ledger
     from banli.sheets.writing import write_ledger
 
     judged = as_of(as_of_text)
-    written = build_ledger(settings.store, as_of=judged, session=session)
+    written = build_ledger(settings.store, as_of=judged, session=session, workflow=workflow)
     write_ledger(written, file)
     summary = {"file": file, "rows": len(written.rows), "overdue": written.overdue, "units": len(written.units),
                "session": session, "as_of": judged.astimezone(ZONE).isoformat(timespec="seconds")}

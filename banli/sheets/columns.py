@@ -28,7 +28,7 @@ class Column:
     header: str
     aliases: tuple[str, ...] = ()
     imported: bool = False  # read by `banli item import` from a column of its own
-    in_ledger: bool = False  # a column of the ledger's 台账 sheet (in the order of COLUMNS)
+    in_ledger: bool = False  # a column of npc-suggestion's 台账 (in the order of COLUMNS; its `ledger:` gives them)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -57,6 +57,11 @@ COLUMNS: tuple[Column, ...] = (
     Column(key="replied_on", header="答复日期", in_ledger=True),
     Column(key="result_class", header="办理结果", in_ledger=True),
     Column(key="rating", header="代表评价", in_ledger=True),
+    Column(key="promise", header="承诺事项", in_ledger=True),
+    Column(key="promised_by", header="承诺时限", in_ledger=True),
+    Column(key="promise_status", header="承诺落实", in_ledger=True),
+    Column(key="key", header="重点建议", in_ledger=True),
+    Column(key="lead_leader", header="分管县领导", in_ledger=True),
     Column(key="overdue_days", header="逾期天数", in_ledger=True),
 )
 
@@ -108,4 +113,6 @@ class Vocabulary:
 
 
 VOCABULARY = Vocabulary(COLUMNS)
+# The headers of the built-in npc-suggestion's 台账, as the `ledger:` of its definition gives them
+# (a test holds the two together); another workflow's ledger has the columns of its own definition.
 LEDGER_HEADERS = tuple(column.header for column in VOCABULARY.ledger)

@@ -1,6 +1,7 @@
-"""The ledger written as a file: XLSX (the 台账 sheet with a frozen, filterable header and overdue
-rows in red, and a 单位汇总 sheet of per-unit totals) or CSV (UTF-8 with a BOM, so that Excel
-reads the Chinese right; the 台账 columns only). The ledger itself is built by `banli.reports.ledger`.
+"""The ledger written as a file: XLSX (a 台账 sheet per workflow, under its definition's
+columns, with a frozen, filterable header and overdue rows in red, and a 单位汇总 sheet of
+per-unit totals) or CSV (UTF-8 with a BOM, so that Excel reads the Chinese right; one
+workflow's 台账 columns only). The ledger itself is built by `banli.reports.ledger`.
 No text cell can run as a formula (SPEC §6): XLSX cells of text are strings, and a text that
 starts like a formula gets a leading apostrophe (Excel's quote prefix; in CSV, a ' character)."""
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Protocol, Sequence
 
 from banli.errors import InvalidInput
 from banli.files import replacing
-from banli.sheets.columns import FORMULA_STARTS, LEDGER_HEADERS, UNIT_HEADERS, VOCABULARY, neutral
+from banli.sheets.columns import FORMULA_STARTS, UNIT_HEADERS, neutral
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -28,10 +29,10 @@ DATE_FORMAT = "yyyy-mm-dd"
 OVERDUE_FILL, OVERDUE_TEXT = "FFFFC7CE", "FF9C0006"
 HEADER_FILL, HEADER_RULE = "FFDDEBF7", "FFBFBFBF"
 MAX_WIDTH = 60
-# short values read better centred under their headers (催办次数 of the unit sheet, too)
-_CENTRED_KEYS = ("category", "assigned_on", "deadline", "state", "urges", "contacts", "replied_on", "result_class",
-                 "rating", "overdue_days")
-CENTRED = {column.header for column in VOCABULARY.ledger if column.key in _CENTRED_KEYS}
+# A sheet's name: at most 31 characters, none of these (Excel's rules)
+_NOT_IN_SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
+MAX_SHEET_NAME = 31
+UNIT_CENTRED = tuple(header == "催办次数" for header in UNIT_HEADERS)
 # What XML 1.0, and so XLSX, cannot hold (openpyxl refuses it): shown as U+FFFD, never a failed file
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -46,12 +47,32 @@ class LedgerRow(Cells, Protocol):
     def overdue(self) -> bool: ...
 
 
-class Ledger(Protocol):
-    """What is written (`banli.reports.ledger.Ledger`): rows under LEDGER_HEADERS, per-unit
-    totals under UNIT_HEADERS and their bottom line."""
+class Table(Protocol):
+    """One workflow's rows under its headers; `centred`: per column, whether its short values
+    read better centred (dates, counts, choices)."""
+
+    @property
+    def workflow(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def headers(self) -> tuple[str, ...]: ...
+
+    @property
+    def centred(self) -> tuple[bool, ...]: ...
 
     @property
     def rows(self) -> Sequence[LedgerRow]: ...
+
+
+class Ledger(Protocol):
+    """What is written (`banli.reports.ledger.Ledger`): a table per workflow, per-unit totals
+    under UNIT_HEADERS and their bottom line."""
+
+    @property
+    def tables(self) -> Sequence[Table]: ...
 
     @property
     def units(self) -> Sequence[Cells]: ...
@@ -92,8 +113,10 @@ def write_xlsx(ledger: Ledger, path: Path) -> None:
         book = Workbook(write_only=True)  # each row goes to the file as it is appended: memory stays flat
         overdue = (PatternFill(fill_type="solid", start_color=OVERDUE_FILL, end_color=OVERDUE_FILL),
                    Font(color=OVERDUE_TEXT))
-        _table(book.create_sheet(LEDGER_SHEET), LEDGER_HEADERS, [row.cells() for row in ledger.rows],
-               marks=[overdue if row.overdue else None for row in ledger.rows])
+        for table in ledger.tables:
+            _table(book.create_sheet(sheet_name(table, len(ledger.tables))), table.headers,
+                   [row.cells() for row in table.rows], marks=[overdue if row.overdue else None for row in table.rows],
+                   centred=table.centred)
         units = book.create_sheet(UNITS_SHEET)
         bold = Font(bold=True)
         total = []
@@ -103,15 +126,23 @@ def write_xlsx(ledger: Ledger, path: Path) -> None:
             if isinstance(value, str):
                 as_text(cell)
             total.append(cell)
-        _table(units, UNIT_HEADERS, [totals.cells() for totals in ledger.units], footer=total)
-        book.properties.title = "建议办理台账" + (f" {ledger.session}" if ledger.session else "")
+        _table(units, UNIT_HEADERS, [totals.cells() for totals in ledger.units], footer=total, centred=UNIT_CENTRED)
+        titles = "、".join(table.title for table in ledger.tables if table.title) or "办理"
+        book.properties.title = f"{titles}台账" + (f" {ledger.session}" if ledger.session else "")
         # the file says when it was judged, and the same ledger makes the same file
         book.properties.created = book.properties.modified = ledger.as_of.astimezone(timezone.utc).replace(tzinfo=None)
         book.save(handle)
 
 
+def sheet_name(table: Table, tables: int) -> str:
+    """台账, or 台账-TITLE when the workbook holds the tables of several workflows."""
+    if tables == 1:
+        return LEDGER_SHEET
+    return _NOT_IN_SHEET_NAME.sub("_", f"{LEDGER_SHEET}-{table.title or table.workflow}")[:MAX_SHEET_NAME]
+
+
 def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list], marks: Sequence | None = None,
-           footer: list | None = None) -> None:
+           footer: list | None = None, centred: Sequence[bool] = ()) -> None:
     """Header, rows and a `footer` row (left out of the filter); frozen header, filters on every
     column, widths to the contents, printable. `marks` gives each row a (fill, font) that stands
     it out (the overdue in red), or None. A write-only sheet: its settings first, then each row
@@ -140,19 +171,20 @@ def _table(sheet: Worksheet, headers: tuple[str, ...], rows: list[list], marks: 
         cell.font, cell.fill, cell.border, cell.alignment = bold, fill, rule, middle
         header_cells.append(cell)
     sheet.append(header_cells)
-    centred = Alignment(horizontal="center")
+    middle_of = Alignment(horizontal="center")
+    centred = tuple(centred) + (False,) * (len(headers) - len(centred))
     looks = _Looks()
     for index, values in enumerate(rows):
         mark = marks[index] if marks else None
         cells = []
-        for column, (value, header) in enumerate(zip(values, headers)):
+        for column, value in enumerate(values):
             cell = WriteOnlyCell(sheet, _xml_text(value))
             dated = isinstance(cell.value, date)
             if not looks.give(cell, (column, dated, mark is not None)):
                 if dated:
                     cell.number_format = DATE_FORMAT
-                if header in CENTRED:
-                    cell.alignment = centred
+                if centred[column]:
+                    cell.alignment = middle_of
                 if mark is not None:
                     cell.fill, cell.font = mark
                 looks.keep(cell, (column, dated, mark is not None))
@@ -208,10 +240,16 @@ def _width(value) -> int:
 
 
 def write_csv(ledger: Ledger, path: Path) -> None:
+    """One table: a CSV file has no sheets, so a ledger of several workflows is refused."""
+    if len(ledger.tables) > 1:
+        names = ", ".join(table.workflow for table in ledger.tables)
+        raise InvalidInput(f"{path.name}: the ledger holds items of {len(ledger.tables)} workflows ({names}) and a "
+                           "CSV file holds one table; name one with --workflow, or write .xlsx (a sheet each)")
+    [table] = ledger.tables
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(LEDGER_HEADERS)
-        for row in ledger.rows:
+        writer.writerow(table.headers)
+        for row in table.rows:
             writer.writerow([csv_text(value) for value in row.cells()])
 
 

@@ -84,9 +84,10 @@ def show(request: Request, ref: str, who: Caller = Depends(caller)) -> dict:
 
 
 @router.get("/api/ledger.xlsx", tags=["reports"], response_class=Response)
-def ledger(request: Request, session: str | None = None, who: Caller = Depends(caller)) -> Response:
-    """The ledger workbook (台账), as `banli ledger export`."""
-    content = reading.ledger_bytes(web(request), who, session)
+def ledger(request: Request, session: str | None = None, workflow: str | None = None,
+           who: Caller = Depends(caller)) -> Response:
+    """The ledger workbook (台账), as `banli ledger export`: a sheet per workflow, or only `workflow`'s."""
+    content = reading.ledger_bytes(web(request), who, session, workflow)
     return Response(content, media_type=XLSX, headers=_attachment("台账" + (f"-{session}" if session else "") + ".xlsx"))
 
 

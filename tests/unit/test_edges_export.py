@@ -11,14 +11,16 @@ from datetime import date
 import pytest
 from docx import Document as WordDocument
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from banli.reports.document import Document, Signature, Table
 from banli.reports.ledger import Ledger, UnitTotals
 from banli.reports.render import docx as word
 from banli.sheets.invitations import InvitationRow, write_invitations
+from banli.sheets.columns import LEDGER_HEADERS
 from banli.sheets.writing import write_ledger
-from tests.unit.test_sheets import AS_OF, ledger_row
+from tests.unit.test_sheets import AS_OF, ledger_row, tabled
 
 RED = "FFFFC7CE"
 
@@ -44,7 +46,7 @@ def ledger_of(count: int) -> Ledger:
     units = UnitTotals(unit="zjj", name="县住建局")
     for row in rows:
         units.add(row)
-    return Ledger(rows=rows, units=(units,), as_of=AS_OF)
+    return tabled(rows, (units,))
 
 
 def test_the_ledger_sheet_is_written_without_reaching_back_for_its_rows(tmp_path, monkeypatch):
@@ -62,7 +64,8 @@ def test_the_ledger_sheet_is_written_without_reaching_back_for_its_rows(tmp_path
         assert row[0].value == f"16-1-{number:03d}" and row[1].data_type == "s"
         assert row[1].quotePrefix == (number % 7 == 0)  # a title starting with '=' stays text
         assert row[9].number_format == "yyyy-mm-dd" and row[9].value.date() == date(2023, 4, 5)
-    assert sheet.max_row == 121 and sheet.auto_filter.ref == "A1:Q121" and sheet.freeze_panes == "A2"
+    last = get_column_letter(len(LEDGER_HEADERS))
+    assert sheet.max_row == 121 and sheet.auto_filter.ref == f"A1:{last}121" and sheet.freeze_panes == "A2"
 
 
 def test_the_invitation_sheet_is_written_without_reaching_back_for_its_rows(tmp_path, monkeypatch):

@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from banli.reports.ledger import Ledger, LedgerRow, UnitTotals
+from dataclasses import replace
+
+from banli.reports.ledger import Ledger, LedgerRow, LedgerTable, UnitTotals
 from banli.sheets.columns import LEDGER_HEADERS, VOCABULARY
 from banli.sheets.reading import read_sheet
 from banli.sheets.writing import write_ledger
@@ -27,7 +29,17 @@ def ledger_row(**overrides) -> LedgerRow:
                   handler="李科长", assigned_on=date(2023, 1, 5), deadline=date(2023, 4, 5), state="handling",
                   state_label="办理中", urges=1, contacts=2, face_to_face=1, replied_on=None, result_class="",
                   rating="", overdue_days=35)
-    return LedgerRow(**{**values, **overrides})
+    row = LedgerRow(**{**values, **overrides})
+    return replace(row, values=(  # under npc-suggestion's ledger columns (LEDGER_HEADERS)
+        row.ref, row.title, "、".join(row.deputies), row.category, row.lead_unit_name, "、".join(row.co_units),
+        row.leader, row.handler, row.assigned_on, row.deadline, row.state_label, row.urges,
+        f"{row.contacts}（面商{row.face_to_face}）", row.replied_on, row.result_class, row.rating, "", None, "", "", "",
+        row.overdue_days))
+
+
+def tabled(rows: tuple[LedgerRow, ...], units: tuple[UnitTotals, ...]) -> Ledger:
+    table = LedgerTable(workflow="npc-suggestion", title="人大代表建议办理", headers=LEDGER_HEADERS, rows=rows)
+    return Ledger(rows=rows, units=units, as_of=AS_OF, tables=(table,))
 
 
 def a_ledger() -> Ledger:
@@ -37,7 +49,7 @@ def a_ledger() -> Ledger:
     units = UnitTotals(unit="zjj", name="县住建局")
     for row in rows:
         units.add(row)
-    return Ledger(rows=rows, units=(units,), as_of=AS_OF)
+    return tabled(rows, (units,))
 
 
 # What each key's column holds for the first row, as text: the row's own values, joined lists,
@@ -45,7 +57,8 @@ def a_ledger() -> Ledger:
 FIRST_ROW = {"ref": "16-1-001", "title": "关于加强老旧小区物业管理的建议", "deputies": "张三、李四", "category": "城市建设",
              "lead_unit": "县住建局", "co_units": "县财政局、县教育局", "leader": "王局长", "handler": "李科长",
              "assigned_on": "2023-01-05", "deadline": "2023-04-05", "state": "办理中", "urges": "1",
-             "contacts": "2（面商1）", "replied_on": "", "result_class": "", "rating": "", "overdue_days": "35"}
+             "contacts": "2（面商1）", "replied_on": "", "result_class": "", "rating": "", "promise": "", "promised_by": "",
+             "promise_status": "", "key": "", "lead_leader": "", "overdue_days": "35"}
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"], ids=["xlsx", "csv"])
@@ -96,7 +109,7 @@ def attacked_ledger() -> Ledger:
     units = UnitTotals(unit="zjj", name="=HYPERLINK(\"http://example.com\",\"县住建局\")")
     for row in rows:
         units.add(row)
-    return Ledger(rows=rows, units=(units,), as_of=AS_OF)
+    return tabled(rows, (units,))
 
 
 def test_xlsx_text_is_written_as_strings_with_excels_quote_prefix(tmp_path):
@@ -114,7 +127,8 @@ def test_xlsx_text_is_written_as_strings_with_excels_quote_prefix(tmp_path):
     by_key = {column.key: sheet.cell(row=2, column=index) for index, column in enumerate(VOCABULARY.ledger, start=1)}
     assert {key: by_key[key].value for key in ATTACKED} == ATTACKED  # the text reads as it was written
     assert all(by_key[key].quotePrefix for key in ATTACKED)  # and Excel keeps it text when it is edited
-    assert not by_key["ref"].quotePrefix and sheet["Q3"].value == -1 and sheet["Q3"].data_type == "n"
+    late = sheet.cell(row=3, column=len(LEDGER_HEADERS))  # 逾期天数, the last column
+    assert not by_key["ref"].quotePrefix and late.value == -1 and late.data_type == "n"
     with ZipFile(path) as archive:
         sheets = [archive.read(name) for name in archive.namelist() if name.startswith("xl/worksheets/sheet")]
     assert len(sheets) == 2 and not any(b"<f>" in xml or b"<f " in xml for xml in sheets)
@@ -167,7 +181,7 @@ def test_libreoffice_shows_the_texts_and_computes_nothing(tmp_path, suffix, show
 def test_control_characters_in_stored_text_do_not_break_the_workbook(tmp_path):
     from openpyxl import load_workbook
 
-    ledger = Ledger(rows=(ledger_row(handler="李\x01科长"),), units=(), as_of=AS_OF)
+    ledger = tabled((ledger_row(handler="李\x01科长"),), ())
     path = tmp_path / "台账.xlsx"
 
     write_ledger(ledger, path)  # openpyxl would refuse the cell: a bug's exit 1
