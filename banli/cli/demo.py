@@ -53,7 +53,7 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
     with click.progressbar(length=suggestions, label="handling year", file=click.get_text_stream("stderr"),
                            hidden=quiet) as bar:
         summary = play_year(settings.store, settings.runtime(), seed=seed, suggestions=suggestions,
-                            progress=lambda done, total: bar.update(done - bar.pos))
+                            progress=lambda done, total: bar.update(done - bar.pos), earlier=True)
     from banli.store.audit import verify
 
     summary["audit"] = {key: value for key, value in verify(settings.store).items() if key != "failures"}
@@ -115,7 +115,8 @@ def _print_summary(summary: dict) -> None:
                f"(database {summary['database']})\n")
     for title, key in (("按类别 by category", "by_category"), ("按状态 by state", "by_state"),
                        ("按办理结果 by result class", "by_result_class"), ("按代表评价 by rating", "by_rating"),
-                       ("回头看 look-back outcomes", "lookback")):
+                       ("回头看 look-back outcomes", "lookback"),
+                       ("到期提醒 reminders (rearmed: told again after an extension)", "reminders")):
         counts = summary.get(key) or {}
         if counts:
             click.echo(title)

@@ -148,12 +148,14 @@ def show(settings, ref, as_of_text, as_json) -> None:
       banli item show 16-1-001 --as-of 2022-06-30 --json
     """
     from banli.engine.limits import shown
+    from banli.engine.related import related
     from banli.errors import NotFound
     from banli.store.queries import show_item
 
     info = show_item(settings.store, ref, as_of=as_of(as_of_text))
     if info is None:
         raise NotFound(f"no item {shown(ref)}; see 'banli item list'", ref=ref)
+    info.update(related(settings.store, ref))  # the leader of a key suggestion, earlier items (多次提议)
     if as_json:
         emit_json(info)
         return
@@ -161,6 +163,11 @@ def show(settings, ref, as_of_text, as_json) -> None:
     click.echo(f"  workflow {info['workflow']}, state {info['state_label']} ({info['state']}), version {info['version']}")
     if info["deadline"]:
         click.echo(f"  deadline {deadline_text(info['deadline'])}" + ("  逾期 overdue" if info["overdue"] else ""))
+    if info.get("paused"):
+        pause = info["paused"]
+        since = (pause["since"] or "?")[:16].replace("T", " ")
+        click.echo(f"  deadline paused (挂起) since {since} by {pause['event_label']} "
+                   f"(seq {pause['seq']}); was due {deadline_text(pause['deadline_was']) or '-'}, later by the pause")
     if info["deputies"]:
         click.echo("  deputies " + "、".join(info["deputies"]))
     for name, value in info["fields"].items():
@@ -169,6 +176,13 @@ def show(settings, ref, as_of_text, as_json) -> None:
         click.echo(f"  {'主办' if a['role'] == 'lead' else '协办'} {a['name']} ({a['unit']})" + (f" → {a['child']}" if a["child"] else ""))
     for child in info["children"]:
         click.echo(f"  task {child['ref']}: {child['state_label']}")
+    for holder in info["role_holders"]:
+        click.echo(f"  {holder['label']} {holder['name']} ({holder['id']})")
+    if info["earlier"]:
+        click.echo(f"  多次提议: also made {len(info['earlier'])} time(s) before")
+    for e in info["earlier"]:
+        ended = "、".join(part for part in (e["result_class"] and e["result_class"] + "类", e["rating"]) if part)
+        click.echo(f"    {e['ref']} ({e['session'] or '-'}) {e['title']}: {e['state_label']}" + (f", {ended}" if ended else ""))
     click.echo()
     table(["seq", "time", "event", "from → to", "actor"],
           [[t["seq"], t["occurred_at"][:16], t["event"], f"{t['from']} → {t['to']}", t["actor"]] for t in info["trace"]])

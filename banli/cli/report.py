@@ -50,7 +50,8 @@ def annual(settings, session: str, out: str | None, as_of_text: str | None, as_j
     else:
         built = build_annual(settings.store, session, judged)
     if as_json:
-        emit_json({**built.metrics.to_json(), **({"file": out} if out else {})})
+        extra = {name: part.to_json() for name, part in (("parts", built.parts), ("leaders", built.leaders)) if part}
+        emit_json({**built.metrics.to_json(), **extra, **({"file": out} if out else {})})
     elif out:
         metrics = built.metrics
         click.echo(f"{out}: session {session}, {metrics.total} items, satisfaction "

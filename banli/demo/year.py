@@ -17,6 +17,7 @@ from banli.demo.suggestion import (
     BASICALLY,
     CREATE,
     SATISFIED,
+    SWEEP,
     SESSION,
     UNSATISFIED,
     Plan,
@@ -25,20 +26,21 @@ from banli.demo.suggestion import (
 )
 from banli.demo.timeline import CONGRESS, YEAR_END, ZONE, text
 from banli.demo.topics import CATEGORIES, TOPICS, Topic, title, topics_for
-from banli.engine.campaigns import open_campaign
+from banli.demo.earlier import play_earlier
+from banli.demo.lookback import look_back
 from banli.engine.org import read_org
-from banli.engine.times import from_utc_text
+from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.runtime import Runtime
+from banli.engine.sweep import sweep_item
 from banli.errors import InvalidInput
 from banli.store.operator import apply_org
 
 COUNTY = Path(__file__).with_name("county.yaml")
 ORG_LOADED_AT = "2022-01-04T00:00:00.000000"  # UTC: 08:00 on 4 January 2022, before the session
 SUGGESTION, CO_TASK = "npc-suggestion", "unit-task"
+RATING_EVENTS = ("rate", "rate_again", "rating_lapsed", "final_rating_lapsed")
 SEED_TOTAL = 151  # the seed report's year; the shares below are its counts out of 151
 RESULT_CLASSES = {"A": 88, "B": 57, "C": 6}
-LOOKBACK_OPENS = datetime(2022, 9, 19, 9, 0, tzinfo=ZONE)  # the seed's 回头看: 19 September …
-LOOKBACK_ENDS = datetime(2022, 10, 19, 17, 0, tzinfo=ZONE)  # … to 19 October 2022
 
 
 def prepare(store, *, by: str = "demo", at: str = ORG_LOADED_AT) -> dict:
@@ -47,9 +49,11 @@ def prepare(store, *, by: str = "demo", at: str = ORG_LOADED_AT) -> dict:
 
 
 def play_year(store, runtime: Runtime, *, seed: int = 2022, suggestions: int = 151,
-              progress: Callable[[int, int], None] | None = None, lookback: bool = True) -> dict:
+              progress: Callable[[int, int], None] | None = None, lookback: bool = True,
+              earlier: bool = False) -> dict:
     """Play one handling year on a prepared store, ending with the look-back (回头看) unless
-    `lookback` is False; returns what happened, counted."""
+    `lookback` is False; with `earlier`, one suggestion repeats two of earlier sessions,
+    played first (banli/demo/earlier.py); returns what happened, counted."""
     if runtime.now() < YEAR_END:
         raise InvalidInput(f"the demo year runs until {text(YEAR_END)[:10]}; give the runtime a clock after that")
     if suggestions < 1:
@@ -57,52 +61,24 @@ def play_year(store, runtime: Runtime, *, seed: int = 2022, suggestions: int = 1
     rng = random.Random(seed)
     cast = Cast.from_org(read_org(COUNTY))
     plans = plan_year(rng, suggestions, cast)
+    repeated = play_earlier(runtime, plans, cast, SUGGESTION) if earlier else None  # draws nothing of rng
     player = _Player(store, runtime)
     for done, plan in enumerate(plans, 1):
         for step in story(plan, cast, rng):
             player.play(step)
         if progress:
             progress(done, len(plans))
+    outcomes, system_rows = look_back(store, runtime, rng, cast, {plan.ref: plan for plan in plans},
+                                      player.play) if lookback else ({}, 0)
     summary = player.summary(seed, cast)
-    if lookback:
-        summary["lookback"], latest = look_back(store, runtime, rng, cast)
-        looked_at = sum(summary["lookback"].values())  # each: lookback_open (by the system) and lookback_result
-        summary["events"] += looked_at
-        summary["trace_rows"] += 2 * looked_at
-        summary["last_event_at"] = max(summary["last_event_at"], latest)
+    if lookback:  # the look-back's steps were played; the system selected each item and reopened some
+        summary["lookback"] = outcomes
+        summary["trace_rows"] += system_rows
+    if repeated:  # the earlier sessions' items are not the year's: counted apart
+        summary["earlier"] = repeated
+        summary["events"] += repeated["events"]
+        summary["trace_rows"] += repeated["events"]
     return summary
-
-
-def look_back(store, runtime: Runtime, rng: random.Random, cast: Cast) -> tuple[dict, str]:
-    """The seed's look-back, 19 September to 19 October: every handled suggestion is looked at
-    again and its lead unit records what became of it; returns the outcomes counted and the
-    time of the latest event."""
-    report = open_campaign(runtime, "lookback", session=SESSION, at=LOOKBACK_OPENS)
-    outcomes: Counter = Counter()
-    latest = ""
-    for ref in report["items"]:
-        with store.read() as tx:
-            item = tx.item(ref)
-        outcome = _lookback_outcome(rng, item.fields)
-        last = max(from_utc_text(item.last_at).astimezone(ZONE), LOOKBACK_OPENS)
-        at = min(last + timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 6)), LOOKBACK_ENDS)
-        fired = runtime.fire(ref, "lookback_result", cast.staff[item.fields["lead_unit"]].handler,
-                             {"lookback_outcome": outcome}, at=text(max(at, last + timedelta(minutes=5))))
-        outcomes[outcome] += 1
-        latest = max(latest, fired.occurred_at)
-    return dict(outcomes.most_common()), latest
-
-
-def _lookback_outcome(rng: random.Random, fields: dict) -> str:
-    if fields.get("rating") == UNSATISFIED:
-        return "已重新办理"
-    if fields.get("rating") == BASICALLY:
-        return "已再次沟通"
-    if fields.get("result_class") == "B":
-        return rng.choices(["按期推进", "已落实", "进度滞后"], [70, 20, 10])[0]
-    if fields.get("result_class") == "C":
-        return rng.choice(["已具备解决条件", "已再次沟通", "已再次沟通"])
-    return "已落实"
 
 
 # -- the plan of the year -------------------------------------------------------------------
@@ -206,6 +182,13 @@ def _choose_course(rng: random.Random, total: int, handled: list[Plan]) -> None:
             plan.ratings = (BASICALLY,)
         plan.face_to_face = rng.random() >= 0.08
         plan.fulfilled = plan.result_class == "B" and rng.random() < 0.45
+    # 联名建议: on every third, the co-signers rate too, before the first signer, whose rating
+    # counts; a few satisfied deputies never rate: 逾期未评价, deemed 满意. Chosen without the
+    # random draws, so the rest of the year stays as it was.
+    for plan in [plan for plan in handled if len(plan.deputies) > 1][::3]:
+        plan.co_signers_rate = True
+    for plan in [plan for plan in handled if plan.ratings == (SATISFIED,) and not plan.lateness][3::25]:
+        plan.rating_lapses = True
 
 
 def _share(total: int, of_seed: int, least: int = 0) -> int:
@@ -245,27 +228,56 @@ class _Player:
         self.store, self.runtime = store, runtime
         self.calls = 0
         self.spawned = 0
+        self.system = 0  # events the system fires (a lapsed rating): trace rows, not users' events
         self.states: dict[str, str] = {}
         self.fields: dict[str, dict] = {}
         self.last_at = ""
+        self.reminded: dict[str, set[str]] = {}  # ref → the reminder rules a sweep told its people of
+        self.reminders = Counter()  # notices sent; how many of them re-armed by a moved deadline
 
-    def play(self, step: Step) -> None:
+    def play(self, step: Step) -> str:
+        """Fire the step; returns the state it left the item in."""
         at = text(step.at)
+        if step.event == SWEEP:
+            return self._sweep(step)
         if step.event == CREATE:
             fired = self.runtime.create(workflow_id=SUGGESTION, ref=step.ref, title=step.data["title"], actor=step.actor,
                                         deputies=step.data["deputies"], fields=step.data["fields"], at=at)
             self.fields[step.ref] = dict(step.data["fields"])
         else:
-            fired = self.runtime.fire(step.ref, step.event, step.actor, step.data, at=at)
+            actor = SYSTEM_ACTOR if step.actor == SYSTEM_ACTOR.id else step.actor  # the CLI's runtime refuses the name
+            fired = self.runtime.fire(step.ref, step.event, actor, step.data, at=at)
             if "/" not in step.ref:
                 self.fields[step.ref].update({key: value for key, value in step.data.items()
                                               if key in ("category", "lead_unit", "result_class", "rating", "fulfilled")})
+                if step.event == "fulfil":  # set by the event's effect, not its data
+                    self.fields[step.ref]["fulfilled"] = True
+                if step.event in RATING_EVENTS:  # the rating that counts, not a co-signer's nor a lapse's none
+                    with self.store.read() as tx:
+                        self.fields[step.ref]["rating"] = tx.item(step.ref).fields.get("rating")
             for unit in step.data.get("co_units", ()):
                 self.states[f"{step.ref}/{unit}"] = "assigned"
                 self.spawned += 1
         self.states[step.ref] = fired.to_state
-        self.calls += 1
+        if step.actor == SYSTEM_ACTOR.id:
+            self.system += 1
+        else:
+            self.calls += 1
         self.last_at = max(self.last_at, at)
+        return fired.to_state
+
+    def _sweep(self, step: Step) -> str:
+        """The item's reminders due by the step's time; a rule told again is one re-armed (its
+        deadline moved, by an extension)."""
+        report = sweep_item(self.runtime, step.ref, step.at)
+        told = self.reminded.setdefault(step.ref, set())
+        for action in report.actions:
+            if action["recipients"]:
+                self.reminders["sent"] += 1
+                self.reminders["rearmed"] += action["rule"] in told
+                told.add(action["rule"])
+        self.system += report.events
+        return self.states[step.ref]
 
     def summary(self, seed: int, cast: Cast) -> dict:
         items = self.fields
@@ -282,5 +294,6 @@ class _Player:
             "by_result_class": {name: classes[name] for name in RESULT_CLASSES},
             "by_rating": {name: ratings[name] for name in (SATISFIED, BASICALLY, UNSATISFIED)},
             "fulfilled": sum(1 for fields in items.values() if fields.get("fulfilled")),
-            "events": self.calls, "trace_rows": self.calls + self.spawned, "last_event_at": self.last_at,
+            "reminders": {"sent": self.reminders["sent"], "rearmed": self.reminders["rearmed"]},
+            "events": self.calls, "trace_rows": self.calls + self.spawned + self.system, "last_event_at": self.last_at,
         }

@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
+from banli.engine import links
 from banli.engine.durations import parse_duration
 from banli.engine.expressions import Expression, TraceCounts, matches
 from banli.engine.limits import CHILD, MAX_REF
+from banli.engine.promises import promise_given
+from banli.engine.ratings import joint_rating, rating_lapse
 from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.times import from_utc_text, utc_text
 from banli.errors import InvalidInput, NotAllowedNow
@@ -17,17 +21,20 @@ _SALUTATION_END = re.compile(r"[：:\n]")
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def children_done(ctx, units: str | None = None) -> str | None:
+def children_done(ctx, units: str | None = None, workflow: str | None = None) -> str | None:
     """Every child item (a co-unit's task, say) has reached a final state. With `units` (a
     field), only the children of units the item still names there count: a co-unit taken
-    off the item no longer holds up its reply."""
+    off the item no longer holds up its reply. With `workflow`, only the children running it
+    (a 会办 co-unit's opinion holds up the reply; a 分办 unit's own part, replied on its own, does not)."""
     current = set(ctx.item.fields.get(units) or []) if units else None
     waiting = []
     for child in ctx.tx.children(ctx.item.id):
         if current is not None and child.fields.get("lead_unit") not in current:
             continue
-        workflow = ctx.runtime.store.workflows.by_id(child.definition_id)
-        if child.state not in workflow.final_states:
+        child_workflow = ctx.runtime.store.workflows.by_id(child.definition_id)
+        if workflow and child_workflow.definition.id != workflow:
+            continue
+        if child.state not in child_workflow.final_states:
             waiting.append(child.fields.get("lead_unit") or child.ref)
     if waiting:
         names = ctx.tx.unit_names(waiting)
@@ -69,10 +76,14 @@ def reply_format(ctx, text: str = "text", signer: str = "signer", title: str = "
     return None
 
 
-def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units") -> None:
+def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units", when=None) -> None:
     """One child item per unit in the field `units`, running `workflow` with that unit as its
-    lead. A unit's child item made before (the unit named again) is kept; an item with its ref
-    that is not this item's child is refused: the unit's task would silently not exist."""
+    lead; with `when`, only if the item (after the event's data) matches it (会办 spawns
+    co-unit tasks, 分办 the units' own parts). A unit's child item made before (the unit named
+    again) is kept; an item with its ref that is not this item's child is refused: the unit's
+    task would silently not exist."""
+    if not applies(ctx, when):
+        return
     child_workflow = ctx.runtime.store.workflows.get(workflow)
     for unit in ctx.fields.get(units) or []:
         ref = f"{ctx.item.ref}{CHILD}{unit}"
@@ -91,6 +102,36 @@ def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units") ->
             ctx.tx, workflow=child_workflow, ref=ref, title=ctx.item.title, actor=SYSTEM_ACTOR,
             deputies=ctx.deputies(), fields={"lead_unit": unit}, at=ctx.at, parent_id=ctx.item.id,
         )
+
+
+def gather_opinions(ctx, workflow: str = "unit-task", event: str = "submit_opinion", text: str = "text",
+                    into: str = "co_opinions", units: str = "co_units", when=None) -> None:
+    """The co-units' opinions in the event's record (会办: one reply carries every co-unit's
+    opinion): for each child running `workflow` of a unit the item still names in `units`, the
+    `text` of its latest `event`, as lines "单位名：意见", under the data key `into` (declared on
+    the event as an event-only key, the event's notice can name it; a value given is dropped)."""
+    ctx.data.pop(into, None)  # only the co-units' own words, never a value given with the event
+    if not applies(ctx, when):
+        return
+    current = ctx.fields.get(units) or []
+    lines = []
+    for child in ctx.tx.children(ctx.item.id):
+        unit = child.fields.get("lead_unit")
+        if unit not in current or ctx.runtime.store.workflows.by_id(child.definition_id).definition.id != workflow:
+            continue
+        said = [json.loads(row["data"]).get(text) for row in ctx.tx.trace(child.id) if row["event"] == event]
+        if said and said[-1]:
+            lines.append(f"{ctx.tx.unit_names([unit])[0]}：{said[-1]}")
+    if lines:
+        ctx.trace_data[into] = "\n".join(lines)
+
+
+def applies(ctx, when) -> bool:
+    """Whether a call's `when` (compiled at parse) holds for the item after the event's data."""
+    if when is None:
+        return True
+    count = TraceCounts(ctx.tx, ctx.item.id) if isinstance(when, Expression) and when.uses_count else None
+    return matches(when, ctx.fields, count)
 
 
 def set_fields(ctx, **values) -> None:
@@ -120,5 +161,7 @@ def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
 
 # name → (function, whether it judges the event's data): what `registry` registers first
 GUARDS = {"children_done": (children_done, False), "reply_format": (reply_format, True),
-          "condition": (condition, False)}
-EFFECTS = {"spawn_children": spawn_children, "set_fields": set_fields, "extend_deadline": extend_deadline}
+          "promise_given": (promise_given, True), "condition": (condition, False), "not_itself": (links.not_itself, True),
+          "joint_rating": (joint_rating, True), "rating_lapse": (rating_lapse, True)}
+EFFECTS = {"spawn_children": spawn_children, "set_fields": set_fields, "extend_deadline": extend_deadline,
+           "gather_opinions": gather_opinions}

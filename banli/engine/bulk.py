@@ -63,6 +63,12 @@ class Lookup:
     def person_exists(self, person: str) -> bool:
         return person in self.people
 
+    items: frozenset[str] = frozenset()  # refs an `items` field may name (set by an import's check)
+
+    def item(self, ref: str) -> str | None:
+        """The ref if it names an item (all `links.refs` asks), else None."""
+        return ref if ref in self.items else None
+
 
 def register_many(tx, workflow: CompiledWorkflow, items: Sequence[NewItem], actor: Actor, now: datetime,
                   step: Callable[[int], None] = lambda _count: None, origin: dict | None = None) -> None:

@@ -50,7 +50,7 @@ class Kind(NamedTuple):
 
 TEXT, NUMBER, BOOL, DATE, NULL = Kind("text"), Kind("number"), Kind("bool"), Kind("date"), Kind("null")
 _FIELD_KINDS = {"unit": TEXT, "choice": TEXT, "text": TEXT, "person": TEXT, "int": NUMBER, "date": DATE,
-                "bool": BOOL, "units": Kind("list", element="text")}
+                "bool": BOOL, "units": Kind("list", element="text"), "items": Kind("list", element="text")}
 
 
 def kind_of_field(field_type: str, choices: tuple[str, ...] = ()) -> Kind:

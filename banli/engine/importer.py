@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, ContextManager, Iterator, Mapping, Protocol
 
+from banli.engine import links
 from banli.engine.candidates import Candidate, Problem, RowChecker, column_letter
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.model import REGISTERING_ROLES
@@ -135,10 +136,13 @@ def check(runtime, workflow: CompiledWorkflow, sheet: Table, *, progress: Progre
     columns = _columns(sheet, workflow, plan.problems)
     ref_at = columns.get("ref")
     refs = [cells[ref_at] for _n, cells in sheet.rows if ref_at is not None and ref_at < len(cells)]
+    linked = _linked_refs(sheet, workflow, columns)  # of `items` fields (往届相同建议): earlier items
     with runtime.store.read() as tx:
         names = tx.org_names()
         existing = set(tx.item_ids([ref for ref in refs if ref]))
+        known = set(tx.item_ids(linked)) if linked else set()
     rows = RowChecker(workflow, sheet.header, columns, sheet.vocabulary.imported, names, existing, runtime.now())
+    rows.lookup.items = frozenset(known)
     with (progress or _no_progress)("checking", len(sheet.rows)) as step:
         for index, (number, cells) in enumerate(sheet.rows, start=1):
             candidate = rows.check(number, cells, plan.problems)
@@ -149,6 +153,14 @@ def check(runtime, workflow: CompiledWorkflow, sheet: Table, *, progress: Progre
         step(len(sheet.rows) % STEP)
     plan.problems.sort(key=lambda problem: problem.row)
     return plan
+
+
+def _linked_refs(sheet: Table, workflow: CompiledWorkflow, columns: dict[str, int]) -> list[str]:
+    """The refs the file's `items` columns name (each checked to exist, banli.engine.links)."""
+    at = [index for name, index in columns.items()
+          if name in workflow.definition.fields and workflow.definition.fields[name].type == "items"]
+    return sorted({ref for _n, cells in sheet.rows for index in at if index < len(cells)
+                   for ref in links.split(cells[index])})
 
 
 def _columns(sheet: Table, workflow: CompiledWorkflow, problems: list[Problem]) -> dict[str, int]:

@@ -76,6 +76,9 @@ TOP = _section(
     KeySpec(name="campaigns", type="a mapping of campaign names to campaigns",
             description="events fired by the system on every item a selection matches"),
     KeySpec(name="scoring", type="a list of scoring rules", description="per-unit points for events"),
+    KeySpec(name="ledger", type="{columns: […], reply: EVENT}",
+            description="the ledger's (台账's) columns and its reply event (default: ref, title, deputies, "
+                        "the fields in order, state, deadline, reply date, days overdue)"),
 )
 
 LABEL = _section(
@@ -94,6 +97,9 @@ FIELD = _section(
     KeySpec(name="outcome", type="true | false", default=False,
             description="it records an outcome of the handling (a rating, a result class): only the events "
                         "that set it may, never a registration, so that reports count what events established"),
+    KeySpec(name="role", type="true | false", default=False,
+            description="only for a person field: the person it names holds the item-relative role of the "
+                        "field's name, which events' roles and notify (and reminders) may name"),
 )
 
 STATE = _section(
@@ -102,7 +108,7 @@ STATE = _section(
     KeySpec(name="initial", type="true | false", default=False, description="items start here; exactly one state"),
     KeySpec(name="final", type="true | false", default=False,
             description="never left; internal events may still be recorded on it"),
-    KeySpec(name="deadline", type="{after: DURATION, from: EVENT | enter}",
+    KeySpec(name="deadline", type="{after: DURATION, from: EVENT | enter} or {until: FIELD}",
             description="when the item is due while in this state"),
     KeySpec(name="reminders", type="a list of reminders",
             description="notifications or system events before or after the deadline"),
@@ -111,9 +117,12 @@ STATE = _section(
 RULE = _section(
     "…deadline, …within", "a point in time after an event or after entering the state",
     KeySpec(name="after", type="a duration; in a state's deadline also {field: FIELD, table: …, default: …}",
-            required=True, description="how long after the start"),
+            description="how long after the start (required, unless a state's deadline runs 'until' a date field)"),
     KeySpec(name="from", type="an event | enter", default=ENTER,
             description="the start: the event's latest occurrence, or entering the state"),
+    KeySpec(name="until", type="a date field",
+            description="only in a state's deadline, instead of 'after' and 'from': the deadline is the end of "
+                        "the day the field holds, in the workflow's zone (none while the field is empty)"),
 )
 
 AFTER = _section(
@@ -164,6 +173,9 @@ EVENT = _section(
     KeySpec(name="notify", type="recipients (roles, lead_unit, co_unit, own_deputy, field:NAME), "
                                 "{to: …, message: …} or a list of those mappings",
             description="who is told when the event happens, in its transaction"),
+    KeySpec(name="reopen", type="true | false", default=False,
+            description="it may leave a final state (its 'from' names one): a campaign's outcome reopens a "
+                        "closed item"),
 )
 
 NOTICE = _section(
@@ -205,7 +217,7 @@ BRANCH = _section(
 CAMPAIGN = _section(
     "campaigns.NAME", "an event fired by the system on every item a selection matches",
     KeySpec(name="label", type=_LABEL_TYPE, description="its name for people (default: the campaign's name)"),
-    KeySpec(name="select", type="a list of {state: STATE, when: …}", required=True,
+    KeySpec(name="select", type="a list of {state: STATE, when: …, kind: …, outcomes: […]}", required=True,
             description="which items take part"),
     KeySpec(name="fire", type="an event", required=True,
             description="the event fired on each selected item (its roles include system)"),
@@ -215,12 +227,20 @@ CAMPAIGN = _section(
     KeySpec(name="reminders", type="a list of reminders", description="around each task's due date"),
     KeySpec(name="result", type="an event", description="the event that records an item's outcome (with outcome)"),
     KeySpec(name="outcome", type="a field", description="the field holding the outcome (with result)"),
+    KeySpec(name="then", type="a mapping of outcomes (choices of the outcome field) to events",
+            description="the event the system fires on the item, in the same transaction, when the result "
+                        "event records that outcome (e.g. one that reopens it)"),
 )
 
 SELECT = _section(
     "campaigns.NAME.select[]", "a selection of items",
     KeySpec(name="state", type="a state", required=True, description="items in this state"),
     KeySpec(name="when", type=_WHEN_TYPE, description="whose fields match"),
+    KeySpec(name="kind", type="one line of text (at most 64 characters)",
+            description="the kind of item it selects (不满意, B类); the first selection an item matches gives "
+                        "its kind, recorded in the data 'kind' of the campaign's event"),
+    KeySpec(name="outcomes", type="a list of outcomes (choices of the outcome field)",
+            description="the outcomes an item of this kind may be given (with kind); others are refused"),
 )
 
 SCORING = _section(
@@ -235,5 +255,40 @@ SCORING = _section(
             description="the rule's name in reports (default: made of its event and conditions)"),
 )
 
+LEDGER = _section(
+    "ledger", "the ledger (台账): its columns, in order, and the event that is the reply",
+    KeySpec(name="columns", type="a list of columns",
+            description="the columns of the 台账 sheet and CSV, in order (default: ref, title, deputies, the "
+                        "fields in order, state, deadline, reply date, days overdue)"),
+    KeySpec(name="reply", type="an event",
+            description="the event that answers the item: its rounds give the deadline, the reply date and the "
+                        "days overdue (default: the event named reply, if there is one)"),
+)
+
+LEDGER_COLUMN = _section(
+    "ledger.columns[]", "one column of the ledger: a built-in value, a field, or an event's occurrences",
+    KeySpec(name="label", type=_LABEL_TYPE,
+            description="the column's header (default: the value's, the field's or the event's name)"),
+    KeySpec(name="value", type="ref | title | deputies | state | deadline | replied_on | overdue_days | promise",
+            description="a built-in value of the row (one of value, field, event)"),
+    KeySpec(name="field", type="a field",
+            description="the item's field: units as their names, lists joined with 、, yes/no as 是/否"),
+    KeySpec(name="event", type="an event", description="what the event's occurrences say (with show)"),
+    KeySpec(name="show", type="date | last | count | data:KEY", default="date",
+            description="of an event: the day of its first or last occurrence, how many times, or a data key "
+                        "of its last occurrence"),
+    KeySpec(name="when", type="a mapping of the event's data keys to a value or a list of values",
+            description="of an event: only the occurrences whose data match"),
+    KeySpec(name="part", type="{label: …, when: …}",
+            description="of a count: the occurrences that also match 'when', shown after it, e.g. 2（面商1）"),
+)
+
+LEDGER_PART = _section(
+    "ledger.columns[].part", "the part of a count shown after it",
+    KeySpec(name="label", type=_LABEL_TYPE, required=True, description="its name, e.g. 面商"),
+    KeySpec(name="when", type="a mapping of the event's data keys to a value or a list of values", required=True,
+            description="the occurrences it counts"),
+)
+
 SECTIONS: tuple[Section, ...] = (TOP, FIELD, STATE, RULE, AFTER, REMINDER, EVENT, NOTICE, GUARD, DATA, BRANCH,
-                                 CAMPAIGN, SELECT, SCORING, LABEL)
+                                 CAMPAIGN, SELECT, SCORING, LEDGER, LEDGER_COLUMN, LEDGER_PART, LABEL)

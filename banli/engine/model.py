@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable
 
+from banli.engine.due_dates import OnDate
 from banli.engine.durations import Duration, Lookup
 from banli.engine.times import DEFAULT_ZONE_NAME
 
-GLOBAL_ROLES = ("registrar", "reviewer", "supervisor", "unit", "deputy", "npc_office", "auditor", "admin")
+GLOBAL_ROLES = ("registrar", "reviewer", "supervisor", "unit", "deputy", "npc_office", "auditor", "admin", "leader")
 ITEM_ROLES = ("lead_unit", "co_unit", "own_deputy")
 REGISTERING_ROLES = frozenset({"registrar", "supervisor", "admin"})  # who may register items (SPEC §4)
 SYSTEM = "system"
-FIELD_TYPES = ("unit", "units", "choice", "text", "int", "date", "bool", "person")
+FIELD_TYPES = ("unit", "units", "choice", "text", "int", "date", "bool", "person", "items")
 ENTER = "enter"
 
 
@@ -34,6 +35,7 @@ class Field:
     choices: tuple[str, ...] = ()
     required: bool = False
     outcome: bool = False  # records an outcome of the handling: only events set it, never a registration
+    role: bool = False  # a person field: whom it names holds the item-relative role of the field's name
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,9 +52,10 @@ class DataSpec:
 @dataclass(frozen=True, kw_only=True)
 class Rule:
     """`{after: DURATION, from: EVENT|enter}`: a deadline or a window; a deadline's `after` may
-    be taken from a field (`Lookup`)."""
+    be taken from a field (`Lookup`), or the deadline be the day a date field holds (`OnDate`,
+    from `{until: FIELD}`)."""
 
-    after: Duration | Lookup
+    after: Duration | Lookup | OnDate
     start: str
 
 
@@ -119,6 +122,7 @@ class Event:
     effects: tuple[Call, ...] = ()
     clock: str | None = None  # "pause" or "resume": stops or restarts the deadline's clock (banli.engine.clock)
     notify: tuple = ()  # banli.engine.notices.Notice: who is told when it happens
+    reopen: bool = False  # it may leave a final state (a campaign's outcome reopens a closed item)
 
     def data_spec(self, key: str) -> DataSpec | None:
         return next((spec for spec in self.data if spec.key == key), None)
@@ -128,6 +132,8 @@ class Event:
 class Selector:
     state: str
     when: tuple[tuple[str, tuple[object, ...]], ...] = ()
+    kind: str | None = None  # the kind of item it selects (不满意, B类), recorded when the campaign fires
+    outcomes: tuple[str, ...] = ()  # the outcomes allowed for items of that kind; empty: any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,6 +147,16 @@ class Campaign:
     reminders: tuple[Reminder, ...] = ()
     result: str | None = None  # the event that records an item's outcome …
     outcome: str | None = None  # … in this field
+    then: tuple[tuple[str, str], ...] = ()  # (outcome, event): the event the system fires when it is recorded
+
+    def allowed(self, kind: str) -> tuple[str, ...]:
+        """The outcomes items of `kind` may have: those its selections list (empty: any)."""
+        return tuple(dict.fromkeys(outcome for selector in self.select if selector.kind == kind
+                                   for outcome in selector.outcomes))
+
+    def follow_up(self, outcome: str) -> str | None:
+        """The event fired when `outcome` is recorded, if any."""
+        return dict(self.then).get(outcome)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +182,7 @@ class Definition:
     events: dict[str, Event] = field(default_factory=dict)
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     scoring: tuple[ScoringRule, ...] = ()
+    ledger: object = None  # banli.engine.ledger_spec.LedgerSpec: the 台账's columns (the parser always sets one)
 
     @property
     def initial(self) -> str:

@@ -18,6 +18,7 @@ import weakref
 from dataclasses import dataclass
 from functools import partial
 
+from banli.engine import field_roles
 from banli.engine.keys import NOTICE
 from banli.engine.limits import shown
 from banli.engine.load import Located
@@ -85,7 +86,7 @@ def _mapping(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...]
 
 
 def _recipients(ctx: Context, values, here: str) -> tuple[str, ...]:
-    allowed = GLOBAL_ROLES + ITEM_ROLES
+    allowed = GLOBAL_ROLES + ITEM_ROLES + field_roles.names(ctx.fields)
     result = []
     for index, value in enumerate(values):
         if isinstance(value, str) and value.startswith(FIELD_PREFIX):
@@ -192,7 +193,7 @@ class _Values(dict):
 
 
 def _values(tx, workflow, item, event, row: dict, fields: dict, data: dict) -> _Values:
-    """What a message template may name, each as plain text; a unit by its name."""
+    """What a message template may name, each as plain text; a unit or a person by its name."""
     values = _Values({name: _text(value) for name, value in fields.items()})
     values.update({spec.key: _text(data.get(spec.key)) for spec in event.data if spec.key in data})
     named = {name for notice in event.notify if notice.message
@@ -202,6 +203,8 @@ def _values(tx, workflow, item, event, row: dict, fields: dict, data: dict) -> _
         if spec is not None and spec.type in ("unit", "units") and value:
             units = [str(unit) for unit in (value if isinstance(value, list) else [value])]
             values[name] = "、".join(tx.unit_names(units))
+        elif spec is not None and spec.type == "person" and value:  # a person by their name
+            values[name] = next((person.name for person in _people(tx).everyone if person.id == value), str(value))
     values.update(ref=item.ref, title=item.title, event=str(event.label), state=str(workflow.label(row["to_state"])),
                   actor=row["actor"], at=row["occurred_at"][:16])
     return values

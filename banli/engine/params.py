@@ -17,6 +17,7 @@ from banli.engine.durations import parse_duration
 from banli.engine.limits import text_problem
 from banli.engine.load import Located, Position
 from banli.engine.model import Call, Field
+from banli.engine.rating_params import rating_params
 from banli.engine.keys import GUARD
 from banli.engine.readers import MAX_LABEL, MAX_NAME, SCALARS, Context, kind_of, known_keys, sequence, show, when
 
@@ -117,14 +118,41 @@ def _text(ctx: Context, params: dict, param: str, at, here: str) -> None:
 
 
 def _spawn_children(ctx: Context, params: dict, at, here: str) -> dict:
-    workflow = params.get("workflow", "unit-task")
+    _workflow(ctx, params, "unit-task", at, here)
+    _field_of_type(ctx, params, "units", "co_units", ("units",), at, here)
+    return _when(ctx, params, at, here)
+
+
+def _workflow(ctx: Context, params: dict, default: str | None, at, here: str) -> None:
+    """`workflow` names a workflow that exists (the built-ins, or one registered before)."""
+    workflow = params.get("workflow", default)
+    if workflow is None:
+        return
     if not isinstance(workflow, str) or not _WORKFLOW_ID.match(workflow) or len(workflow) > MAX_NAME:
         ctx.error(at("workflow"), f"{here}: 'workflow' is a workflow's id, not {show(workflow)}")
     elif ctx.workflow_exists is not None and not ctx.workflow_exists(workflow):
         ctx.error(at("workflow"), f"{here}: no workflow '{workflow}' is registered; register it first "
                                   "(see 'banli workflow list')")
-    _field_of_type(ctx, params, "units", "co_units", ("units",), at, here)
+
+
+def _when(ctx: Context, params: dict, at, here: str) -> dict:
+    """An effect's `when` (it runs only if the item, after the event's data, matches), compiled once."""
+    if "when" in params:
+        holder = Located(when=params["when"])
+        holder.position, holder.key_positions, holder.value_positions = at("when"), {}, {"when": at("when")}
+        params["when"] = when(ctx, holder, "when", here)
     return params
+
+
+def _gather_opinions(ctx: Context, params: dict, at, here: str) -> dict:
+    _workflow(ctx, params, "unit-task", at, here)
+    _field_of_type(ctx, params, "units", "co_units", ("units",), at, here)
+    for param in ("event", "text", "into"):
+        value = params.get(param)
+        if param in params and (not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME):
+            ctx.error(at(param), f"{here}: '{param}' is {'an event' if param == 'event' else 'a data key'}'s name, "
+                                 f"not {show(value)}")
+    return _when(ctx, params, at, here)
 
 
 def _condition(ctx: Context, params: dict, at, here: str) -> dict:
@@ -143,12 +171,39 @@ def _condition(ctx: Context, params: dict, at, here: str) -> dict:
 
 def _children_done(ctx: Context, params: dict, at, here: str) -> dict:
     _field_of_type(ctx, params, "units", None, ("units",), at, here)
+    _workflow(ctx, params, None, at, here)
     return params
 
 
 def _reply_format(ctx: Context, params: dict, at, here: str) -> dict:
     for param in params:
-        _text(ctx, params, param, at, here)
+        if param == "min_length":
+            _whole(ctx, params, param, at, here)
+        else:
+            _text(ctx, params, param, at, here)
+    return params
+
+
+def _whole(ctx: Context, params: dict, param: str, at, here: str) -> None:
+    value = params.get(param)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
+        ctx.error(at(param), f"{here}: '{param}' is a whole number from 0 to 100000, not {show(value)}")
+
+
+def _promise_given(ctx: Context, params: dict, at, here: str) -> dict:
+    """The class is a choice field with the promising class among its choices, the plan a text
+    field, the date a date field; `in_text` is true or false."""
+    _field_of_type(ctx, params, "class_field", "result_class", ("choice",), at, here)
+    _field_of_type(ctx, params, "plan", "promise", ("text",), at, here)
+    _field_of_type(ctx, params, "by", "promised_by", ("date",), at, here)
+    _text(ctx, params, "text", at, here)
+    if "in_text" in params and not isinstance(params["in_text"], bool):
+        ctx.error(at("in_text"), f"{here}: 'in_text' is true or false, not {show(params['in_text'])}")
+    field = ctx.fields.get(params.get("class_field", "result_class"))
+    promising = params.get("promising", "B")
+    if field is not None and field.type == "choice" and str(promising) not in field.choices:
+        ctx.error(at("promising"), f"{here}: 'promising' is a choice of field '{field.name}' "
+                                   f"({show(', '.join(field.choices), 200)}), not {show(promising)}")
     return params
 
 
@@ -211,6 +266,10 @@ _BUILTIN = {
     builtins.spawn_children: _spawn_children,
     builtins.children_done: _children_done,
     builtins.reply_format: _reply_format,
+    builtins.promise_given: _promise_given,
     builtins.extend_deadline: _extend_deadline,
     builtins.set_fields: _set_fields,
+    builtins.gather_opinions: _gather_opinions,
+    builtins.joint_rating: rating_params,
+    builtins.rating_lapse: rating_params,
 }

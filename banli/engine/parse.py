@@ -13,7 +13,7 @@ from collections import deque
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from banli.engine import deadline_keys, sections
+from banli.engine import campaign_keys, deadline_keys, ledger_spec, sections
 from banli.engine.calendar import CN, PLAIN
 from banli.engine.keys import CAMPAIGN, SCORING, SELECT, TOP
 from banli.engine.load import Located, Position, load_file, load_text
@@ -84,8 +84,9 @@ def _definition(ctx: Context, doc: Located) -> Definition:
     sections.fields(ctx, doc)
     states = sections.states(ctx, doc)
     events = sections.events(ctx, doc, states)
-    campaigns = _campaigns(ctx, doc)
+    campaigns = _campaigns(ctx, doc, events)
     scoring = _scoring(ctx, doc)
+    ledger = ledger_spec.read(ctx, doc, events)
     _check_deferred(ctx, events)
     deadline_keys.check_clocks(ctx, doc, states, events)
     _check_reachable(ctx, doc, states, events)
@@ -93,11 +94,11 @@ def _definition(ctx: Context, doc: Located) -> Definition:
         id=workflow_id, version=version, title=label(ctx, doc, "title", workflow_id, "the definition"),
         timezone=timezone, calendar=str(calendar), office_hours=office_hours,
         settings=tuple(ctx.settings.items()), fields=ctx.fields, states=states, events=events,
-        campaigns=campaigns, scoring=scoring,
+        campaigns=campaigns, scoring=scoring, ledger=ledger,
     )
 
 
-def _campaigns(ctx: Context, doc: Located) -> dict[str, Campaign]:
+def _campaigns(ctx: Context, doc: Located, events: dict[str, Event]) -> dict[str, Campaign]:
     raw = mapping(ctx, doc.get("campaigns"), doc.value_at("campaigns"), "campaigns") or {}
     result = {}
     for key, value in raw.items():
@@ -107,12 +108,14 @@ def _campaigns(ctx: Context, doc: Located) -> dict[str, Campaign]:
         if spec is None:
             continue
         known_keys(ctx, spec, CAMPAIGN, where)
-        result[campaign] = _campaign(ctx, campaign, spec, where)
+        result[campaign] = _campaign(ctx, campaign, spec, where, events)
     return result
 
 
-def _campaign(ctx: Context, name: str, spec: Located, where: str) -> Campaign:
+def _campaign(ctx: Context, name: str, spec: Located, where: str, events: dict[str, Event]) -> Campaign:
     selectors = _selectors(ctx, spec, where)
+    then = campaign_keys.then(ctx, spec, where, campaign_keys.choices(ctx, spec))
+    campaign_keys.check(ctx, spec, where, selectors, spec.get("result"), then, events)
     if "fire" not in spec:
         ctx.error(spec.position, f"{where} needs 'fire': the event fired on each selected item")
     else:
@@ -137,7 +140,7 @@ def _campaign(ctx: Context, name: str, spec: Located, where: str) -> Campaign:
         schedule=str(schedule) if schedule is not None else None,
         reminders=sections.reminders(ctx, spec, "reminders", where),
         result=str(spec["result"]) if "result" in spec else None,
-        outcome=str(outcome) if outcome is not None else None,
+        outcome=str(outcome) if outcome is not None else None, then=then,
     )
 
 
@@ -161,6 +164,7 @@ def _selectors(ctx: Context, spec: Located, where: str) -> tuple[Selector, ...]:
     if not select:
         ctx.error(spec.position, f"{where} needs 'select': [{{state: …, when: …}}]")
     result = []
+    allowed = campaign_keys.choices(ctx, spec)
     for index, raw in enumerate(select):
         entry = mapping(ctx, raw, select.at(index), here)
         if entry is None:
@@ -169,7 +173,9 @@ def _selectors(ctx: Context, spec: Located, where: str) -> tuple[Selector, ...]:
         if not isinstance(entry.get("state"), str) or entry["state"] not in ctx.state_names:
             ctx.error(entry.value_at("state"), f"{here}: unknown state '{show(entry.get('state'))}'")
             continue
-        result.append(Selector(state=str(entry["state"]), when=when(ctx, entry, "when", here)))
+        kind, outcomes = campaign_keys.selection(ctx, entry, here, allowed)
+        result.append(Selector(state=str(entry["state"]), when=when(ctx, entry, "when", here), kind=kind,
+                               outcomes=outcomes))
     return tuple(result)
 
 
@@ -209,6 +215,9 @@ def _scoring(ctx: Context, doc: Located) -> tuple[ScoringRule, ...]:
     return tuple(result)
 
 
+_GIVEN = ("campaign", "kind")  # what a campaign passes to the event it fires
+
+
 def _check_deferred(ctx: Context, events: dict[str, Event]) -> None:
     """References to events, checked once every event is parsed (a state names events defined after it)."""
     for ref in ctx.deferred:
@@ -219,6 +228,10 @@ def _check_deferred(ctx: Context, events: dict[str, Event]) -> None:
             continue  # defined, but so broken that it was not kept: its own problems say why
         elif ref.kind is DeferredKind.SYSTEM_EVENT and SYSTEM not in events[ref.name].roles:
             ctx.error(ref.position, f"{ref.where}: event '{ref.name}' is fired by the system, so its roles must include 'system'")
+        elif ref.kind is DeferredKind.SYSTEM_EVENT and (
+                needed := [spec.key for spec in events[ref.name].data if spec.required and spec.key not in _GIVEN]):
+            ctx.error(ref.position, f"{ref.where}: event '{ref.name}' is fired by the system, which gives it no data, "
+                                    f"but it requires {', '.join(needed)}; make them optional")
         elif ref.kind is DeferredKind.EVENT_IN_STATE and ref.state not in events[ref.name].sources:
             ctx.error(ref.position, f"{ref.where}: event '{ref.name}' is not possible in state '{ref.state}', "
                                     "so this reminder could never fire it; add the state to its 'from'")

@@ -204,7 +204,8 @@ def _label_text(ctx: Context, entry: Located, key: str, where: str) -> str | Non
 def roles(ctx: Context, entry: Located, key: str, where: str, allow_system: bool = True) -> tuple[str, ...]:
     """A role or a list of roles, at least one."""
     values = sequence(entry.get(key), entry.value_at(key))
-    allowed = ALL_ROLES if allow_system else GLOBAL_ROLES + ITEM_ROLES
+    allowed = (ALL_ROLES if allow_system else GLOBAL_ROLES + ITEM_ROLES) + tuple(
+        name for name, spec in ctx.fields.items() if spec.role)  # the roles person fields hold (field_roles)
     if key in entry and not values:  # absent: the caller says what it needs
         ctx.error(entry.value_at(key), f"{where} is empty: name at least one role ({', '.join(allowed)})")
     result = []

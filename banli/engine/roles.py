@@ -1,5 +1,6 @@
 """Who an item's roles are: its assignments (the lead unit, then each co-unit), and the
-item-relative roles (`lead_unit`, `co_unit`, `own_deputy`) as held by someone acting on the
+item-relative roles (`lead_unit`, `co_unit`, `own_deputy`, and those person fields declare,
+`banli.engine.field_roles`) as held by someone acting on the
 item and as the people a message to those roles reaches. The one place that says so: the
 runtime, the sweep, bulk registration and the stores ask here."""
 
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from banli.engine.field_roles import holder
 from banli.engine.model import GLOBAL_ROLES
 from banli.engine.people import People
 from banli.engine.records import Actor, Person
@@ -35,6 +37,8 @@ def holds_role(actor: Actor, roles: tuple[str, ...], fields: dict, deputies: Cal
     if actor.unit and "unit" in actor.roles and any(
             actor.unit in units_in_role(role, fields) for role in roles if role in UNIT_ROLES):
         return True
+    if any(actor.id == holder(role, fields) for role in roles):  # a role a person field declares
+        return True
     return "own_deputy" in roles and bool(actor.deputy) and actor.deputy in deputies()
 
 
@@ -48,4 +52,6 @@ def reached(people: People, roles: tuple[str, ...], fields: dict, deputies: Call
             found += people.with_role(role, deputies=deputies())
         elif role in GLOBAL_ROLES:
             found += people.with_role(role)
+        elif held_by := holder(role, fields):  # a role a person field declares
+            found += [person for person in people.everyone if person.id == held_by]
     return list({person.id: person for person in found}.values())

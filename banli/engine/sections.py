@@ -3,7 +3,7 @@ the deadlines, reminders, branches and data inside them (SPEC §7)."""
 
 from __future__ import annotations
 
-from banli.engine import deadline_keys, notices, registry, repeat_keys
+from banli.engine import deadline_keys, field_roles, notices, registry, repeat_keys
 from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE, Section
 from banli.engine.limits import text_problem
 from banli.engine.load import Located, LocatedList
@@ -78,7 +78,7 @@ def fields(ctx: Context, doc: Located) -> None:
                                                 "so it cannot be required; drop 'required' or 'outcome'")
         ctx.fields[field_name] = Field(
             name=field_name, type=kind, label=label(ctx, spec, "label", field_name, where), choices=choices,
-            required=required, outcome=outcome,
+            required=required, outcome=outcome, role=field_roles.read(ctx, spec, field_name, kind, raw.key_at(key), where),
         )
 
 
@@ -89,6 +89,9 @@ def rule(ctx: Context, entry: Located, key: str, where: str) -> Rule | None:
     if spec is None:
         return None
     known_keys(ctx, spec, RULE, here)
+    if "until" in spec:  # the day a date field holds
+        day = deadline_keys.until(ctx, spec, here, in_deadline=key == "deadline", initial=entry.get("initial") is True)
+        return Rule(after=day, start=ENTER) if day is not None else None
     if "after" not in spec:
         ctx.error(spec.position, f"{here} needs 'after' (a duration such as '3 months')")
     start = spec.get("from", RULE["from"].default)
@@ -187,7 +190,7 @@ def _outcomes_set(ctx: Context, doc: Located, events: dict[str, Event]) -> None:
 
 
 def event(ctx: Context, name: str, spec: Located, states: dict[str, State], where: str) -> Event:
-    internal = boolean(ctx, spec, "internal", where)
+    internal, reopen = boolean(ctx, spec, "internal", where), boolean(ctx, spec, "reopen", where)
     event_sources = sources(ctx, spec, states, where)
     event_data = data(ctx, spec, where)  # a branch's expression may name the event-only keys
     event_branches: tuple[Branch, ...] = ()
@@ -199,9 +202,12 @@ def event(ctx: Context, name: str, spec: Located, states: dict[str, State], wher
         else:
             event_branches = branches(ctx, spec, where, event_data)
             for source in event_sources:
-                if source in states and states[source].final:
-                    ctx.error(spec.value_at("from"),
-                              f"{where} leaves final state '{source}'; a final state is never left (make the event internal)")
+                if source in states and states[source].final and not reopen:
+                    ctx.error(spec.value_at("from"), f"{where} leaves final state '{source}'; a final state is never left "
+                                                     "(make the event internal, or mark it 'reopen: true')")
+    if reopen and (internal or not any(states[s].final for s in event_sources if s in states)):
+        ctx.error(spec.value_at("reopen"), f"{where}: 'reopen: true' is for an event that leaves a final state "
+                                           "(not internal, a final state in its 'from'); drop it")
     if "roles" not in spec:
         ctx.error(spec.position, f"{where} needs 'roles': who may fire it")
     return Event(
@@ -211,7 +217,7 @@ def event(ctx: Context, name: str, spec: Located, states: dict[str, State], wher
         guards=calls(ctx, spec, "guards", registry.guards(), "guard", where),
         effects=calls(ctx, spec, "effects", registry.effects(), "effect", where),
         clock=deadline_keys.clock(ctx, spec, where),
-        notify=notices.read(ctx, spec, where, event_data),
+        notify=notices.read(ctx, spec, where, event_data), reopen=reopen,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from banli.engine import links
 from banli.engine.limits import shown
 from banli.engine.times import check_year
 from banli.errors import InvalidInput
@@ -56,6 +57,8 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
         if not tx.person_exists(person):
             raise InvalidInput(f"'{key}': no person '{person}' in the organisation file; see 'banli org show'")
         return person
+    if kind == "items":
+        return links.refs(tx, value, key)
     raise InvalidInput(f"'{key}' has an unknown type {kind}")
 
 

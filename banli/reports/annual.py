@@ -21,8 +21,14 @@ from banli.engine.times import DEFAULT_ZONE
 from banli.errors import NotFound
 from banli.reports import charts
 from banli.reports.document import Block, Chart, Document, Heading, Paragraph, Signature, Table
+from banli.reports import leaders
 from banli.reports.findings import Finding, findings
+from banli.reports.lookback import follow_up_text
 from banli.reports.metrics import AnnualMetrics, SessionFacts, collect, measure
+from banli.reports.parts import PartsSummary, summarise
+from banli.reports.rating_count import counting_text, rating_unit
+from banli.reports.parts import text as parts_text
+from banli.reports.promises import promise_text, tally
 from banli.store import report_queries
 from banli.store.operator import issuer as org_issuer
 
@@ -46,6 +52,8 @@ class AnnualReport:
     facts: SessionFacts
     findings: tuple[Finding, ...]
     document: Document
+    parts: PartsSummary | None = None  # 会办 and 分办 (banli/reports/parts.py)
+    leaders: leaders.LeadersSummary | None = None  # 重点建议 and 多次提议 (banli/reports/leaders.py)
 
 
 def build_annual(store, session: str, as_of: datetime) -> AnnualReport:
@@ -58,8 +66,9 @@ def build_annual(store, session: str, as_of: datetime) -> AnnualReport:
                        "report as of a later --as-of")
     metrics = measure(facts)
     found = tuple(findings(facts))
-    return AnnualReport(metrics=metrics, facts=facts, findings=found,
-                        document=compose(metrics, facts, found, issuer=org_issuer(store)))
+    split, led = summarise(store, facts), leaders.summarise(store, facts)
+    return AnnualReport(metrics=metrics, facts=facts, findings=found, parts=split, leaders=led,
+                        document=compose(metrics, facts, found, issuer=org_issuer(store), parts=split, led=led))
 
 
 def write_annual(store, session: str, out_path: str | Path, as_of: datetime) -> AnnualReport:
@@ -112,14 +121,17 @@ def ordinal(index: int) -> str:
 # -- the document ---------------------------------------------------------------------------
 
 def compose(metrics: AnnualMetrics, facts: SessionFacts, found: tuple[Finding, ...],
-            issuer: IssuerSpec | None = None) -> Document:
-    """The report; `issuer` (from the org file) heads the title and signs it."""
+            issuer: IssuerSpec | None = None, parts: PartsSummary | None = None,
+            led: leaders.LeadersSummary | None = None) -> Document:
+    """The report; `issuer` (from the org file) heads the title and signs it; `parts`, if
+    given, adds what 会办 and 分办 did (co-units' opinions, the 分办 parts' replies and ratings)."""
     name = session_name(metrics.session)
     today = metrics.as_of.date()
     blocks: list[Block] = [Paragraph(text="各位代表：", indent=False),
                            Paragraph(text=f"现将{name}代表建议办理情况报告如下，请予审议。")]
     blocks += basic_facts(metrics, facts, name)
-    blocks += the_work(metrics, facts)
+    blocks += the_work(metrics, facts, parts)
+    blocks += leaders.blocks(led)  # key suggestions and suggestions made again, when there are any
     blocks += problems(found)
     blocks += [Paragraph(text=closing(issuer)),
                Signature(lines=(issuer.name, day_text(today)) if issuer else (day_text(today),))]
@@ -186,8 +198,10 @@ def basic_facts(m: AnnualMetrics, facts: SessionFacts, name: str) -> list[Block]
 
 
 def satisfaction_text(m: AnnualMetrics, facts: SessionFacts) -> str:
-    waiting = sum(item.replies > 0 and not item.latest_rating for item in facts.items)
-    text = f"已征询代表意见的{m.rated}件中，满意{m.satisfied}件、基本满意{m.basically_satisfied}件、不满意{m.unsatisfied}件"
+    waiting = sum(item.replies > 0 and not item.latest_rating and not item.lapsed for item in facts.items)
+    unit = rating_unit(facts.items)  # 份 when each deputy's rating counts
+    text = (f"已征询代表意见的{m.rated}{unit}中，满意{m.satisfied}{unit}、基本满意{m.basically_satisfied}{unit}、"
+            f"不满意{m.unsatisfied}{unit}")
     text += f"，另有{waiting}件尚待代表反馈。" if waiting else "。"
     text += (f"代表满意率按满意和基本满意件数占已评价件数计算；仅计满意的满意率为{rate(m.strict_satisfaction_rate)}，"
              f"首次征询意见的满意率为{rate(m.first_round_satisfaction_rate)}")
@@ -195,7 +209,7 @@ def satisfaction_text(m: AnnualMetrics, facts: SessionFacts) -> str:
     if first_unsatisfied:
         turned = first_unsatisfied - sum(item.first_rating == item.latest_rating == "unsatisfied" for item in facts.items)
         text += f"（{first_unsatisfied}件首次评价不满意，经重新办理后{turned}件转为满意或基本满意）"
-    return text + "。"
+    return text + "。" + counting_text(facts.rating_policy, facts.items, m.rated)
 
 
 def key_figures(m: AnnualMetrics) -> Table:
@@ -238,7 +252,7 @@ def class_table(m: AnnualMetrics) -> Table:
                  rows=tuple(class_rows(m)), total=("合计", "", m.total, whole_percent(m.total, m.total)))
 
 
-def the_work(m: AnnualMetrics, facts: SessionFacts) -> list[Block]:
+def the_work(m: AnnualMetrics, facts: SessionFacts, parts: PartsSummary | None = None) -> list[Block]:
     items = facts.items
     assigned = [item for item in items if item.assigned]
     first_day = min((item.row.assigned_on for item in assigned), default=None)
@@ -263,6 +277,7 @@ def the_work(m: AnnualMetrics, facts: SessionFacts) -> list[Block]:
     blocks: list[Block] = [
         Heading(text="二、办理工作的主要做法"),
         Heading(text="（一）精准交办，明确责任。", level=2), Paragraph(text=handing),
+        *([Paragraph(text=parts_text(parts))] if parts and parts_text(parts) else []),
         Heading(text="（二）加强沟通，面商办理。", level=2), Paragraph(text=talking),
         Heading(text="（三）跟踪督办，按期答复。", level=2), Paragraph(text=chasing),
         unit_table(m),
@@ -310,7 +325,11 @@ def lookback_text(facts: SessionFacts) -> str:
                 + "、".join(f"{outcome}{count}件" for outcome, count in outcomes.most_common()))
         still = len(selected) - sum(outcomes.values())
         text += f"；尚未报送结果{still}件。" if still else "。"
-    if fulfilled:
+        text += follow_up_text([item.lookback_mark for item in selected])
+    promised = promise_text(tally(item.promise for item in facts.items))
+    if promised:  # the promises followed: kept by their date, kept late, due, late
+        text += promised
+    elif fulfilled:
         text += f"答复中承诺的事项已确认落实{fulfilled}件。"
     return text
 

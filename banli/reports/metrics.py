@@ -27,6 +27,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from banli.engine.times import from_utc_text, utc_text
 from banli.reports.ledger import FACE_TO_FACE, LedgerRow, ledger_row
+from banli.reports.rating_count import RatingPolicy, counted_figures, each_ratings, lapse, rating_policy
+from banli.reports.lookback import LookbackMark, mark as lookback_mark
+from banli.reports.promises import Promise, PromiseFigures, promise_of, tally
 from banli.reports.replay import Replayed, replay
 from banli.store import report_queries
 
@@ -65,6 +68,25 @@ class ItemFacts:
     fulfilled: bool = False
     lookback: str | None = None  # the look-back outcome; "" while its task is open; None: not selected
     lookback_late: bool = False  # its task is open past its due date
+    lookback_mark: LookbackMark = LookbackMark()  # its look-back kind, and whether an outcome reopened it
+    fields: dict = field(default_factory=dict, hash=False)  # as of the instant (a key suggestion's leader, earlier items)
+    each_first: tuple[str, ...] = ()  # every deputy's rating kind, when a joint item's ratings count each …
+    each_latest: tuple[str, ...] = ()  # … (banli/reports/rating_count.py): its first round and latest
+    lapsed: str = ""  # its latest rating lapsed: "deemed" (视为满意) or "unrated"
+    promise: Promise | None = None  # its B-class promise: kept, kept late, due or late (banli/reports/promises.py)
+
+    @property
+    def joint(self) -> bool:
+        return len(self.row.deputies) > 1
+
+    @property
+    def rating_kinds(self) -> tuple[str, ...]:
+        """The ratings the item counts in the rates: its own, or each deputy's."""
+        return self.each_latest or ((self.latest_rating,) if self.latest_rating else ())
+
+    @property
+    def first_rating_kinds(self) -> tuple[str, ...]:
+        return self.each_first or ((self.first_rating,) if self.first_rating else ())
 
     @property
     def assigned(self) -> bool:
@@ -96,6 +118,7 @@ class SessionFacts:
     lookback_label: str = ""  # the campaign's label (回头看), when one was held
     lookback_opened: date | None = None
     lookback_due: date | None = None
+    rating_policy: RatingPolicy | None = None  # whose rating counts, and lapsed ratings (the latest item's definition)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,8 +153,7 @@ class UnitSummary:
         self.overdue += item.row.overdue
         self.urges += item.row.urges
         self.face_to_face += item.face_to_face
-        if item.latest_rating:
-            self.ratings[item.latest_rating] += 1
+        self.ratings.update(item.rating_kinds)
         if item.lookback:
             self.lookback[item.lookback] += 1
 
@@ -162,6 +184,8 @@ class AnnualMetrics:
     open_overdue: int
     face_to_face: int
     units: tuple[UnitSummary, ...]
+    promises: PromiseFigures = PromiseFigures()
+    ratings_counted: dict = field(default_factory=dict)  # how (banli/reports/rating_count.py): rule, lapsed
 
     @property
     def government_share(self) -> float | None:
@@ -207,7 +231,9 @@ class AnnualMetrics:
             "first_round": {"rated": self.first_round_rated, **self.first_round},
             "assigned": self.assigned, "replied": self.replied, "replied_on_time": self.replied_on_time,
             "open_overdue": self.open_overdue, "face_to_face": self.face_to_face,
-            "units": [unit.to_json() for unit in self.units],
+            "units": [unit.to_json() for unit in self.units], "promises": {
+                **self.promises.to_json(), "kept_on_time_rate": percent(self.promises.kept, self.promises.come)},
+            "ratings_counted": self.ratings_counted,
         }
 
 
@@ -219,8 +245,8 @@ def measure(facts: SessionFacts) -> AnnualMetrics:
     by_category.update({name: count for name, count in sorted(categories.items()) if name not in by_category})
     classes = Counter(item.row.result_class for item in items if item.row.result_class)
     class_names = list(RESULT_CLASSES) + sorted(name for name in classes if name not in RESULT_CLASSES)
-    latest = Counter(item.latest_rating for item in items if item.latest_rating)
-    first = Counter(item.first_rating for item in items if item.first_rating)
+    latest = Counter(kind for item in items for kind in item.rating_kinds)
+    first = Counter(kind for item in items for kind in item.first_rating_kinds)
     return AnnualMetrics(
         session=facts.session, as_of=facts.as_of, total=len(items), by_category=by_category,
         government_handled=sum(item.government for item in items),
@@ -231,7 +257,8 @@ def measure(facts: SessionFacts) -> AnnualMetrics:
         assigned=sum(item.assigned for item in items), replied=sum(item.replied for item in items),
         replied_on_time=sum(item.on_time for item in items), open_overdue=sum(item.open_overdue for item in items),
         face_to_face=sum(item.assigned and item.face_to_face for item in items),
-        units=unit_summaries(items),
+        units=unit_summaries(items), promises=tally(item.promise for item in items),
+        ratings_counted=counted_figures(facts.rating_policy, items),
     )
 
 
@@ -273,6 +300,8 @@ def collect(store, session: str, as_of: datetime) -> SessionFacts:
         ratings = [RATING_KINDS.get(str(event.data.get("rating")), "") for event in events
                    if event.event == FIRST_RATING and event.data.get("rating")]
         lookback, due = _task(item, campaigns)
+        each_first, each_latest = (tuple(RATING_KINDS.get(value, "") for value in round_)
+                                   for round_ in each_ratings(events))
         facts.append(ItemFacts(
             row=row, government=bool(row.lead_unit in units and units[row.lead_unit].government),
             first_rating=ratings[0] if ratings else "",
@@ -285,8 +314,10 @@ def collect(store, session: str, as_of: datetime) -> SessionFacts:
             extensions=sum(event.event == "grant_extension" for event in events),
             change_requests=sum(event.event == "request_change" for event in events),
             supervised=bool(fields.get("supervised")), mode=str(fields.get("mode") or ""),
-            fulfilled=bool(fields.get("fulfilled")), lookback=lookback,
-            lookback_late=bool(lookback == "" and due and due < utc_text(as_of)),
+            lookback_mark=lookback_mark(item) if lookback is not None else LookbackMark(),
+            fulfilled=bool(fields.get("fulfilled")), lookback=lookback, promise=promise_of(item, as_of),
+            lookback_late=bool(lookback == "" and due and due < utc_text(as_of)), fields=fields,
+            each_first=each_first, each_latest=each_latest, lapsed=lapse(events),
         ))
     latest = campaigns[-1] if campaigns and items else None
     zone = items[0].workflow.zone if items else None
@@ -294,7 +325,8 @@ def collect(store, session: str, as_of: datetime) -> SessionFacts:
         session=session, as_of=as_of, items=tuple(facts), categories=tuple(categories),
         lookback_label=latest.label if latest else "",
         lookback_opened=_day(latest.opened_at, zone) if latest else None,
-        lookback_due=_day(latest.due_at, zone) if latest and latest.due_at else None)
+        lookback_due=_day(latest.due_at, zone) if latest and latest.due_at else None,
+        rating_policy=rating_policy(items[-1].workflow.definition) if items else None)
 
 
 def _task(item: Replayed, campaigns: list[report_queries.CampaignRow]) -> tuple[str | None, str | None]:

@@ -9,6 +9,7 @@ import json
 from sqlalchemy import and_, cast, false, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
+from banli.engine.clock import PAUSED, pause_shown
 from banli.engine.limits import shown
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.errors import InvalidInput
@@ -99,7 +100,19 @@ def show_item(store: SqlStore, ref: str, *, as_of) -> dict | None:
     result.update(deputies=deputies, assignments=assignments, parent=parent, content=row.content,
                   children=[_row_json(store, child, as_of_text) for child in children],
                   trace=log(store, ref))
+    result["paused"] = _paused(store, row, result["trace"])
     return result
+
+
+def _paused(store: SqlStore, row, trace: list[dict]) -> dict | None:
+    """The pause of an item whose deadline's clock is stopped (挂起), with its event's label; else None."""
+    if row.deadline_basis != PAUSED:
+        return None
+    workflow = store.workflows.by_id(row.definition_id)
+    pause = pause_shown(trace, workflow.zone)
+    if pause is not None:
+        pause["event_label"] = workflow.label(pause["event"])
+    return pause or {"since": None, "event": None, "seq": None, "deadline_was": None, "event_label": None}
 
 
 # -- what one person sees (the web's lists) ---------------------------------------------------

@@ -26,12 +26,15 @@ def visible_item(context: Web, caller: Caller, ref: str) -> ItemRecord:
 
 def item_info(context: Web, caller: Caller, ref: str) -> dict:
     """`item show REF --json` of an item the caller may see."""
+    from banli.engine.related import related
     from banli.store.queries import show_item
 
     visible_item(context, caller, ref)
     info = show_item(context.store, ref, as_of=context.now())
     if info is None:
         raise NotFound(f"no item {ref}", ref=ref)
+    # as `item show`: the leader, and the earlier items (多次提议) the caller may see
+    info.update(related(context.store, ref, sees=lambda tx, other: access.may_see(tx, caller.actor, other)))
     return info
 
 
@@ -62,13 +65,13 @@ def rows_json(context: Web, rows: list) -> list[dict]:
     return items_json(context.store, rows, as_of=context.now())
 
 
-def ledger_bytes(context: Web, caller: Caller, session: str | None) -> bytes:
+def ledger_bytes(context: Web, caller: Caller, session: str | None, workflow: str | None = None) -> bytes:
     """The ledger workbook (台账.xlsx), as `banli ledger export` writes it."""
     from banli.reports.ledger import build_ledger
     from banli.sheets.writing import write_ledger
 
     access.check_roles(caller.actor, access.REPORT_ROLES, "the ledger")
-    ledger = build_ledger(context.store, as_of=context.now(), session=session or None)
+    ledger = build_ledger(context.store, as_of=context.now(), session=session or None, workflow=workflow or None)
     return _written(lambda path: write_ledger(ledger, path), ".xlsx")
 
 

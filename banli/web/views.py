@@ -64,8 +64,9 @@ def item_page(context, caller, info: dict, answers: list[dict]) -> dict:
     units, people = names(context)
     workflow = pinned(store, info["ref"])
     definition = workflow.definition
-    fields = [(str(spec.label), value_text(info["fields"][name], units)) for name, spec in definition.fields.items()
-              if info["fields"].get(name) not in (None, "", [])]
+    fields = [(str(spec.label), value_text(people.get(info["fields"][name], info["fields"][name])  # a person by name
+                                           if spec.type == "person" else info["fields"][name], units))
+              for name, spec in definition.fields.items() if info["fields"].get(name) not in (None, "", [])]
     forms, blocked, awaited = [], [], []  # awaited: the forms that come up later, not open from the start
     for answer in answers:
         event = definition.events.get(answer["event"])
@@ -123,6 +124,20 @@ def latest_reply(trace: list[dict]) -> dict | None:
     return {**replies[-1]["data"], "at": replies[-1]["occurred_at"][:10]} if replies else None
 
 
+def _awaited(definition) -> set[str] | None:
+    """The child workflows an item's events wait for (`children_done` guards naming a
+    workflow: co-units' opinions, not 分办 parts that reply on their own); None: every child."""
+    named = set()
+    for event in definition.events.values():
+        for guard in event.guards:
+            if guard.name == "children_done":
+                workflow = guard.kwargs().get("workflow")
+                if workflow is None:
+                    return None
+                named.add(workflow)
+    return named
+
+
 def unit_sections(context, caller, items: list[dict]) -> list[tuple[str, list[dict]]]:
     """A unit's items in the groups its clerk works through: to sign for, overdue, due soon,
     waiting for co-units, the rest in hand."""
@@ -140,7 +155,9 @@ def unit_sections(context, caller, items: list[dict]) -> list[tuple[str, list[di
             continue
         workflow = context.latest(row["workflow"])
         sign_for = workflow.definition.events.get("sign_for")
-        open_children = [child for child in children.get(row["ref"], []) if not child["final"]]
+        awaited = _awaited(workflow.definition)
+        open_children = [child for child in children.get(row["ref"], [])
+                         if not child["final"] and (awaited is None or child["workflow"] in awaited)]
         if sign_for and row["state"] in sign_for.sources:
             to_sign.append(row)
         elif row["overdue"]:

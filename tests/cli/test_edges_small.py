@@ -17,7 +17,7 @@ SESSION_STEPS = [("reg", "sort", {"category": "城市建设", "session": "16-1"}
 CLOSED_STEPS = [*SESSION_STEPS[:4],
                 ("wang", "assign", {"lead_unit": "zjj", "mode": "单独办理"}, "2026-02-01T09:00"),
                 ("li", "sign_for", {"leader": "王局长", "handler": "李科长"}, "2026-02-02T09:00"),
-                ("li", "reply", {"result_class": "B", "text": "张三代表：您好", "signer": "王局长",
+                ("li", "reply", {"result_class": "A", "text": "张三代表：您好", "signer": "王局长",
                                  "contact_person": "李科长"}, "2026-03-02T09:00"),
                 ("wang", "accept_reply", {}, "2026-03-03T09:00"),
                 ("zhang", "rate", {"rating": "满意"}, "2026-03-04T09:00")]

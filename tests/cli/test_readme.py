@@ -32,7 +32,9 @@ def test_demo_text_summary_and_a_second_run_starts_afresh(tmp_path):
         assert "audit verify: ok" in result.stdout and "办结" in result.stdout
     listed = subprocess.run(banli + ["--db", "sqlite:///banli-demo.db", "item", "list", "--json"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
-    assert len(json.loads(listed.stdout)) == 10  # the second run replaced the first year, not added to it
+    year = [item for item in json.loads(listed.stdout) if item["fields"].get("session") == "16-1"]
+    assert len(year) == 10  # the second run replaced the first year, not added to it (and 2 of earlier sessions)
+    assert len(json.loads(listed.stdout)) == 12
 
 
 def test_help_lists_every_command_group():

@@ -67,6 +67,9 @@ class Plan:
         return f"{SESSION}-{self.number:03d}"
 
 
+PROMISE = {"promise": "列入年度计划，年底前完成", "promised_by": "2022-12-31"}  # every B-class reply's
+
+
 def plans() -> list[Plan]:
     categories = [name for name, count in CATEGORIES.items() for _ in range(count)]
     non_government = [n for n in range(1, 152) if n % 12 == 5][:12]
@@ -108,6 +111,8 @@ def steps(plan: Plan, cast: Cast, deputies: list[str]) -> list[tuple[str, str, d
     reply_class = "A" if n in RECLASSIFIED else plan.result_class
     reply = {"result_class": reply_class, "text": f"{'、'.join(deputies)}代表：\n    现将办理情况答复如下……",
              "signer": staff.leader_name, "contact_person": staff.handler_name}
+    if "B" in (reply_class, plan.result_class):  # a B-class reply states its promise, in its text too
+        reply.update(PROMISE, text=reply["text"] + "该事项已列入年度计划，年底前完成。")
     out = [("sort", "reg-1", {"category": plan.category, "session": SESSION}, at("02-15", n)),
            ("review", "reg-1", {}, at("03-01", n)), ("audit", "sup-1", {}, at("04-06", n)),
            ("approve", "npc-1", {}, at("05-10", n)),
@@ -133,7 +138,7 @@ def steps(plan: Plan, cast: Cast, deputies: list[str]) -> list[tuple[str, str, d
         out += [("return_reply", "sup-1", {"reason": RETURNED[n]}, replied + timedelta(days=2)),
                 ("reply", staff.handler, reply, replied + timedelta(days=5))]
         replied += timedelta(days=5)
-    accept = {"result_class": plan.result_class} if n in RECLASSIFIED else {}
+    accept = {"result_class": plan.result_class, **PROMISE} if n in RECLASSIFIED else {}
     out.append(("accept_reply", "sup-1", accept, replied + timedelta(days=2)))
     if plan.ratings:
         out.append(("rate", deputy, {"rating": plan.ratings[0]}, replied + timedelta(days=10)))
@@ -146,13 +151,17 @@ def steps(plan: Plan, cast: Cast, deputies: list[str]) -> list[tuple[str, str, d
 
 
 def lookback_outcome(plan: Plan) -> str:
+    """An outcome the item's look-back kind allows (npc-suggestion's campaigns.lookback); the
+    basically satisfied C-class items are met again, which sends them back to the deputy."""
     if plan.ratings and plan.ratings[-1] == "不满意":
-        return "已重新办理"
+        return "已解释到位"
     if plan.number in BEHIND:
         return "进度滞后"
-    if plan.ratings and plan.ratings[-1] == "基本满意" or plan.result_class == "C":
+    if plan.result_class == "B":
+        return "按期推进"
+    if plan.ratings and plan.ratings[-1] == "基本满意":
         return "已再次沟通"
-    return "按期推进" if plan.result_class == "B" else "已落实"
+    return "仍不具备条件" if plan.result_class == "C" else "已落实"
 
 
 def build(store: SqlStore, runtime: Runtime) -> None:

@@ -22,7 +22,7 @@ YEAR = [
     ("", "li", "reply", {"result_class": "A", "text": "张三、李四代表：您好！", "signer": "王局长",
                          "contact_person": "李科长"}, "2026-03-13T09:00"),
     ("", "wang", "return_reply", {"reason": "答复不完整"}, "2026-03-16T09:00"),
-    ("", "li", "reply", {"result_class": "B", "text": "张三、李四代表：您好！", "signer": "王局长",
+    ("", "li", "reply", {"result_class": "C", "text": "张三、李四代表：您好！", "signer": "王局长",
                          "contact_person": "李科长"}, "2026-03-17T09:00"),
     ("", "wang", "accept_reply", {}, "2026-03-18T09:00"),
     ("", "zhang", "rate", {"rating": "满意"}, "2026-03-19T09:00"),

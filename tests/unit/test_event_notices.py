@@ -61,8 +61,9 @@ def test_a_year_of_npc_suggestion_tells_each_party_once(store, runtime):
     ]
     sent = bodies(store)
     assert "办理方式：会办；主办单位：县住建局；协办单位：县财政局、县教育局" in sent["sun"][0]
-    assert "答复内容：\n张三、李四代表：您好！\n签发人：王局长；联系人：李科长" in sent["zhang"][0]
-    assert "（B类）" in sent["zhang"][1] and "请对办理情况作出评价" in sent["zhang"][2]
+    # 会办: the reply carries the opinion of the co-unit still on the item (县教育局 was taken off)
+    assert "答复内容：\n张三、李四代表：您好！\n县财政局：同意\n签发人：王局长；联系人：李科长" in sent["zhang"][0]
+    assert "（C类）" in sent["zhang"][1] and "请对办理情况作出评价" in sent["zhang"][2]
     assert all(body.endswith("—— banli 办理系统") for body in sent["li"])
 
 

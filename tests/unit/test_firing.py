@@ -120,7 +120,7 @@ def test_co_units_work_through_child_items(store, runtime, clock):
     with store.read() as tx:
         children = tx.children(tx.item("16-1-073").id)
     assert {c.ref: c.state for c in children} == {"16-1-073/czj": "assigned", "16-1-073/jyj": "assigned"}
-    reply = {"result_class": "B", "text": "张三、李四代表：您好！", "signer": "王局长", "contact_person": "李科长"}
+    reply = {"result_class": "A", "text": "张三、李四代表：您好！", "signer": "王局长", "contact_person": "李科长"}
     with pytest.raises(NotAllowedNow, match="县财政局、县教育局"):
         runtime.fire("16-1-073", "reply", "li", reply)
     walk(runtime, clock, "16-1-073/czj", [("zhao", "sign_for", {"leader": "赵局长", "handler": "钱科长"}),
@@ -146,7 +146,7 @@ def test_rating_unsatisfied_leads_to_one_rehandling_round(store, runtime, clock)
         ("li", "reply", reply), ("wang", "accept_reply", {}), ("zhang", "rate", {"rating": "不满意"}),
     ])
     assert runtime.fire("16-1-090", "contact", "li", {"method": "visit"}).to_state == "rehandling"
-    walk(runtime, clock, "16-1-090", [("li", "reply", {**reply, "result_class": "B"}), ("wang", "accept_reply", {})])
+    walk(runtime, clock, "16-1-090", [("li", "reply", {**reply, "result_class": "A"}), ("wang", "accept_reply", {})])
     fired = runtime.fire("16-1-090", "rate_again", "zhang", {"rating": "基本满意"})
     assert fired.to_state == "closed"
     trace = events(store, "16-1-090")
