@@ -144,6 +144,8 @@ REMINDER = _section(
     KeySpec(name="every", type="a duration",
             description="said again this long after each time, until 'times' or the state's exit (a 'before' "
                         "reminder: until the deadline)"),
+    KeySpec(name="message", type="text with {name} placeholders: fields, ref, title, state, deadline",
+            description="what the people notified read (default: the sweep's words for a handling deadline)"),
     KeySpec(name="times", type="a whole number, 1 to 50",
             description="how many times in all, the first included (more than 1 needs 'every'; default: 1, "
                         "or up to 50 with 'every')"),

@@ -79,6 +79,7 @@ class Reminder:
     fire: str | None = None
     every: Duration | None = None  # repeated this often after the first time
     times: int | None = None  # at most this many times in all (with `every`; else up to the state's exit)
+    message: str | None = None  # what the people told read ({name} placeholders); None: the sweep's own words
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,6 +30,7 @@ from banli.engine.roles import reached
 FIELD_PREFIX = "field:"
 RECIPIENT_FIELD_TYPES = ("person", "unit", "units")
 PLACEHOLDERS = ("ref", "title", "event", "state", "actor", "at")  # besides fields and the event's data keys
+REMINDER_PLACEHOLDERS = ("ref", "title", "state", "deadline")  # besides fields: a reminder's message
 MAX_MESSAGE = 2000
 _FOOTER = "—— banli 办理系统"
 
@@ -106,7 +107,26 @@ def _recipients(ctx: Context, values, here: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(result))
 
 
-def _message(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...]) -> str | None:
+def reminder_message(ctx: Context, entry: Located, here: str) -> str | None:
+    """A reminder's `message`: placeholders are the item's fields and REMINDER_PLACEHOLDERS."""
+    return _message(ctx, entry, here, (), REMINDER_PLACEHOLDERS)
+
+
+def reminder_text(tx, workflow, item, template: str, deadline: str) -> str:
+    """A reminder's message for `item`, its deadline's last day given as `deadline` (text)."""
+    values = _Values({name: _text(value) for name, value in item.fields.items()})
+    for name, spec in workflow.definition.fields.items():
+        value = item.fields.get(name)
+        if spec.type in ("unit", "units") and value:
+            values[name] = "、".join(tx.unit_names([str(unit) for unit in (value if isinstance(value, list) else [value])]))
+        elif spec.type == "person" and value:
+            values[name] = next((person.name for person in _people(tx).everyone if person.id == value), str(value))
+    values.update(ref=item.ref, title=item.title, state=str(workflow.label(item.state)), deadline=deadline)
+    return template.format_map(values)
+
+
+def _message(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...],
+             placeholders: tuple[str, ...] = PLACEHOLDERS) -> str | None:
     text, position = entry.get("message"), entry.value_at("message")
     if not isinstance(text, str) or not text.strip():
         ctx.error(position, f"{here} must be text, not {kind_of(text)}: what the recipients are told")
@@ -114,7 +134,7 @@ def _message(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...]
     if len(text) > MAX_MESSAGE:
         ctx.error(position, f"{here} is {len(text)} characters long; a message has at most {MAX_MESSAGE}")
         return None
-    known = list(dict.fromkeys(list(PLACEHOLDERS) + list(ctx.fields) + [spec.key for spec in data]))
+    known = list(dict.fromkeys(list(placeholders) + list(ctx.fields) + [spec.key for spec in data]))
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError as exc:

@@ -126,9 +126,12 @@ def reminders(ctx: Context, entry: Located, key: str, where: str, state: str | N
                 ctx.defer(spec.value_at("fire"), DeferredKind.EVENT_IN_STATE, fire, f"{here}.fire", state=state)
         notify = roles(ctx, spec, "notify", f"{here}.notify", allow_system=False) if spec.get("notify") else ()
         every, times = repeat_keys.repetition(ctx, spec, here)
+        message = notices.reminder_message(ctx, spec, f"{here}.message") if "message" in spec else None
+        if message is not None and not notify:
+            ctx.error(spec.value_at("message"), f"{here}.message: a message needs people to tell; add 'notify'")
         if offset is not None:
             result.append(Reminder(kind=ReminderKind(kinds[0]), offset=offset, notify=notify, fire=fire,
-                                   every=every, times=times))
+                                   every=every, times=times, message=message))
     return tuple(result)
 
 

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from banli.engine.records import SYSTEM_ACTOR, ItemRecord
 from banli.engine.reminders import earliest_pending, fallen_due, has_task_reminders, is_campaign_key, schedule
 from banli.engine.model import ReminderKind
+from banli.engine.notices import reminder_text
 from banli.engine.people import People
 from banli.engine.roles import reached
 from banli.engine.runtime import MAX_ATTEMPTS, Runtime
@@ -198,7 +199,7 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people,
                    "fired": rule.fire if due is last else None} for due in fallen]
         done.update(due.key for due in fallen)
         if recipients:
-            messages.append(_message(recipients, workflow, item, last.key, rule, at, last.deadline if task else None))
+            messages.append(_message(tx, recipients, workflow, item, last.key, rule, at, last.deadline if task else None))
         if rule.fire:
             tx.mark_reminders(item.id, marks)  # marked before the event, which computes the next due rule
             marks = []
@@ -224,8 +225,10 @@ def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people,
     return actions, messages, fired, skipped
 
 
-def _message(recipients: list, workflow, item: ItemRecord, key: str, rule, at: str, task_due: datetime | None) -> dict:
-    """The notification of one rule to the people its roles resolve to (`Tx.notify`'s arguments)."""
+def _message(tx, recipients: list, workflow, item: ItemRecord, key: str, rule, at: str,
+             task_due: datetime | None) -> dict:
+    """The notification of one rule to the people its roles resolve to (`Tx.notify`'s arguments):
+    the rule's own `message`, or words for a handling deadline."""
     deadline = task_due or from_utc_text(item.deadline)
     last_day = (deadline - _MICROSECOND).astimezone(workflow.zone)  # 24:00 ends the day before
     due_text = f"{last_day.year}年{last_day.month}月{last_day.day}日"
@@ -234,7 +237,9 @@ def _message(recipients: list, workflow, item: ItemRecord, key: str, rule, at: s
     state = workflow.label(item.state)
     lines = [f"{workflow.definition.title}：{item.ref}《{item.title}》",
              f"当前状态：{state}", f"{'办理期限' if task_due is None else '核查期限'}：{due_text}"]
-    if rule.kind == ReminderKind.OVERDUE:
+    if rule.message:
+        lines.append(reminder_text(tx, workflow, item, rule.message, due_text))
+    elif rule.kind == ReminderKind.OVERDUE:
         lines.append("该事项已超过办理期限，请抓紧办理并及时答复。")
     else:
         lines.append(f"该事项将于{due_text}到期，请按时办结。")
