@@ -27,7 +27,7 @@ from banli.demo.suggestion import (
 from banli.demo.timeline import CONGRESS, YEAR_END, ZONE, text
 from banli.demo.topics import CATEGORIES, TOPICS, Topic, title, topics_for
 from banli.demo.earlier import play_earlier
-from banli.demo.lookback import look_back
+from banli.demo.lookback import OPENS as LOOKBACK_OPENS, look_back
 from banli.engine.org import read_org
 from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.runtime import Runtime
@@ -63,13 +63,19 @@ def play_year(store, runtime: Runtime, *, seed: int = 2022, suggestions: int = 1
     plans = plan_year(rng, suggestions, cast)
     repeated = play_earlier(runtime, plans, cast, SUGGESTION) if earlier else None  # draws nothing of rng
     player = _Player(store, runtime)
-    for done, plan in enumerate(plans, 1):
+    later: list[Step] = []  # what happens once the look-back has opened: played after it, so that
+    for done, plan in enumerate(plans, 1):  # it finds each item as it stood on its first day
         for step in story(plan, cast, rng):
-            player.play(step)
+            if lookback and step.at >= LOOKBACK_OPENS:
+                later.append(step)
+            else:
+                player.play(step)
         if progress:
             progress(done, len(plans))
     outcomes, system_rows = look_back(store, runtime, rng, cast, {plan.ref: plan for plan in plans},
                                       player.play) if lookback else ({}, 0)
+    for step in later:
+        player.play(step)
     summary = player.summary(seed, cast)
     if lookback:  # the look-back's steps were played; the system selected each item and reopened some
         summary["lookback"] = outcomes
@@ -181,7 +187,7 @@ def _choose_course(rng: random.Random, total: int, handled: list[Plan]) -> None:
         if plan.ratings[0] != UNSATISFIED and rng.random() < basically[plan.result_class]:
             plan.ratings = (BASICALLY,)
         plan.face_to_face = rng.random() >= 0.08
-        plan.fulfilled = plan.result_class == "B" and rng.random() < 0.45
+        plan.fulfilled = plan.result_class == "B" and rng.random() < 0.8  # most promises kept, some late
     # 联名建议: on every third, the co-signers rate too, before the first signer, whose rating
     # counts; a few satisfied deputies never rate: 逾期未评价, deemed 满意. Chosen without the
     # random draws, so the rest of the year stays as it was.
