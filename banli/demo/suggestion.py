@@ -185,14 +185,17 @@ class _Story:
                  {"text": f"请{lead.unit_name}主要负责同志亲自研究部署，制定专项方案，明确时限，一抓到底，办理结果报县政府。"})
         self.add(marked + timedelta(hours=2), "supervise", leader, {"note": "县政府领导领办督办，实行“一把手”负责制"})
 
+    def release(self, ref: str, staff: Staff, c: Cursor) -> None:
+        """A unit the task is not for asks to be released from it, and is."""
+        self.add(c.after(1, 3), "request_change", staff.handler, {"reason": "所涉事项不属于我单位职责范围，申请退回"}, ref)
+        self.add(c.after(1, 2), "approve_change", self.supervisor(), {"note": "经核实，同意退回"}, ref)
+
     def co_task(self, unit: str, assigned_at: datetime) -> datetime:
         """A co-unit's task: sign for it and give the lead an opinion (or be released)."""
         plan, staff = self.plan, self.cast.staff[unit]
         ref, c = f"{plan.ref}/{unit}", Cursor(self.rng, assigned_at)
         if unit == plan.released:
-            self.add(c.after(1, 3), "request_change", staff.handler,
-                     {"reason": "所涉事项不属于我单位职责范围，申请退回"}, ref)
-            self.add(c.after(1, 2), "approve_change", self.supervisor(), {"note": "经核实，同意退回"}, ref)
+            self.release(ref, staff, c)
             return c.now
         self.add(c.after(1, 4), "sign_for", staff.handler,
                  {"leader": staff.leader_name, "handler": staff.handler_name}, ref)
@@ -213,9 +216,7 @@ class _Story:
         plan, staff = self.plan, self.cast.staff[unit]
         ref, c = f"{plan.ref}/{unit}", Cursor(self.rng, assigned_at)
         if unit == plan.released:
-            self.add(c.after(1, 3), "request_change", staff.handler,
-                     {"reason": "所涉事项不属于我单位职责范围，申请退回"}, ref)
-            self.add(c.after(1, 2), "approve_change", self.supervisor(), {"note": "经核实，同意退回"}, ref)
+            self.release(ref, staff, c)
             return
         self.add(c.after(1, 4), "sign_for", staff.handler,
                  {"leader": staff.leader_name, "handler": staff.handler_name}, ref)

@@ -5,30 +5,17 @@ ends, and the annual report counts them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
-from banli.demo.year import play_year, prepare
 from banli.engine.campaigns import summarise
-from banli.engine.definitions import builtin_files, register_file
-from banli.engine.runtime import Runtime
 from banli.reports.annual import lookback_text
 from banli.reports.metrics import collect
 from banli.store.audit import log
-from banli.store.repo import SqlStore
-from banli.store.schema import upgrade
+from tests.integration.demo_year import REPORT_DAY, demo_year
 
-REPORT_DAY = datetime(2023, 5, 10, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 REOPENING = ("lookback_rehandle", "lookback_meet_again")
 
 
 def test_the_look_back_reopens_items_and_carries_them_to_a_new_rating(db_url):
-    store = SqlStore(db_url)
-    try:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "test")
-        prepare(store)
-        summary = play_year(store, Runtime(store, now=lambda: REPORT_DAY), seed=2022, suggestions=40)
+    with demo_year(db_url) as (store, summary):
         rows = log(store)
         reopened = [row for row in rows if row["event"] in REOPENING]
         assert reopened and all(row["actor"] == "system" for row in reopened)
@@ -45,5 +32,3 @@ def test_the_look_back_reopens_items_and_carries_them_to_a_new_rating(db_url):
         text = lookback_text(collect(store, "16-1", REPORT_DAY))
         assert f"重新办理或再次征求代表意见{len(reopened)}件" in text and f"已重新办结{len(reopened)}件。" in text
         assert all(f"{outcome}{count}件" in text for outcome, count in campaign["reopened"].items()), text
-    finally:
-        store.close()

@@ -216,28 +216,13 @@ def test_as_of_a_day_before_the_late_part_replied_it_is_open_and_overdue(store, 
 def test_the_demo_year_has_joint_and_split_items_and_rated_parts(db_url):
     """`banli demo`: some suggestions are handled by 会办 (the co-units give opinions), some by
     分办 (each unit replies on its part and the deputy rates it); every part ends."""
-    from datetime import timedelta, timezone
-
-    from banli.demo.year import play_year, prepare
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.runtime import Runtime
     from banli.reports.metrics import collect
     from banli.reports.parts import summarise
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
+    from tests.integration.demo_year import REPORT_DAY, demo_year
 
-    store = SqlStore(db_url)
-    try:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "test")
-        prepare(store)
-        report_day = datetime(2023, 5, 10, 9, 0, tzinfo=timezone(timedelta(hours=8)))
-        play_year(store, Runtime(store, now=lambda: report_day), suggestions=40, lookback=False)
-        split = summarise(store, collect(store, "16-1", report_day))
+    with demo_year(db_url, lookback=False) as (store, _summary):
+        split = summarise(store, collect(store, "16-1", REPORT_DAY))
         assert split.joint > 0 and split.split > 0 and split.opinions > 0
         assert split.parts and all(part.state in ("closed", "released") for part in split.parts)
         assert split.replies > 0 and sum(split.ratings.values()) == sum(not part.released for part in split.parts)
         assert verify(store)["ok"]
-    finally:
-        store.close()

@@ -255,22 +255,12 @@ def test_after_rehandling_every_deputy_rates_again_and_a_second_lapse_closes_it(
     assert verify(store)["ok"]
 
 
-def test_the_demo_year_has_co_signers_ratings_and_lapsed_ones_and_its_report_says_so(db_url, clock):
-    from banli.demo.year import play_year, prepare
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.runtime import Runtime
+def test_the_demo_year_has_co_signers_ratings_and_lapsed_ones_and_its_report_says_so(db_url):
+    from banli.reports.annual import build_annual
     from banli.store.audit import log
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
+    from tests.integration.demo_year import REPORT_DAY, demo_year
 
-    store = SqlStore(db_url)
-    try:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "test")
-        prepare(store)
-        clock.now = datetime(2023, 5, 10, 9, 0, tzinfo=ZONE)
-        play_year(store, Runtime(store, now=clock), suggestions=40)
+    with demo_year(db_url) as (store, _summary):
         rows = log(store)
         lapsed = [row for row in rows if row["event"] == "rating_lapsed"]
         co_signers = [row for row in rows if row["event"] == "rate" and "@given" in row["data"]
@@ -278,10 +268,6 @@ def test_the_demo_year_has_co_signers_ratings_and_lapsed_ones_and_its_report_say
         assert lapsed and all(row["actor"] == "system" and row["data"]["@deemed"] for row in lapsed)
         assert co_signers and all(row["to"] == "awaiting_feedback" for row in co_signers)
         assert verify(store)["ok"]
-        from banli.reports.annual import build_annual
-
-        built = build_annual(store, "16-1", clock.now)
+        built = build_annual(store, "16-1", REPORT_DAY)
         text = "\n".join(block.text for block in built.document.blocks if hasattr(block, "text"))
         assert "联名建议以领衔代表的评价为准" in text and f"逾期未评价、视为满意的{len(lapsed)}件" in text
-    finally:
-        store.close()

@@ -173,29 +173,16 @@ def test_the_report_counts_promises_kept_kept_late_due_and_late_as_of_its_day(ru
 
 
 
-def test_the_demo_year_keeps_promises_on_time_and_late(db_url, clock):
-    from banli.demo.year import play_year, prepare
-    from banli.engine.definitions import builtin_files, register_file
-    from banli.engine.runtime import Runtime
+def test_the_demo_year_keeps_promises_on_time_and_late(db_url):
     from banli.reports.metrics import collect, measure
-    from banli.store.repo import SqlStore
-    from banli.store.schema import upgrade
+    from tests.integration.demo_year import REPORT_DAY, demo_year
 
-    store = SqlStore(db_url)
-    try:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "test")
-        prepare(store)
-        clock.now = datetime(2023, 5, 10, 9, 0, tzinfo=ZONE)
-        summary = play_year(store, Runtime(store, now=clock), suggestions=40)
-        figures = measure(collect(store, "16-1", clock.now)).promises
+    with demo_year(db_url) as (store, summary):
+        figures = measure(collect(store, "16-1", REPORT_DAY)).promises
         with store.read() as tx:
             b_items = [ref for ref, _definition, _state in store.items_of_workflow("npc-suggestion")
                        if "/" not in ref and tx.item(ref).fields.get("result_class") == "B"]
             dated = [ref for ref in b_items if tx.item(ref).fields.get("promised_by")]
-    finally:
-        store.close()
     assert dated == b_items and figures.made == len(b_items) > 0  # every B-class reply gave a plan and a date
     assert figures.kept + figures.kept_late == summary["fulfilled"]
     assert figures.kept >= 1 and figures.kept_late >= 1  # 承诺 kept by its date, and kept late

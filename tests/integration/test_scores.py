@@ -11,15 +11,11 @@ from click.testing import CliRunner
 
 from banli.cli import Settings
 from banli.cli.report_extra import units as units_command
-from banli.demo.year import play_year, prepare
-from banli.engine.definitions import builtin_files, register_file
-from banli.engine.runtime import Runtime
 from banli.errors import NotFound
 from banli.reports.ledger import build_ledger
 from banli.reports.scores import build_scores
 from banli.store.audit import log
-from banli.store.repo import SqlStore
-from banli.store.schema import upgrade
+from tests.integration.demo_year import demo_year
 from tests.integration.handling import AFTER_THE_YEAR, assigned, reply, then
 
 
@@ -127,19 +123,10 @@ def test_report_units_json_lists_each_units_events(db_url, store, year):
 
 def test_the_demo_year_scores_add_up_event_by_event(db_url, clock):
     clock.now = AFTER_THE_YEAR.replace(year=2023, month=5)
-    store = SqlStore(db_url)
-    try:
-        upgrade(store.engine)
-        for path in builtin_files():
-            register_file(store, path, "test")
-        prepare(store)
-        play_year(store, Runtime(store, now=clock), suggestions=24)
-
+    with demo_year(db_url, now=clock, suggestions=24) as (store, _summary):
         scores = build_scores(store)
         awards = [award for score in scores for award in score.awards]
         rows = {(row["ref"], row["seq"]): row for row in log(store) if "/" not in row["ref"]}  # no co-unit tasks
-    finally:
-        store.close()
 
     assert sum(score.score for score in scores) == sum(award.points for award in awards)
     assert all(score.score == sum(award.points for award in score.awards) for score in scores)
