@@ -55,7 +55,11 @@ class Lookup:
     names read once (`Tx.org_names`)."""
 
     def __init__(self, names) -> None:
+        self.names = names
         self.units, self.people = names.units, names.people
+
+    def org_names(self):
+        return self.names
 
     def missing_units(self, units: list[str]) -> list[str]:
         return [unit for unit in units if unit not in self.units]

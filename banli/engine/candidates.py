@@ -12,6 +12,7 @@ from typing import Collection
 from banli.engine import limits
 from banli.engine.bulk import Lookup
 from banli.engine.compile import CompiledWorkflow
+from banli.engine.naming import iso_text
 from banli.engine.outcomes import given_at_registration
 from banli.engine.times import parse_instant
 from banli.engine.values import coerce
@@ -19,9 +20,6 @@ from banli.errors import InvalidInput
 
 REMEMBERED = 10_000  # checked cell texts kept (a column of distinct texts must not fill memory)
 _NAME_SPLIT = re.compile(r"[、，,;；]")
-# Dates as Excel writes them into a CSV on a Chinese Windows (2026/1/10 9:30), or people type them.
-_LOOSE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-                         r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?)?")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,7 +227,7 @@ class RowChecker:
     def _prepared(self, kind: str, text: str) -> object:
         """Cell text in the form `coerce` takes: loose dates made ISO, unit names made ids."""
         if kind == "date":
-            return _iso(text)
+            return iso_text(text)
         if kind == "unit":
             return self.unit_ids.get(text, text)
         if kind == "units":
@@ -241,7 +239,7 @@ class RowChecker:
             return None
         column, zone = self._header("submitted_on"), self.workflow.zone
         try:
-            when = parse_instant(_iso(text), zone, "submitted_on")
+            when = parse_instant(text, zone, "submitted_on")
         except InvalidInput as exc:
             out_of_range = exc.facts.get("out_of_range")
             problem(column, f"{text} {out_of_range}" if out_of_range else
@@ -251,15 +249,3 @@ class RowChecker:
             problem(column, f"{text} is in the future; it is the day the suggestion was submitted")
             return None
         return when
-
-
-def _iso(text: str) -> str:
-    """2026/1/10, 2026.1.10, 2026年1月10日 (with an optional 9:30) as ISO text; else unchanged."""
-    match = _LOOSE_DATE.fullmatch(text.strip())
-    if not match:
-        return text
-    year, month, day, hour, minute, second = match.groups()
-    iso = f"{int(year):04d}-{int(month):02d}-{int(day):02d}"
-    if hour is not None:
-        iso += f"T{int(hour):02d}:{minute}:{second or '00'}"
-    return iso

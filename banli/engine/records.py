@@ -88,11 +88,11 @@ class Person:
 
 @dataclass(frozen=True, kw_only=True)
 class OrgNames:
-    """Who and what exists in the organisation: deputies, units (id → name) and people ids."""
+    """Who and what exists in the organisation: deputies, units and people (id → name)."""
 
     deputies: tuple[str, ...]
     units: dict[str, str]
-    people: frozenset[str]
+    people: dict[str, str]
 
 
 @dataclass(frozen=True)

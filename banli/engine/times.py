@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from banli.engine.naming import iso_text
 from banli.errors import InvalidInput
 
 # The zone a definition without `timezone:` uses, and the one the front-ends read dates in
@@ -56,12 +57,14 @@ def local_text(instant: datetime, zone: ZoneInfo) -> str:
 def parse_instant(text: str, zone: ZoneInfo, option: str = "--at") -> datetime:
     """An ISO 8601 date or date-time from FIRST_DAY to LAST_DAY; without an offset it is read in
     `zone`. A date is its 00:00."""
+    iso = iso_text(text)
     try:
-        if len(text.strip()) == 10:
-            instant = datetime.combine(date.fromisoformat(text.strip()), time(0))
+        if len(iso) == 10:
+            instant = datetime.combine(date.fromisoformat(iso), time(0))
         else:
-            instant = datetime.fromisoformat(text.strip())
+            instant = datetime.fromisoformat(iso)
     except ValueError as exc:
-        raise InvalidInput(f"{option} {text!r} is not a date or date-time; write e.g. 2023-05-10 or 2023-05-10T09:30") from exc
+        raise InvalidInput(f"{option} {text!r} is not a date or date-time; write e.g. 2023-05-10, 2023/5/10 "
+                           "or 2023-05-10T09:30") from exc
     check_year(instant.year, f"{option} {text.strip()!r}")  # as written, before any zone moves it
     return instant if instant.tzinfo else instant.replace(tzinfo=zone)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from banli.engine import links
+from banli.engine import links, naming
 from banli.engine.limits import shown
 from banli.engine.times import check_year
 from banli.errors import InvalidInput
@@ -33,9 +33,9 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
         raise InvalidInput(f"'{key}' must be true or false (是/否), not {value!r}")
     if kind == "date":
         try:
-            day = value if isinstance(value, date) else date.fromisoformat(str(value).strip()[:10])
+            day = value if isinstance(value, date) else date.fromisoformat(naming.iso_text(str(value))[:10])
         except ValueError:
-            raise InvalidInput(f"'{key}' must be a date like 2023-05-10, not {value!r}") from None
+            raise InvalidInput(f"'{key}' must be a date like 2023-05-10 or 2023/5/10, not {value!r}") from None
         check_year(day.year, f"'{key}' {day.isoformat()}")
         return day.isoformat()
     if kind == "choice":
@@ -44,19 +44,13 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
             raise InvalidInput(f"'{key}' must be one of {', '.join(choices)}; got {text!r}")
         return text
     if kind == "unit":
-        unit = str(value).strip()
-        _check_units(tx, [unit], key)
-        return unit
+        return _units(tx, [str(value).strip()], key)[0]
     if kind == "units":
         units = value if isinstance(value, list) else [part for part in _LIST_SPLIT.split(str(value))]
-        units = [str(unit).strip() for unit in units if str(unit).strip()]
-        _check_units(tx, units, key)
-        return units
+        return _units(tx, [str(unit).strip() for unit in units if str(unit).strip()], key)
     if kind == "person":
         person = str(value).strip()
-        if not tx.person_exists(person):
-            raise InvalidInput(f"'{key}': no person '{person}' in the organisation file; see 'banli org show'")
-        return person
+        return person if tx.person_exists(person) else naming.person_id(tx.org_names(), person, key)
     if kind == "items":
         return links.refs(tx, value, key)
     raise InvalidInput(f"'{key}' has an unknown type {kind}")
@@ -74,7 +68,6 @@ def _whole_number(value: object, key: str) -> int:
     return int(text)
 
 
-def _check_units(tx, units: list[str], key: str) -> None:
-    missing = tx.missing_units(units)
-    if missing:
-        raise InvalidInput(f"'{key}': no unit '{missing[0]}' in the organisation file; see 'banli org show' for unit ids")
+def _units(tx, units: list[str], key: str) -> list[str]:
+    """The units' ids: given as ids (asked of `tx` as such), or else by their names."""
+    return units if not tx.missing_units(units) else naming.unit_ids(tx.org_names(), units, key)

@@ -93,7 +93,7 @@ class MemoryTx:
     def org_names(self) -> OrgNames:
         return OrgNames(deputies=tuple(sorted(self.data.org_deputies)),
                         units={unit: row["name"] for unit, row in self.data.units.items()},
-                        people=frozenset(self.data.people))
+                        people={person: row.name for person, row in self.data.people.items()})
 
     # -- reading items -----------------------------------------------------------------------
 

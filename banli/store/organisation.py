@@ -49,7 +49,7 @@ class OrgReader:
         return OrgNames(
             deputies=tuple(name for (name,) in connection.execute(select(deputy_t.c.name).order_by(deputy_t.c.name))),
             units=dict(connection.execute(select(unit_t.c.id, unit_t.c.name)).all()),
-            people=frozenset(person for (person,) in connection.execute(select(person_t.c.id))),
+            people=dict(connection.execute(select(person_t.c.id, person_t.c.name)).all()),
         )
 
     def _existing(self, column, names: list[str]) -> set[str]:

@@ -170,7 +170,7 @@ def test_the_organisation_answers_in_order_and_loads_again(store):
         names = tx.org_names()
         people = tx.people()
     assert names.deputies == ("张三", "李四", "王五") and names.units["rd-xgw"] == "县人大选工委"
-    assert names.people == frozenset(person.id for person in people)
+    assert names.people == {person.id: person.name for person in people}
     assert [person.id for person in people] == sorted(person.id for person in people)
     assert next(person for person in people if person.id == "li").roles == frozenset({"unit"})
     assert store.actor("li") == Actor(id="li", name="李华", roles=frozenset({"unit"}), unit="zjj")
