@@ -91,7 +91,7 @@ FIELD = _section(
     "fields.NAME", "a typed field of the item",
     KeySpec(name="type", type=_TYPE_TYPE, default="text", description="what the field holds"),
     KeySpec(name="label", type=_LABEL_TYPE, description="its name for people (default: the field's name)"),
-    KeySpec(name="choices", type="a non-empty list of text, each once",
+    KeySpec(name="choices", type="a non-empty list of text, each once, or a mapping of each value to its label",
             description="the values a choice may take; only for, and required by, type choice"),
     KeySpec(name="required", type="true | false", default=False, description="an item must have a value"),
     KeySpec(name="outcome", type="true | false", default=False,
@@ -204,7 +204,8 @@ DATA = _section(
     KeySpec(name="type", type=_TYPE_TYPE, default="text",
             description="for an event-only key; a field's key takes the field's type"),
     KeySpec(name="label", type=_LABEL_TYPE, description="its name for people"),
-    KeySpec(name="choices", type="a non-empty list of text", description="the values an event-only choice may take"),
+    KeySpec(name="choices", type="a non-empty list of text, or a mapping of each value to its label",
+            description="the values an event-only choice may take (a label is taken for its value)"),
     KeySpec(name="required", type="true | false", default=False, description="the event needs a value"),
 )
 

@@ -27,6 +27,27 @@ class Label:
         return self.zh
 
 
+class Choices(tuple):
+    """A choice's values in their order, and the names for people some carry (`labels`, value →
+    label: face_to_face → 面对面); a label is taken where its value is."""
+
+    labels: dict[str, str]
+
+    def __new__(cls, values: Iterable[str] = (), labels: dict[str, str] | None = None) -> "Choices":
+        made = super().__new__(cls, values)
+        made.labels = dict(labels or {})
+        return made
+
+    def label(self, value: object) -> str:
+        return self.labels.get(str(value), str(value))
+
+    def value_of(self, text: str) -> str | None:
+        """The value `text` names: itself, or the value whose label it is; None if neither."""
+        if text in self:
+            return text
+        return next((value for value, label in self.labels.items() if label == text), None)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Field:
     name: str

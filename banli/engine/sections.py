@@ -8,7 +8,7 @@ from banli.engine.keys import BRANCH, DATA, EVENT, FIELD, REMINDER, RULE, STATE,
 from banli.engine.limits import text_problem
 from banli.engine.load import Located, LocatedList
 from banli.engine.model import (
-    ENTER, FIELD_TYPES, Branch, DataSpec, Event, Field, Reminder, ReminderKind, Rule, State, setters,
+    ENTER, FIELD_TYPES, Branch, Choices, DataSpec, Event, Field, Reminder, ReminderKind, Rule, State, setters,
 )
 from banli.engine.params import calls
 from banli.engine.readers import (
@@ -30,20 +30,44 @@ def settings(ctx: Context, doc: Located) -> None:
         ctx.settings[str(setting)] = value
 
 
-def _type_and_choices(ctx: Context, spec: Located, section: Section, where: str, what: str) -> tuple[str, tuple[str, ...]]:
+def _type_and_choices(ctx: Context, spec: Located, section: Section, where: str, what: str) -> tuple[str, Choices]:
     """A field's or data key's type, and its choices if it is a choice (`what` names it in messages)."""
     kind = spec.get("type", section["type"].default)
     if kind not in FIELD_TYPES:
         ctx.error(spec.value_at("type"), f"{where}: unknown type '{show(kind)}'; types: {', '.join(FIELD_TYPES)}")
         kind = section["type"].default
     choices = spec.get("choices")
+    if kind == "choice" and isinstance(choices, Located) and choices:
+        return kind, _labelled_choices(ctx, choices, where)
     if kind == "choice" and not (isinstance(choices, list) and choices):
-        ctx.error(spec.position, f"{where}: a {what} needs 'choices' (a non-empty list)")
+        ctx.error(spec.position, f"{where}: a {what} needs 'choices' (a non-empty list, or a mapping of values "
+                                 "to their labels)")
         choices = []
     elif kind != "choice" and choices is not None:
         ctx.error(spec.key_at("choices"), f"{where}: only a {what} takes 'choices'")
         choices = []
-    return kind, _choices(ctx, choices or LocatedList(), where)
+    return kind, Choices(_choices(ctx, choices or LocatedList(), where))
+
+
+def _labelled_choices(ctx: Context, choices: Located, where: str) -> Choices:
+    """`{face_to_face: 面对面, phone: 电话}`: values with the names people give them, each
+    label once and none the same as another choice's value."""
+    keys = LocatedList(choices)
+    keys.position, keys.item_positions = choices.position, [choices.key_at(key) for key in choices]
+    values = _choices(ctx, keys, where)
+    labels: dict[str, str] = {}
+    for value in values:
+        text = choices[value]
+        position = choices.value_at(value)
+        problem = ("is not text" if not isinstance(text, SCALARS) or isinstance(text, bool) else "is empty"
+                   if not str(text).strip() else text_problem(str(text)))
+        if problem is None and (str(text) in labels.values() or (str(text) in values and str(text) != value)):
+            problem = "names another choice too; give each choice its own label"
+        if problem:
+            ctx.error(position, f"{where}: the label of choice '{show(value)}' {problem}")
+            continue
+        labels[value] = str(text)
+    return Choices(values, labels)
 
 
 def _choices(ctx: Context, choices: LocatedList, where: str) -> tuple[str, ...]:

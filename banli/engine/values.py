@@ -8,6 +8,7 @@ from datetime import date
 
 from banli.engine import links, naming
 from banli.engine.limits import shown
+from banli.engine.model import Choices
 from banli.engine.times import check_year
 from banli.errors import InvalidInput
 
@@ -40,9 +41,12 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
         return day.isoformat()
     if kind == "choice":
         text = str(value).strip()
-        if text not in choices:
-            raise InvalidInput(f"'{key}' must be one of {', '.join(choices)}; got {text!r}")
-        return text
+        chosen = choices.value_of(text) if isinstance(choices, Choices) else text if text in choices else None
+        if chosen is None:
+            named = choices.labels if isinstance(choices, Choices) else {}
+            listed = ", ".join(f"{choice} ({named[choice]})" if choice in named else choice for choice in choices)
+            raise InvalidInput(f"'{key}' must be one of {listed}; got {text!r}")
+        return chosen
     if kind == "unit":
         return _units(tx, [str(value).strip()], key)[0]
     if kind == "units":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from banli.engine.model import Event
+from banli.engine.model import Choices, Event
 from banli.web.render import KEY_LABELS, VALUE_LABELS
 
 LONG_TEXT = frozenset({"text", "reason", "comment", "note"})  # keys whose answers run to paragraphs
@@ -43,7 +43,9 @@ def event_form(workflow, event: Event, units: dict[str, str], people: dict[str, 
 def _input(spec, label: str, units: dict[str, str], people: dict[str, str]) -> Input:
     common = {"key": spec.key, "label": label, "required": spec.required}
     if spec.type == "choice":
-        return Input(widget="select", options=tuple((c, VALUE_LABELS.get(c, c)) for c in spec.choices), **common)
+        named = spec.choices.labels if isinstance(spec.choices, Choices) else {}
+        return Input(widget="select", options=tuple((c, named.get(c) or VALUE_LABELS.get(c, c)) for c in spec.choices),
+                     **common)
     if spec.type == "bool":
         return Input(widget="select", options=(("true", "是"), ("false", "否")), **common)
     if spec.type == "unit":

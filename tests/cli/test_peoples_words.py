@@ -63,3 +63,15 @@ def test_a_name_two_people_share_is_refused_naming_both(banli, suggestion, tmp_p
                     user="wang")
     assert refused.exit_code == 3, refused.stderr
     assert "2 persons are called 王县长 (ld-a, ld-b); give the id of the one you mean" in refused.stderr
+
+
+def test_a_choice_is_taken_by_its_label_and_kept_as_its_value(banli, suggestion):
+    walk(banli, suggestion, TO_HANDLING)
+    fired = banli("fire", suggestion, "contact", "--at", "2026-02-03T09:00", "--data", "method=面对面",
+                  "--data", "stage=办理前", user="li")
+    assert fired.exit_code == 0, fired.stderr
+    data = banli("item", "show", suggestion, "--json").json()["trace"][-1]["data"]
+    assert (data["method"], data["stage"]) == ("face_to_face", "before")
+    refused = banli("fire", suggestion, "contact", "--at", "2026-02-03T10:00", "--data", "method=当面谈", user="li")
+    assert refused.exit_code == 3 and len(refused.stderr.splitlines()) == 1
+    assert "'method' must be one of phone (电话), face_to_face (面对面), visit (走访)" in refused.stderr

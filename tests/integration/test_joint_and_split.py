@@ -213,16 +213,16 @@ def test_as_of_a_day_before_the_late_part_replied_it_is_open_and_overdue(store, 
     assert "另有1件超过期限尚未答复" in paragraph
 
 
-def test_the_demo_year_has_joint_and_split_items_and_rated_parts(db_url):
+def test_the_demo_year_has_joint_and_split_items_and_rated_parts(played_year):
     """`banli demo`: some suggestions are handled by 会办 (the co-units give opinions), some by
     分办 (each unit replies on its part and the deputy rates it); every part ends."""
     from banli.reports.metrics import collect
     from banli.reports.parts import summarise
-    from tests.integration.demo_year import REPORT_DAY, demo_year
+    from tests.integration.demo_year import REPORT_DAY
 
-    with demo_year(db_url, lookback=False) as (store, _summary):
-        split = summarise(store, collect(store, "16-1", REPORT_DAY))
-        assert split.joint > 0 and split.split > 0 and split.opinions > 0
-        assert split.parts and all(part.state in ("closed", "released") for part in split.parts)
-        assert split.replies > 0 and sum(split.ratings.values()) == sum(not part.released for part in split.parts)
-        assert verify(store)["ok"]
+    store, _summary = played_year
+    split = summarise(store, collect(store, "16-1", REPORT_DAY))
+    assert split.joint > 0 and split.split > 0 and split.opinions > 0
+    assert split.parts and all(part.state in ("closed", "released") for part in split.parts)
+    assert split.replies > 0 and sum(split.ratings.values()) == sum(not part.released for part in split.parts)
+    assert verify(store)["ok"]

@@ -255,19 +255,19 @@ def test_after_rehandling_every_deputy_rates_again_and_a_second_lapse_closes_it(
     assert verify(store)["ok"]
 
 
-def test_the_demo_year_has_co_signers_ratings_and_lapsed_ones_and_its_report_says_so(db_url):
+def test_the_demo_year_has_co_signers_ratings_and_lapsed_ones_and_its_report_says_so(played_year):
     from banli.reports.annual import build_annual
     from banli.store.audit import log
-    from tests.integration.demo_year import REPORT_DAY, demo_year
+    from tests.integration.demo_year import REPORT_DAY
 
-    with demo_year(db_url) as (store, _summary):
-        rows = log(store)
-        lapsed = [row for row in rows if row["event"] == "rating_lapsed"]
-        co_signers = [row for row in rows if row["event"] == "rate" and "@given" in row["data"]
-                      and "@ratings" not in row["data"]]
-        assert lapsed and all(row["actor"] == "system" and row["data"]["@deemed"] for row in lapsed)
-        assert co_signers and all(row["to"] == "awaiting_feedback" for row in co_signers)
-        assert verify(store)["ok"]
-        built = build_annual(store, "16-1", REPORT_DAY)
-        text = "\n".join(block.text for block in built.document.blocks if hasattr(block, "text"))
-        assert "联名建议以领衔代表的评价为准" in text and f"逾期未评价、视为满意的{len(lapsed)}件" in text
+    store, _summary = played_year
+    rows = log(store)
+    lapsed = [row for row in rows if row["event"] == "rating_lapsed"]
+    co_signers = [row for row in rows if row["event"] == "rate" and "@given" in row["data"]
+                  and "@ratings" not in row["data"]]
+    assert lapsed and all(row["actor"] == "system" and row["data"]["@deemed"] for row in lapsed)
+    assert co_signers and all(row["to"] == "awaiting_feedback" for row in co_signers)
+    assert verify(store)["ok"]
+    built = build_annual(store, "16-1", REPORT_DAY)
+    text = "\n".join(block.text for block in built.document.blocks if hasattr(block, "text"))
+    assert "联名建议以领衔代表的评价为准" in text and f"逾期未评价、视为满意的{len(lapsed)}件" in text

@@ -173,16 +173,16 @@ def test_the_report_counts_promises_kept_kept_late_due_and_late_as_of_its_day(ru
 
 
 
-def test_the_demo_year_keeps_promises_on_time_and_late(db_url):
+def test_the_demo_year_keeps_promises_on_time_and_late(played_year):
     from banli.reports.metrics import collect, measure
-    from tests.integration.demo_year import REPORT_DAY, demo_year
+    from tests.integration.demo_year import REPORT_DAY
 
-    with demo_year(db_url) as (store, summary):
-        figures = measure(collect(store, "16-1", REPORT_DAY)).promises
-        with store.read() as tx:
-            b_items = [ref for ref, _definition, _state in store.items_of_workflow("npc-suggestion")
-                       if "/" not in ref and tx.item(ref).fields.get("result_class") == "B"]
-            dated = [ref for ref in b_items if tx.item(ref).fields.get("promised_by")]
+    store, summary = played_year
+    figures = measure(collect(store, "16-1", REPORT_DAY)).promises
+    with store.read() as tx:
+        b_items = [ref for ref, _definition, _state in store.items_of_workflow("npc-suggestion")
+                   if "/" not in ref and tx.item(ref).fields.get("result_class") == "B"]
+        dated = [ref for ref in b_items if tx.item(ref).fields.get("promised_by")]
     assert dated == b_items and figures.made == len(b_items) > 0  # every B-class reply gave a plan and a date
     assert figures.kept + figures.kept_late == summary["fulfilled"]
     assert figures.kept >= 1 and figures.kept_late >= 1  # 承诺 kept by its date, and kept late

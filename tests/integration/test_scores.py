@@ -15,7 +15,6 @@ from banli.errors import NotFound
 from banli.reports.ledger import build_ledger
 from banli.reports.scores import build_scores
 from banli.store.audit import log
-from tests.integration.demo_year import demo_year
 from tests.integration.handling import AFTER_THE_YEAR, assigned, reply, then
 
 
@@ -121,12 +120,11 @@ def test_report_units_json_lists_each_units_events(db_url, store, year):
     assert isinstance(missing.exception, NotFound)
 
 
-def test_the_demo_year_scores_add_up_event_by_event(db_url, clock):
-    clock.now = AFTER_THE_YEAR.replace(year=2023, month=5)
-    with demo_year(db_url, now=clock, suggestions=24) as (store, _summary):
-        scores = build_scores(store)
-        awards = [award for score in scores for award in score.awards]
-        rows = {(row["ref"], row["seq"]): row for row in log(store) if "/" not in row["ref"]}  # no co-unit tasks
+def test_the_demo_year_scores_add_up_event_by_event(played_year):
+    store, _summary = played_year
+    scores = build_scores(store)
+    awards = [award for score in scores for award in score.awards]
+    rows = {(row["ref"], row["seq"]): row for row in log(store) if "/" not in row["ref"]}  # no co-unit tasks
 
     assert sum(score.score for score in scores) == sum(award.points for award in awards)
     assert all(score.score == sum(award.points for award in score.awards) for score in scores)

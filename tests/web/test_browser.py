@@ -173,7 +173,7 @@ def test_a_suggestion_handled_in_the_browser_from_sign_for_to_the_auditors_check
     person.open("/items/16-1-010")
     person.fire("sign_for", leader="张建华", handler="李晓东")
     assert "已办理：签收" in person.text() and "办理中" in person.text()
-    person.fire("contact", method="当面", stage="办理前", note="到代表家中当面听取意见")
+    person.fire("contact", method="面对面", stage="办理前", note="到代表家中当面听取意见")
     assert "已办理：联系代表" in person.text()
     person.fire("reply", result_class="A", text=REPLY_TEXT, signer="张建华", contact_person="李晓东")
     assert "已办理：答复代表" in person.text() and "已答复待审核" in person.text()

@@ -33,7 +33,7 @@ def test_a_clerk_sees_text_areas_for_text_and_why_an_event_is_blocked(browser, r
     runtime.fire("16-1-001", "sign_for", "li", {"leader": "王局长", "handler": "李科长"})
     page = browser("li").get("/items/16-1-001").text
     contact = form_html(page, "contact")
-    assert re.search(r'<select name="method" required>.*<option value="face_to_face">当面</option>', contact, re.S)
+    assert re.search(r'<select name="method" required>.*<option value="face_to_face">面对面</option>', contact, re.S)
     assert '<textarea name="note"' in contact
     assert 'id="form-reply"' not in page  # waiting for the co-unit: blocked, with the reason
     blocked = re.search(r'<ul class="blocked">.*?</ul>', page, re.S).group(0)
