@@ -68,6 +68,7 @@ class DataSpec:
     required: bool = False
     choices: tuple[str, ...] = ()
     is_field: bool = False
+    label: Label | None = None  # an event-only key's name for people, if the definition gives one
 
 
 @dataclass(frozen=True, kw_only=True)

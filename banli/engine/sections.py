@@ -337,5 +337,6 @@ def data(ctx: Context, spec: Located, where: str) -> tuple[DataSpec, ...]:
             result.append(DataSpec(key=str(key), type=field.type, required=required, choices=field.choices, is_field=True))
             continue
         kind, choices = _type_and_choices(ctx, options, DATA, here, "choice")
-        result.append(DataSpec(key=str(key), type=kind, required=required, choices=choices))
+        named = label(ctx, options, "label", str(key), here) if "label" in options else None
+        result.append(DataSpec(key=str(key), type=kind, required=required, choices=choices, label=named))
     return tuple(result)

@@ -35,7 +35,7 @@ def event_form(workflow, event: Event, units: dict[str, str], people: dict[str, 
     inputs = []
     for spec in event.data:
         field = definition.fields.get(spec.key) if spec.is_field else None
-        label = str(field.label) if field else KEY_LABELS.get(spec.key, spec.key)
+        label = str(field.label) if field else str(spec.label) if spec.label else KEY_LABELS.get(spec.key, spec.key)
         inputs.append(_input(spec, label, units, people))
     return EventForm(event=event.name, label=str(event.label), inputs=tuple(inputs))
 

@@ -17,8 +17,7 @@ ROLE_NAMES = {"registrar": "登记", "reviewer": "审核", "supervisor": "督查
               "npc_office": "人大选工委", "auditor": "审计", "admin": "管理员", "leader": "县领导"}
 # event-only data keys and internal choice values, in the words of the people who read them
 KEY_LABELS = {"note": "备注", "reason": "理由", "text": "内容", "signer": "签发领导", "contact_person": "联系人",
-              "extend_by": "延期时长", "comment": "意见", "method": "方式", "stage": "阶段",
-              "co_opinions": "协办单位意见", "evidence": "落实情况", "kind": "类别"}
+              "extend_by": "延期时长", "comment": "意见", "method": "方式", "stage": "阶段"}
 VALUE_LABELS = {"phone": "电话", "face_to_face": "面对面", "visit": "走访", "letter": "信函", "meeting": "座谈",
                 "before": "办理前", "during": "办理中", "after": "办理后", True: "是", False: "否"}
 

@@ -110,8 +110,7 @@ def history_row(row: dict, workflow, people: dict[str, str], units: dict[str, st
             if key == "@deadline" and isinstance(value, dict) and value.get("due"):
                 data.append(("办理期限", local_day(value["due"])))
             continue
-        spec = definition.fields.get(key)
-        data.append((str(spec.label) if spec else KEY_LABELS.get(key, key), value_text(value, units)))
+        data.append((_data_label(definition, row["event"], key), value_text(value, units)))
     return {"seq": row["seq"], "at": row["occurred_at"][:16].replace("T", " "),
             "event": TRACE_LABELS.get(row["event"]) or workflow.label(row["event"]),
             "from": workflow.label(row["from"]) if row["from"] else "", "to": workflow.label(row["to"]),
@@ -122,6 +121,15 @@ def history_row(row: dict, workflow, people: dict[str, str], units: dict[str, st
 def latest_reply(trace: list[dict]) -> dict | None:
     replies = [row for row in trace if row["event"] == REPLY_EVENT]
     return {**replies[-1]["data"], "at": replies[-1]["occurred_at"][:10]} if replies else None
+
+
+def _data_label(definition, event: str, key: str) -> str:
+    """A data key's name for people: its field's label, the label its event gives it, or ours."""
+    field = definition.fields.get(key)
+    if field is not None:
+        return str(field.label)
+    spec = definition.events[event].data_spec(key) if event in definition.events else None
+    return str(spec.label) if spec is not None and spec.label else KEY_LABELS.get(key, key)
 
 
 def _awaited(definition) -> set[str] | None:
@@ -150,12 +158,15 @@ def unit_sections(context, caller, items: list[dict]) -> list[tuple[str, list[di
         if "/" in row["ref"]:
             children.setdefault(row["ref"].rsplit("/", 1)[0], []).append(row)
     to_sign, overdue, soon, waiting, rest = [], [], [], [], []
+    waits: dict[str, set[str] | None] = {}  # workflow → the child workflows its items wait for
     for row in rows:
         if row["final"] or row["fields"].get("lead_unit") != mine:
             continue
         workflow = context.latest(row["workflow"])
         sign_for = workflow.definition.events.get("sign_for")
-        awaited = _awaited(workflow.definition)
+        if row["workflow"] not in waits:
+            waits[row["workflow"]] = _awaited(workflow.definition)
+        awaited = waits[row["workflow"]]
         open_children = [child for child in children.get(row["ref"], [])
                          if not child["final"] and (awaited is None or child["workflow"] in awaited)]
         if sign_for and row["state"] in sign_for.sources:
