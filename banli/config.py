@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 DEFAULT_FILE = "banli.toml"
 
@@ -29,7 +30,8 @@ def parse_interval(text: object) -> timedelta:
     """`N seconds|minutes|hours|days` → a timedelta (clock time, not workdays)."""
     match = _INTERVAL.match(text) if isinstance(text, str) else None
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"bad interval {text!r}: write it as 'N seconds|minutes|hours|days' with N > 0, e.g. '5 minutes'")
+        raise ValueError(_("bad interval {text}: write it as 'N seconds|minutes|hours|days' with N > 0, e.g. "
+                           "'5 minutes'").format(text=repr(text)))
     return timedelta(seconds=int(match.group(1)) * _SECONDS[match.group(2)])
 
 
@@ -62,8 +64,8 @@ class EmailSettings(_Section):
         if not isinstance(data, dict) or data.get("tls") is not None:
             if isinstance(data, dict) and data.get("starttls") is not None \
                     and (data["starttls"] is True) != (data["tls"] == "starttls"):
-                raise ValueError(f"starttls = {str(data['starttls']).lower()} contradicts tls = {data['tls']!r}: "
-                                 "keep only tls")
+                raise ValueError(_("starttls = {starttls} contradicts tls = {tls}: keep only tls").format(
+                    starttls=str(data["starttls"]).lower(), tls=repr(data["tls"])))
             return data
         if data.get("starttls") is not None:
             tls = "starttls" if data["starttls"] is True else "none"
@@ -76,8 +78,8 @@ class EmailSettings(_Section):
     @model_validator(mode="after")
     def _credentials(self) -> "EmailSettings":
         if self.username and self.tls == "none" and not self.allow_plaintext_auth:
-            raise ValueError('username without TLS would send the password in plain text: set tls = "starttls" '
-                             'or "implicit" (or allow_plaintext_auth = true on a trusted network)')
+            raise ValueError(_('username without TLS would send the password in plain text: set tls = "starttls" '
+                               'or "implicit" (or allow_plaintext_auth = true on a trusted network)'))
         if not self.password and os.environ.get("BANLI_SMTP_PASSWORD"):
             return self.model_copy(update={"password": os.environ["BANLI_SMTP_PASSWORD"]})
         return self
@@ -91,7 +93,7 @@ class WebhookSettings(_Section):
     @classmethod
     def _http(cls, url: str) -> str:
         if url and not url.startswith(("http://", "https://")):
-            raise ValueError(f"{url!r} is not an http:// or https:// URL")
+            raise ValueError(_("{url} is not an http:// or https:// URL").format(url=repr(url)))
         return url
 
 
@@ -124,13 +126,13 @@ class NotifySettings(_Section):
     @classmethod
     def _once_each(cls, channels: list[str]) -> list[str]:
         if len(set(channels)) != len(channels):
-            raise ValueError("a channel is listed twice")
+            raise ValueError(_("a channel is listed twice"))
         return channels
 
     @model_validator(mode="after")
     def _complete(self) -> "NotifySettings":
         if "webhook" in self.channels and not self.webhook.url:
-            raise ValueError("the webhook channel needs [notify.webhook] url")
+            raise ValueError(_("the webhook channel needs [notify.webhook] url"))
         return self
 
 
@@ -201,12 +203,14 @@ def load_config(path: str | Path | None = None) -> Config:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         if explicit:
-            raise InvalidInput(f"config file {file} not found (from {'BANLI_CONFIG' if path is None else 'the caller'})") from exc
+            if path is None:
+                raise InvalidInput(_("config file {file} not found (from BANLI_CONFIG)").format(file=file)) from exc
+            raise InvalidInput(_("config file {file} not found (from the caller)").format(file=file)) from exc
         return Config()
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{file}: not UTF-8 text") from exc
+        raise InvalidInput(_("{file}: not UTF-8 text").format(file=file)) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"{file}: not valid TOML: {exc}") from exc
+        raise InvalidInput(_("{file}: not valid TOML: {reason}").format(file=file, reason=exc)) from exc
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
@@ -226,9 +230,11 @@ def _check_cafile(config: Config, file: Path) -> None:
     try:
         ssl.create_default_context(cafile=str(cafile))
     except FileNotFoundError as exc:
-        raise InvalidInput(f"{file}: notify.email.cafile: {cafile} not found") from exc
+        raise InvalidInput(_("{file}: notify.email.cafile: {cafile} not found").format(
+            file=file, cafile=cafile)) from exc
     except (ssl.SSLError, OSError, ValueError) as exc:
-        raise InvalidInput(f"{file}: notify.email.cafile: {cafile} holds no PEM CA certificate ({exc})") from exc
+        raise InvalidInput(_("{file}: notify.email.cafile: {cafile} holds no PEM CA certificate ({reason})").format(
+            file=file, cafile=cafile, reason=exc)) from exc
 
 
 def _describe(exc: ValidationError) -> str:
@@ -238,12 +244,14 @@ def _describe(exc: ValidationError) -> str:
     index = "".join(f"[{part}]" for part in first["loc"] if isinstance(part, int))
     if first["type"] == "extra_forbidden":
         allowed = _fields_at(loc[:-1])
-        message = f"unknown key; allowed: {', '.join(allowed)}"
+        message = _("unknown key; allowed: {keys}").format(keys=", ".join(allowed))
     else:
         message = first["msg"].removeprefix("Value error, ")
-    where = (".".join(loc) or "(top level)") + index
+    where = (".".join(loc) or _("(top level)")) + index
     more = exc.error_count() - 1
-    return f"{where}: {message}" + (f" (and {more} more)" if more else "")
+    if more:
+        message = _("{problem} (and {more} more)").format(problem=message, more=more)
+    return f"{where}: {message}"
 
 
 def _fields_at(loc: list[str]) -> list[str]:

@@ -7,6 +7,8 @@ command has already shown the details itself (`reported`).
 
 from __future__ import annotations
 
+from banli.i18n import _
+
 
 class BanliError(Exception):
     """Root of every error banli raises on purpose."""
@@ -36,9 +38,10 @@ class DefinitionErrors(InvalidInput):
 
     def __init__(self, problems: list["Problem"], *, reported: bool = False) -> None:
         self.problems = problems
-        first = problems[0].render() if problems else "invalid definition"
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(first + more, reported=reported)
+        first = problems[0].render() if problems else _("invalid definition")
+        if len(problems) > 1:
+            first = _("{first} (and {count} more)").format(first=first, count=len(problems) - 1)
+        super().__init__(first, reported=reported)
 
 
 class NotPermitted(BanliError):
@@ -124,7 +127,8 @@ class Problem:
         self.file, self.line, self.column, self.message = file, line, column, message
 
     def render(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return _("{file}:{line}:{column}: {message}").format(
+            file=self.file, line=self.line, column=self.column, message=self.message)
 
     def __repr__(self) -> str:
         return f"Problem({self.render()!r})"

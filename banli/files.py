@@ -13,27 +13,33 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
 def read_yaml_model(path: str | Path, model: type[Model], what: str) -> Model:
-    """A YAML file checked against a pydantic model; any problem is one InvalidInput line."""
+    """A YAML file checked against a pydantic model; any problem is one InvalidInput line.
+    `what` names the file for people, in English marked `N_()` by the caller (translated here)."""
+    what = _(what)
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise InvalidInput(f"{what} {path} not found") from exc
+        raise InvalidInput(_("{what} {path} not found").format(what=what, path=path)) from exc
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path}: not UTF-8 text; save the {what} as UTF-8") from exc
+        raise InvalidInput(_("{path}: not UTF-8 text; save the {what} as UTF-8").format(path=path, what=what)) from exc
     except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: not valid YAML: {exc}".replace("\n", " ")) from exc
+        reason = str(exc).replace("\n", " ")
+        raise InvalidInput(_("{path}: not valid YAML: {reason}").format(path=path, reason=reason)) from exc
     try:
         return model.model_validate(raw or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise InvalidInput(f"{path}: {where + ': ' if where else ''}{first['msg']}{more}") from exc
+        problem = first["msg"]  # pydantic's words, in English
+        if exc.error_count() > 1:
+            problem = _("{problem} (and {more} more)").format(problem=problem, more=exc.error_count() - 1)
+        raise InvalidInput(f"{path}: {where}: {problem}" if where else f"{path}: {problem}") from exc
 
 
 @contextmanager
@@ -44,7 +50,8 @@ def replacing(path: Path) -> Iterator[Path]:
         yield temporary
         os.replace(temporary, path)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {path}: {exc.strerror}; check that its folder exists and is writable") from exc
+        raise InvalidInput(_("cannot write {path}: {reason}; check that its folder exists and is writable").format(
+            path=path, reason=exc.strerror)) from exc
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -24,6 +24,7 @@ from banli.engine.runtime import Runtime
 from banli.engine.sweep import sweep
 from banli.engine.times import DEFAULT_ZONE, utc_now
 from banli.errors import NotAllowedNow
+from banli.i18n import _
 
 log = logging.getLogger("banli.scheduler")
 
@@ -41,10 +42,11 @@ class SingleSchedulerLock:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self.handle.seek(0)
-            holder = self.handle.read().strip() or "another process"
+            holder = self.handle.read().strip() or _("another process")
             self.handle.close()
-            raise NotAllowedNow(f"a banli scheduler is already running on {self.path.with_suffix('').with_suffix('')} "
-                                f"(pid {holder}); stop it first, or use PostgreSQL to run several") from None
+            raise NotAllowedNow(_("a banli scheduler is already running on {database} (pid {pid}); stop it first, "
+                                  "or use PostgreSQL to run several").format(
+                database=self.path.with_suffix("").with_suffix(""), pid=holder)) from None
         self.handle.seek(0)
         self.handle.truncate()
         self.handle.write(str(os.getpid()))
@@ -61,8 +63,8 @@ class SingleSchedulerLock:
 def sweep_job(runtime: Runtime) -> dict:
     runtime.store.workflows.forget()  # pick up calendar years another process added
     report = sweep(runtime, runtime.now()).as_json()
-    log.info("sweep: %s reminder(s) of %s item(s), %s notification(s), %s event(s)",
-             report["reminders"], report["items"], report["notifications"], report["events"])
+    log.info(_("sweep: {reminders} reminder(s) of {items} item(s), {notifications} notification(s), "
+               "{events} event(s)").format(**report))
     return report
 
 
@@ -70,7 +72,7 @@ def deliver_job(store, config) -> dict:
     from banli.notify import deliver
 
     counts = deliver(store, config, utc_now(), clock=utc_now)
-    log.info("deliver: %s", ", ".join(f"{key} {value}" for key, value in counts.items()))
+    log.info(_("deliver: {counts}").format(counts=", ".join(f"{key} {value}" for key, value in counts.items())))
     return counts
 
 
@@ -78,7 +80,7 @@ def campaign_job(runtime: Runtime, name: str) -> dict:
     from banli.engine.campaigns import open_campaign
 
     report = open_campaign(runtime, name, session=None, at=runtime.now())
-    log.info("campaign %s: selected %s item(s)", name, report["selected"])
+    log.info(_("campaign {name}: selected {selected} item(s)").format(name=name, selected=report["selected"]))
     return report
 
 
@@ -86,7 +88,8 @@ def bulletin_job(runtime: Runtime, folder: Path) -> dict:
     from banli.reports.bulletin import bulletin_job as write_bulletin
 
     result = write_bulletin(runtime.store, runtime.now(), folder)
-    log.info("bulletin %s: %s", result["period"], ", ".join(str(f) for f in result["files"]))
+    log.info(_("bulletin {period}: {files}").format(period=result["period"],
+                                                    files=", ".join(str(f) for f in result["files"])))
     return result
 
 
@@ -101,9 +104,10 @@ def checkpoint_job(runtime: Runtime, path: Path) -> dict | None:
         made = checkpoint(runtime.store, at=runtime.now(), actor="system")
         write(path, made, append=True)
     except BanliError as error:
-        log.error("checkpoint: %s", error)
+        log.error(_("checkpoint: {error}").format(error=error))
         return None
-    log.info("checkpoint: %s trace rows, root %s, added to %s", made["size"], made["root"], path)
+    log.info(_("checkpoint: {size} trace rows, root {root}, added to {file}").format(
+        size=made["size"], root=made["root"], file=path))
     return made
 
 
@@ -138,11 +142,12 @@ def run(runtime: Runtime, config, *, database: Path | None, sweep_every: timedel
     scheduler = build(runtime, config, sweep_every=sweep_every, deliver_every=deliver_every)
 
     def stop(signum, _frame) -> None:
-        log.info("received %s: stopping after the running jobs", signal.Signals(signum).name)
+        log.info(_("received {signal}: stopping after the running jobs").format(signal=signal.Signals(signum).name))
         scheduler.shutdown(wait=True)
 
-    banner = (f"scheduler started (pid {os.getpid()}): sweep every {sweep_every.total_seconds():g} s, "
-              f"deliver every {deliver_every.total_seconds():g} s; Ctrl-C or SIGTERM stops it")
+    banner = _("scheduler started (pid {pid}): sweep every {sweep} s, deliver every {deliver} s; Ctrl-C or SIGTERM "
+               "stops it").format(pid=os.getpid(), sweep=f"{sweep_every.total_seconds():g}",
+                                  deliver=f"{deliver_every.total_seconds():g}")
     if database is None:
         _start(scheduler, stop, banner)
         return
@@ -158,4 +163,4 @@ def _start(scheduler: BlockingScheduler, stop, banner: str) -> None:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        log.info("scheduler stopped")
+        log.info(_("scheduler stopped"))

@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+# The suite reads banli's messages in English, the language of the code; tests of the
+# Chinese (the default for users) choose it themselves (`banli.i18n.use`, or BANLI_LANG for a
+# subprocess). Set before banli is imported, so subprocesses inherit it too.
+os.environ["BANLI_LANG"] = "en"
+
 DATA = Path(__file__).parent / "data"
 PG_ADMIN_URL = os.environ.get("BANLI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -15,31 +15,33 @@ import sys
 import click
 
 from banli.cli.completion import complete_people
+from banli.cli.localized import localized
 from banli.errors import BanliError
+from banli.i18n import N_, _
 
 # command name -> (module, attribute, one-line help shown by `banli --help`)
 COMMANDS = {
-    "init": ("banli.cli.setup", "init", "Create or upgrade the database, register built-in workflows, load the org file."),
-    "org": ("banli.cli.org", "org", "Load or show the organisation: units, people, deputies."),
-    "workflow": ("banli.cli.workflow", "workflow", "List, show, validate, register and draw workflow definitions."),
-    "item": ("banli.cli.item", "item", "Register, list and show items (suggestions, proposals, work orders)."),
-    "can": ("banli.cli.fire", "can", "Which events the acting user may fire on an item now, and why not the others."),
-    "fire": ("banli.cli.fire", "fire", "Apply one event to an item (sign for, reply, rate …)."),
-    "replay": ("banli.cli.fire", "replay", "Apply events from a JSON-lines file, in order."),
-    "calendar": ("banli.cli.calendar", "calendar", "Add or show a year's official holidays and adjusted workdays."),
-    "remind": ("banli.cli.remind", "remind", "One sweep: due reminders, escalations and timer events."),
-    "notify": ("banli.cli.notify", "notify", "Deliver pending notifications (channels in banli.toml) and list deliveries."),
-    "campaign": ("banli.cli.campaign", "campaign", "Open campaigns such as the look-back (回头看) and follow their progress."),
-    "scheduler": ("banli.cli.scheduler", "scheduler", "Run the sweep, delivery, campaigns and bulletins on their schedules."),
-    "ledger": ("banli.cli.ledger", "ledger", "Export the ledger (台账) to Excel or CSV."),
-    "export": ("banli.cli.history", "export", "Write the complete history (definitions, org, items, trace) to JSON lines."),
-    "import-history": ("banli.cli.history", "import_history", "Restore a complete history written by 'banli export'."),
-    "report": ("banli.cli.report", "report", "Reports: the annual handling report (办理情况的报告), bulletins (通报), per-unit scores."),
-    "audit": ("banli.cli.audit", "audit", "Read the trace, verify its hash chains, publish a root hash."),
-    "user": ("banli.cli.user", "user", "Web accounts: passwords, API tokens and one-time sign-in links (invitations)."),
-    "demo": ("banli.cli.demo", "demo", "Play a county's handling year on a fresh database and print the summary."),
-    "serve": ("banli.cli.serve", "serve", "Serve the web interface and the JSON API (uvicorn)."),
-    "completion": ("banli.cli.completion", "completion", "Print the script for completing banli in bash, zsh or fish."),
+    "init": ("banli.cli.setup", "init", N_("Create or upgrade the database, register built-in workflows, load the org file.")),
+    "org": ("banli.cli.org", "org", N_("Load or show the organisation: units, people, deputies.")),
+    "workflow": ("banli.cli.workflow", "workflow", N_("List, show, validate, register and draw workflow definitions.")),
+    "item": ("banli.cli.item", "item", N_("Register, list and show items (suggestions, proposals, work orders).")),
+    "can": ("banli.cli.fire", "can", N_("Which events the acting user may fire on an item now, and why not the others.")),
+    "fire": ("banli.cli.fire", "fire", N_("Apply one event to an item (sign for, reply, rate …).")),
+    "replay": ("banli.cli.fire", "replay", N_("Apply events from a JSON-lines file, in order.")),
+    "calendar": ("banli.cli.calendar", "calendar", N_("Add or show a year's official holidays and adjusted workdays.")),
+    "remind": ("banli.cli.remind", "remind", N_("One sweep: due reminders, escalations and timer events.")),
+    "notify": ("banli.cli.notify", "notify", N_("Deliver pending notifications (channels in banli.toml) and list deliveries.")),
+    "campaign": ("banli.cli.campaign", "campaign", N_("Open campaigns such as the look-back (回头看) and follow their progress.")),
+    "scheduler": ("banli.cli.scheduler", "scheduler", N_("Run the sweep, delivery, campaigns and bulletins on their schedules.")),
+    "ledger": ("banli.cli.ledger", "ledger", N_("Export the ledger (台账) to Excel or CSV.")),
+    "export": ("banli.cli.history", "export", N_("Write the complete history (definitions, org, items, trace) to JSON lines.")),
+    "import-history": ("banli.cli.history", "import_history", N_("Restore a complete history written by 'banli export'.")),
+    "report": ("banli.cli.report", "report", N_("Reports: the annual handling report (办理情况的报告), bulletins (通报), per-unit scores.")),
+    "audit": ("banli.cli.audit", "audit", N_("Read the trace, verify its hash chains, publish a root hash.")),
+    "user": ("banli.cli.user", "user", N_("Web accounts: passwords, API tokens and one-time sign-in links (invitations).")),
+    "demo": ("banli.cli.demo", "demo", N_("Play a county's handling year on a fresh database and print the summary.")),
+    "serve": ("banli.cli.serve", "serve", N_("Serve the web interface and the JSON API (uvicorn).")),
+    "completion": ("banli.cli.completion", "completion", N_("Print the script for completing banli in bash, zsh or fish.")),
 }
 
 
@@ -54,8 +56,12 @@ class LazyGroup(click.Group):
             return None
         from banli.cli.options import text_params
 
-        module, attribute, _help = COMMANDS[name]
-        return text_params(getattr(importlib.import_module(module), attribute))
+        module, attribute, _summary = COMMANDS[name]
+        return localized(text_params(getattr(importlib.import_module(module), attribute)))
+
+    def main(self, *args, **kwargs):
+        localized(self)
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context):
         """Run the command; a BanliError becomes one line on stderr and its exit code."""
@@ -79,13 +85,13 @@ class LazyGroup(click.Group):
             if lost is not None:
                 click.echo(f"banli: {one_line(lost.message)}", err=True)
                 raise click.exceptions.Exit(lost.exit_code) from exc
-            click.echo(f"banli: internal error ({type(exc).__name__}: {one_line(str(exc))}); "
-                       "run again with --debug and report it", err=True)
+            click.echo("banli: " + _("internal error ({kind}: {detail}); run again with --debug and report it")
+                       .format(kind=type(exc).__name__, detail=one_line(str(exc))), err=True)
             raise click.exceptions.Exit(1) from exc
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, help_text) for name, (_m, _a, help_text) in COMMANDS.items()])
+        with formatter.section(_("Commands")):
+            formatter.write_dl([(name, _(summary)) for name, (_module, _attribute, summary) in COMMANDS.items()])
 
 
 class Settings:

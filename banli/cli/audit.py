@@ -6,6 +6,7 @@ import click
 
 from banli.cli.completion import complete_refs
 from banli.cli.render import emit_json, json_option, table
+from banli.i18n import _
 
 
 @click.group()
@@ -37,11 +38,11 @@ def log(settings, ref: str | None, as_json: bool) -> None:
 
     rows = read_log(settings.store, ref)
     if ref and not rows:
-        raise NotFound(f"no item {shown(ref)} (or it has no trace); see 'banli item list'", ref=ref)
+        raise NotFound(_("no item {ref} (or it has no trace); see 'banli item list'").format(ref=shown(ref)), ref=ref)
     if as_json:
         emit_json(rows)
         return
-    table(["ref", "seq", "occurred", "event", "from → to", "actor", "hash"],
+    table([_("ref"), _("seq"), _("occurred"), _("event"), _("from → to"), _("actor"), _("hash")],
           [[r["ref"], r["seq"], r["occurred_at"][:16], r["event"], f"{r['from']} → {r['to']}", r["actor"], r["hash"][:12]]
            for r in rows])
 
@@ -71,15 +72,21 @@ def verify(settings, against_file: str | None, as_json: bool) -> None:
         emit_json(result)
     else:
         for failure in result["failures"]:
-            click.echo(f"{failure['ref']} seq {failure['seq']}: {failure['reason']}", err=True)
+            click.echo(_("{ref} seq {seq}: {reason}").format(ref=failure["ref"], seq=failure["seq"],
+                                                            reason=failure["reason"]), err=True)
         if result["ok"]:
-            extends = f"; it extends the {len(against)} checkpoint(s) of {against_file}" if against else ""
-            click.echo(f"ok: {result['rows']} trace rows of {result['items']} items verify, each item is what its "
-                       f"trace establishes{extends} (root {result['root']})")
+            facts = {"rows": result["rows"], "items": result["items"], "root": result["root"]}
+            if against:
+                click.echo(_("ok: {rows} trace rows of {items} items verify, each item is what its trace establishes; "
+                             "it extends the {count} checkpoint(s) of {file} (root {root})").format(
+                    **facts, count=len(against), file=against_file))
+            else:
+                click.echo(_("ok: {rows} trace rows of {items} items verify, each item is what its trace "
+                             "establishes (root {root})").format(**facts))
     if not result["ok"]:  # with --json the document above is the whole answer
-        raise AuditFailed(f"the trace does not verify: {len(result['failures'])} problem(s) listed above; "
-                          "restore from a backup or an export and investigate who wrote to the database",
-                          reported=as_json)
+        raise AuditFailed(_("the trace does not verify: {count} problem(s) listed above; restore from a backup or "
+                            "an export and investigate who wrote to the database").format(
+                              count=len(result["failures"])), reported=as_json)
 
 
 @audit.command("checkpoint")

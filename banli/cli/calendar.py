@@ -6,6 +6,7 @@ import click
 
 from banli.cli.render import emit_json, json_option
 from banli.cli.setup import operator
+from banli.i18n import _
 
 
 @click.group()
@@ -48,10 +49,10 @@ def add(settings, file: str, as_json: bool) -> None:
     from banli.store.calendar import save_year
 
     parsed = read_schedule(file)
-    check_year(parsed.year, f"{file}: the year {parsed.year}")
+    check_year(parsed.year, _("{file}: the year {year}").format(file=file, year=parsed.year))
     problem = text_problem(parsed.source)
     if problem:
-        raise InvalidInput(f"{file}: the source {problem}")
+        raise InvalidInput(_("{file}: the source {problem}").format(file=file, problem=problem))
     replaced = save_year(settings.store, parsed.schedule(), source=parsed.source, by=operator(),
                          at=utc_text(utc_now()))
     moved = recount_fallback_deadlines(settings.runtime(), reason=f"calendar {parsed.year} added")
@@ -60,9 +61,11 @@ def add(settings, file: str, as_json: bool) -> None:
     if as_json:
         emit_json(result)
         return
-    click.echo(f"{parsed.year}: {result['holidays']} holidays, {result['workdays']} adjusted workdays"
-               + (" (replaced the earlier schedule)" if replaced else ""))
-    click.echo(f"{len(moved)} deadline(s) counted again" + (": " + ", ".join(moved) if moved else ""))
+    added = _("{year}: {holidays} holidays, {workdays} adjusted workdays (replaced the earlier schedule)") if replaced \
+        else _("{year}: {holidays} holidays, {workdays} adjusted workdays")
+    click.echo(added.format(year=parsed.year, holidays=result["holidays"], workdays=result["workdays"]))
+    recounted = _("{count} deadline(s) counted again: {refs}") if moved else _("{count} deadline(s) counted again")
+    click.echo(recounted.format(count=len(moved), refs=", ".join(moved)))
 
 
 @calendar.command("show")
@@ -82,13 +85,13 @@ def show(settings, year: int, as_json: bool) -> None:
     from banli.errors import NotFound
     from banli.store.calendar import load_years, year_source
 
-    check_year(year, f"the year {year}")
+    check_year(year, _("the year {year}").format(year=year))
     with settings.store.engine.connect() as connection:
         schedules = load_years(connection)
     days = official_days(year, schedules)
     if days is None:
-        raise NotFound(f"no holiday schedule for {year}: deadlines count Monday to Friday; "
-                       f"add the official one with 'banli calendar add FILE'")
+        raise NotFound(_("no holiday schedule for {year}: deadlines count Monday to Friday; "
+                         "add the official one with 'banli calendar add FILE'").format(year=year))
     source = year_source(settings.store, year) if year in schedules else "chinese-calendar"
     result = {"year": year, "source": source, "holidays": sorted(d.isoformat() for d in days.holidays),
               "workdays": sorted(d.isoformat() for d in days.workdays)}
@@ -96,5 +99,5 @@ def show(settings, year: int, as_json: bool) -> None:
         emit_json(result)
         return
     click.echo(f"{year} ({source})")
-    click.echo("holidays 放假: " + ", ".join(d[5:] for d in result["holidays"]))
-    click.echo("workdays 调休上班: " + ", ".join(d[5:] for d in result["workdays"]))
+    click.echo(_("holidays 放假: {days}").format(days=", ".join(d[5:] for d in result["holidays"])))
+    click.echo(_("workdays 调休上班: {days}").format(days=", ".join(d[5:] for d in result["workdays"])))

@@ -7,6 +7,7 @@ import click
 from banli.cli.completion import complete_sessions
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option, table
+from banli.i18n import _
 
 
 @click.group()
@@ -45,15 +46,18 @@ def open_(settings, name: str, session: str | None, at_text: str | None, as_json
     runtime = settings.runtime()
     at = as_of(at_text)
     if at > runtime.now():
-        raise InvalidInput("--at is in the future: a campaign opens when it opens")
+        raise InvalidInput(_("--at is in the future: a campaign opens when it opens"))
     if session is not None:
         require_session(settings.store, session)
     report = open_campaign(runtime, name, session=session, at=at, by=operator())
     if as_json:
         emit_json(report)
     else:
-        click.echo(f"{name}: selected {report['selected']} item(s)"
-                   + (f", {report['already']} already selected before" if report["already"] else ""))
+        if report["already"]:
+            click.echo(_("{name}: selected {selected} item(s), {already} already selected before").format(
+                name=name, selected=report["selected"], already=report["already"]))
+        else:
+            click.echo(_("{name}: selected {selected} item(s)").format(name=name, selected=report["selected"]))
 
 
 @campaign.command("status")
@@ -82,19 +86,23 @@ def status(settings, name: str | None, session: str | None, as_of_text: str | No
         emit_json(summaries)
         return
     if not summaries:
-        click.echo("no campaign opened yet" + (f" called {name}" if name else ""))
+        click.echo(_("no campaign opened yet called {name}").format(name=name) if name
+                   else _("no campaign opened yet"))
     units = {unit["id"]: unit["name"] for unit in show_org(settings.store)["units"]}
     for entry in summaries:
-        click.echo(f"{entry['label']} ({entry['name']}, session {entry['session'] or '-'}, opened "
-                   f"{entry['opened_at'][:10]}): {entry['done']}/{entry['selected']} done, {entry['open']} open")
+        click.echo(_("{label} ({name}, session {session}, opened {opened}): {done}/{selected} done, "
+                     "{open} open").format(
+            label=entry["label"], name=entry["name"], session=entry["session"] or "-", opened=entry["opened_at"][:10],
+            done=entry["done"], selected=entry["selected"], open=entry["open"]))
         if entry["by_outcome"]:
-            table(["outcome", "items"], [[outcome, count] for outcome, count in entry["by_outcome"].items()])
+            table([_("outcome"), _("items")], [[outcome, count] for outcome, count in entry["by_outcome"].items()])
         if entry.get("by_kind"):  # per kind of item, and how many an outcome reopened (its `then` event)
-            table(["kind", "selected", "done", "reopened"],
+            table([_("kind"), _("selected"), _("done"), _("reopened")],
                   [[kind, c.get("selected", 0), c.get("done", 0), c.get("reopened", 0)] for kind, c in entry["by_kind"].items()])
         if entry.get("reopened"):
-            click.echo("reopened: " + ", ".join(f"{outcome} {count}" for outcome, count in entry["reopened"].items()))
-        table(["unit", "selected", "done", "open", "overdue"],
+            click.echo(_("reopened: {counts}").format(
+                counts=", ".join(f"{outcome} {count}" for outcome, count in entry["reopened"].items())))
+        table([_("unit"), _("selected"), _("done"), _("open"), _("overdue")],
               [[units.get(unit, unit), c.get("selected", 0), c.get("done", 0), c.get("open", 0), c.get("overdue", 0)]
                for unit, c in entry["by_unit"].items()])
         click.echo()

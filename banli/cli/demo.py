@@ -7,8 +7,16 @@ from pathlib import Path
 import click
 
 from banli.cli.render import emit_json, json_option, table
+from banli.i18n import N_, _
 
 DEFAULT_DEMO_DB = "sqlite:///banli-demo.db"
+# the summary's tables: title, key of the summary
+_SUMMARY_TABLES = ((N_("by category"), "by_category"), (N_("by state"), "by_state"),
+                   (N_("by result class"), "by_result_class"), (N_("by rating"), "by_rating"),
+                   (N_("look-back outcomes"), "lookback"),
+                   (N_("reminders (rearmed: told again after an extension)"), "reminders"))
+# the rows of the reminders' table, named for people (the keys stay in --json)
+_REMINDER_ROWS = {"sent": N_("sent"), "rearmed": N_("rearmed")}
 
 
 def _fresh_sqlite(url: str) -> None:
@@ -19,7 +27,7 @@ def _fresh_sqlite(url: str) -> None:
 
 
 @click.command()
-@click.option("--db", "db", metavar="URL", help=f"Database for the demo (default {DEFAULT_DEMO_DB}, recreated).")
+@click.option("--db", "db", metavar="URL", help="Database for the demo (default sqlite:///banli-demo.db, recreated).")
 @click.option("--seed", type=int, default=2022, show_default=True, help="Random seed: the same seed, the same year.")
 @click.option("--suggestions", type=click.IntRange(1, 5000), default=151, show_default=True,
               help="How many suggestions the deputies make.")
@@ -47,10 +55,11 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
     settings.db = url
     initialise(settings, None)
     if settings.store.count(item_t):
-        raise InvalidInput(f"{url} already holds items; the demo needs a fresh database (omit --db to use {DEFAULT_DEMO_DB})")
+        raise InvalidInput(_("{url} already holds items; the demo needs a fresh database (omit --db to use {default})")
+                           .format(url=url, default=DEFAULT_DEMO_DB))
     prepare(settings.store)
     quiet = as_json or not click.get_text_stream("stderr").isatty()
-    with click.progressbar(length=suggestions, label="handling year", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=suggestions, label=_("handling year"), file=click.get_text_stream("stderr"),
                            hidden=quiet) as bar:
         summary = play_year(settings.store, settings.runtime(), seed=seed, suggestions=suggestions,
                             progress=lambda done, total: bar.update(done - bar.pos), earlier=True)
@@ -69,7 +78,8 @@ def demo(settings, db: str | None, seed: int, suggestions: int, as_json: bool) -
     from banli.reports.render.markdown import markdown
 
     click.echo("\n" + markdown(report.document))
-    click.echo(f"报告 report: {summary['report']}\n台账 ledger: {summary['ledger']}")
+    click.echo(_("report: {report}").format(report=summary["report"]))
+    click.echo(_("ledger: {ledger}").format(ledger=summary["ledger"]))
     _print_accounts(summary, url)
 
 
@@ -104,23 +114,27 @@ def _accounts(store) -> list[dict]:
 
 def _print_accounts(summary: dict, url: str) -> None:
     database = url.removeprefix("sqlite:///")
-    click.echo(f"\n在浏览器中查看 in the browser: banli serve --db {database}, then open http://127.0.0.1:8000/")
-    table(["角色 role", "用户名 user", "姓名", "密码 password"],
+    click.echo("\n" + _("in the browser: {command}, then open {address}").format(
+        command=f"banli serve --db {database}", address="http://127.0.0.1:8000/"))
+    table([_("role"), _("user"), _("name"), _("password")],
           [[account["label"], account["user"], account["name"], account["password"]] for account in summary["accounts"]])
-    click.echo("(demo passwords: this database is for trying banli, never for real work)")
+    click.echo(_("(demo passwords: this database is for trying banli, never for real work)"))
 
 
 def _print_summary(summary: dict) -> None:
-    click.echo(f"\n办理年度演示 — {summary.get('items', 0)} 件建议, {summary.get('events', 0)} 个事件 "
-               f"(database {summary['database']})\n")
-    for title, key in (("按类别 by category", "by_category"), ("按状态 by state", "by_state"),
-                       ("按办理结果 by result class", "by_result_class"), ("按代表评价 by rating", "by_rating"),
-                       ("回头看 look-back outcomes", "lookback"),
-                       ("到期提醒 reminders (rearmed: told again after an extension)", "reminders")):
+    click.echo("\n" + _("Demo handling year — {items} suggestions, {events} events (database {database})").format(
+        items=summary.get("items", 0), events=summary.get("events", 0), database=summary["database"]) + "\n")
+    for title, key in _SUMMARY_TABLES:
         counts = summary.get(key) or {}
         if counts:
-            click.echo(title)
-            table(["", "件"], [[name, count] for name, count in counts.items()])
+            click.echo(_(title))
+            table(["", _("items")], [[_(_REMINDER_ROWS[name]) if key == "reminders" and name in _REMINDER_ROWS else name,
+                                      count] for name, count in counts.items()])
             click.echo()
     audit = summary["audit"]
-    click.echo(f"audit verify: {'ok' if audit['ok'] else 'FAILED'} ({audit['rows']} trace rows, {audit['items']} items)")
+    if audit["ok"]:
+        verdict = _("audit verify: ok ({rows} trace rows, {items} items)")
+    else:
+        verdict = _("audit verify: FAILED ({rows} trace rows, {items} items)")
+    click.echo(verdict.format(rows=audit["rows"], items=audit["items"]))
+

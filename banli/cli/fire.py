@@ -6,7 +6,8 @@ import click
 
 from banli.cli.completion import complete_events, complete_refs
 from banli.cli.options import TEXT, data_file, pairs
-from banli.cli.render import emit_json, json_option
+from banli.cli.render import emit_json, item_workflow, json_option
+from banli.i18n import _
 
 
 @click.command()
@@ -26,12 +27,14 @@ def can(settings, ref: str, as_json: bool) -> None:
         emit_json(answers)
         return
     allowed = [a for a in answers if a["allowed"]]
-    click.echo(f"{settings.user} may now, on {ref}:" if allowed else f"{settings.user} may do nothing on {ref} now.")
+    heading = _("{user} may now, on {ref}:") if allowed else _("{user} may do nothing on {ref} now.")
+    click.echo(heading.format(user=settings.user, ref=ref))
     for a in allowed:
-        click.echo(f"  {a['event']:<18} {a['label']}" + (f"   data: {', '.join(a['data'])}" if a["data"] else ""))
-    blocked = [a for a in answers if not a["allowed"] and not a["reason"].startswith("needs the role")]
+        data = "   " + _("data: {keys}").format(keys=", ".join(a["data"])) if a["data"] else ""
+        click.echo(f"  {a['event']:<18} {a['label']}{data}")
+    blocked = [a for a in answers if not a["allowed"] and a["blocked"] != "role"]
     if blocked:
-        click.echo("not now:")
+        click.echo(_("not now:"))
         for a in blocked:
             click.echo(f"  {a['event']:<18} {a['reason']}")
 
@@ -60,8 +63,11 @@ def fire(settings, ref, event, data, data_path, at, expect_version, as_json) -> 
     if as_json:
         emit_json(fired.as_json())
     else:
-        change = f"{fired.from_state} → {fired.to_state}" if fired.from_state != fired.to_state else f"stays {fired.to_state}"
-        click.echo(f"{ref} {event}: {change} (version {fired.version}, seq {fired.seq})")
+        done = _("{ref} {event}: {from_state} → {to_state} (version {version}, seq {seq})") \
+            if fired.from_state != fired.to_state else _("{ref} {event}: stays {to_state} (version {version}, seq {seq})")
+        workflow = item_workflow(settings, fired.ref)  # states and the event by their labels; ids in --json
+        click.echo(done.format(ref=fired.ref, event=workflow.label(event), from_state=workflow.label(fired.from_state),
+                               to_state=workflow.label(fired.to_state), version=fired.version, seq=fired.seq))
 
 
 @click.command()
@@ -86,4 +92,5 @@ def replay(settings, file: str, atomic: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"applied": applied, "atomic": atomic})
     else:
-        click.echo(f"applied {applied} event(s)" + (" in one transaction" if atomic else ""))
+        done = _("applied {count} event(s) in one transaction") if atomic else _("applied {count} event(s)")
+        click.echo(done.format(count=applied))

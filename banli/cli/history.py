@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from banli.cli.render import emit_json, json_option
+from banli.i18n import _
 
 
 class _ExportCommand(click.Command):
@@ -15,8 +16,8 @@ class _ExportCommand(click.Command):
         from banli.store.history import carried_tables
 
         formatter.write_paragraph()
-        formatter.write_text("Tables carried, in this order: "
-                             + ", ".join(table.name for table in carried_tables()) + ".")
+        formatter.write_text(_("Tables carried, in this order: {tables}.")
+                             .format(tables=", ".join(table.name for table in carried_tables())))
         super().format_epilog(ctx, formatter)
 
 
@@ -46,7 +47,7 @@ def export(settings, file: str, as_json: bool) -> None:
     if as_json:
         emit_json({"file": file, "lines": lines})
     else:
-        click.echo(f"wrote {lines} lines to {file}")
+        click.echo(_("wrote {count} lines to {file}").format(count=lines, file=file))
 
 
 @click.command("import-history")
@@ -74,8 +75,9 @@ def import_history(settings, file: str, as_json: bool) -> None:
     if as_json:
         emit_json(summary)
     else:
-        click.echo(f"imported {counts.get('item', 0)} items and {counts.get('trace', 0)} trace rows from {file}; "
-                   f"audit verify: {'ok' if result['ok'] else 'FAILED'}")
+        done = _("imported {items} items and {rows} trace rows from {file}; audit verify: ok") if result["ok"] \
+            else _("imported {items} items and {rows} trace rows from {file}; audit verify: FAILED")
+        click.echo(done.format(items=counts.get("item", 0), rows=counts.get("trace", 0), file=file))
     if not result["ok"]:
-        raise AuditFailed(f"the imported trace does not verify ({len(result['failures'])} problem(s)); "
-                          "the file was altered after export")
+        raise AuditFailed(_("the imported trace does not verify ({count} problem(s)); the file was altered after export")
+                          .format(count=len(result["failures"])))

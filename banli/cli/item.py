@@ -9,7 +9,8 @@ import click
 
 from banli.cli.completion import complete_refs, complete_units, complete_workflows
 from banli.cli.options import as_of, pairs
-from banli.cli.render import deadline_text, emit_json, json_option, table
+from banli.cli.render import deadline_text, emit_json, item_workflow, json_option, table
+from banli.i18n import _
 
 
 @click.group()
@@ -47,7 +48,8 @@ def add(settings, workflow_id, ref, title, deputies, fields, content, at, as_jso
     if as_json:
         emit_json(fired.as_json())
     else:
-        click.echo(f"{ref} registered: {fired.to_state} (seq {fired.seq})")
+        state = item_workflow(settings, fired.ref).label(fired.to_state)
+        click.echo(_("{ref} registered: {state} (seq {seq})").format(ref=fired.ref, state=state, seq=fired.seq))
 
 
 @item.command("import")
@@ -87,9 +89,11 @@ def import_(settings, file, workflow_id, dry_run, as_json) -> None:
     if as_json:
         emit_json(report.as_json())
     elif dry_run:
-        click.echo(f"{file}: {report.rows} row(s) checked, no errors; dry run: nothing was imported")
+        click.echo(_("{file}: {rows} row(s) checked, no errors; dry run: nothing was imported")
+                   .format(file=file, rows=report.rows))
     else:
-        click.echo(f"{file}: {report.imported} item(s) imported into {report.workflow}")
+        click.echo(_("{file}: {count} item(s) imported into {workflow}")
+                   .format(file=file, count=report.imported, workflow=report.workflow))
 
 
 @contextmanager
@@ -128,10 +132,12 @@ def list_(settings, state, unit, workflow_id, overdue, as_of_text, children, as_
     if as_json:
         emit_json(items)
         return
-    table(["ref", "title", "state", "lead unit", "deadline", "overdue"],
-          [[i["ref"], i["title"][:24], i["state_label"], i["fields"].get("lead_unit", ""),
+    with settings.store.read() as tx:
+        units = tx.org_names().units
+    table([_("ref"), _("title"), _("state"), _("lead unit"), _("deadline"), _("overdue")],
+          [[i["ref"], i["title"][:24], i["state_label"], units.get(i["fields"].get("lead_unit", ""), i["fields"].get("lead_unit", "")),
             deadline_text(i["deadline"]), "逾期" if i["overdue"] else ""] for i in items])
-    click.echo(f"{len(items)} item(s)")
+    click.echo(_("{count} item(s)").format(count=len(items)))
 
 
 @item.command("show")
@@ -149,40 +155,52 @@ def show(settings, ref, as_of_text, as_json) -> None:
     """
     from banli.engine.limits import shown
     from banli.engine.related import related
+    from banli.engine.wording import event_text, field_text, person_text
     from banli.errors import NotFound
     from banli.store.queries import show_item
 
     info = show_item(settings.store, ref, as_of=as_of(as_of_text))
     if info is None:
-        raise NotFound(f"no item {shown(ref)}; see 'banli item list'", ref=ref)
+        raise NotFound(_("no item {ref}; see 'banli item list'").format(ref=shown(ref)), ref=ref)
     info.update(related(settings.store, ref))  # the leader of a key suggestion, earlier items (多次提议)
     if as_json:
         emit_json(info)
         return
+    # the text shows names and labels (ids are in --json): the item's own version of its workflow
+    with settings.store.read() as tx:
+        names, definition_id = tx.org_names(), tx.item(ref).definition_id
+    workflow = settings.store.workflows.by_id(definition_id)
     click.echo(f"{info['ref']}  {info['title']}")
-    click.echo(f"  workflow {info['workflow']}, state {info['state_label']} ({info['state']}), version {info['version']}")
+    click.echo("  " + _("workflow {workflow}, state {label}, version {version}").format(
+        workflow=info["workflow"], label=info["state_label"], version=info["version"]))
     if info["deadline"]:
-        click.echo(f"  deadline {deadline_text(info['deadline'])}" + ("  逾期 overdue" if info["overdue"] else ""))
+        deadline = _("deadline {deadline}  逾期 overdue") if info["overdue"] else _("deadline {deadline}")
+        click.echo("  " + deadline.format(deadline=deadline_text(info["deadline"])))
     if info.get("paused"):
         pause = info["paused"]
         since = (pause["since"] or "?")[:16].replace("T", " ")
-        click.echo(f"  deadline paused (挂起) since {since} by {pause['event_label']} "
-                   f"(seq {pause['seq']}); was due {deadline_text(pause['deadline_was']) or '-'}, later by the pause")
+        click.echo("  " + _("deadline paused (挂起) since {since} by {event} (seq {seq}); was due {was}, "
+                            "later by the pause").format(since=since, event=pause["event_label"], seq=pause["seq"],
+                                                         was=deadline_text(pause["deadline_was"]) or "-"))
     if info["deputies"]:
-        click.echo("  deputies " + "、".join(info["deputies"]))
+        click.echo("  " + _("deputies {names}").format(names="、".join(info["deputies"])))
+    fields = workflow.definition.fields
     for name, value in info["fields"].items():
-        click.echo(f"  {name}: {', '.join(value) if isinstance(value, list) else value}")
+        field = fields.get(name)
+        click.echo(f"  {field.label if field else name}: {field_text(field, value, names)}")
     for a in info["assignments"]:
-        click.echo(f"  {'主办' if a['role'] == 'lead' else '协办'} {a['name']} ({a['unit']})" + (f" → {a['child']}" if a["child"] else ""))
+        click.echo(f"  {'主办' if a['role'] == 'lead' else '协办'} {a['name']}" + (f" → {a['child']}" if a["child"] else ""))
     for child in info["children"]:
-        click.echo(f"  task {child['ref']}: {child['state_label']}")
+        click.echo("  " + _("task {ref}: {state}").format(ref=child["ref"], state=child["state_label"]))
     for holder in info["role_holders"]:
-        click.echo(f"  {holder['label']} {holder['name']} ({holder['id']})")
+        click.echo(f"  {holder['label']} {holder['name']}")
     if info["earlier"]:
-        click.echo(f"  多次提议: also made {len(info['earlier'])} time(s) before")
+        click.echo("  " + _("多次提议: also made {count} time(s) before").format(count=len(info["earlier"])))
     for e in info["earlier"]:
         ended = "、".join(part for part in (e["result_class"] and e["result_class"] + "类", e["rating"]) if part)
         click.echo(f"    {e['ref']} ({e['session'] or '-'}) {e['title']}: {e['state_label']}" + (f", {ended}" if ended else ""))
     click.echo()
-    table(["seq", "time", "event", "from → to", "actor"],
-          [[t["seq"], t["occurred_at"][:16], t["event"], f"{t['from']} → {t['to']}", t["actor"]] for t in info["trace"]])
+    table([_("seq"), _("time"), _("event"), _("from → to"), _("actor")],
+          [[t["seq"], t["occurred_at"][:16].replace("T", " "), event_text(workflow, t["event"]),
+            f"{workflow.label(t['from']) if t['from'] else ''} → {workflow.label(t['to'])}",
+            person_text(t["actor"], names)] for t in info["trace"]])

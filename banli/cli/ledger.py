@@ -8,6 +8,7 @@ from banli.cli.completion import complete_sessions, complete_workflows
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option
 from banli.engine.times import DEFAULT_ZONE
+from banli.i18n import _
 
 ZONE = DEFAULT_ZONE  # as `--as-of` is read
 
@@ -56,6 +57,11 @@ def export(settings, file: str, session: str | None, as_of_text: str | None, wor
     if as_json:
         emit_json(summary)
         return
-    scope = f"session {session}" if session else "all sessions"
-    click.echo(f"{file}: {summary['rows']} items ({scope}), {summary['overdue']} overdue, "
-               f"{summary['units']} lead units, as of {summary['as_of'][:16].replace('T', ' ')}")
+    facts = {"file": file, "rows": summary["rows"], "overdue": summary["overdue"], "units": summary["units"],
+             "as_of": summary["as_of"][:16].replace("T", " ")}
+    if session:
+        click.echo(_("{file}: {rows} items (session {session}), {overdue} overdue, {units} lead units, "
+                     "as of {as_of}").format(**facts, session=session))
+    else:
+        click.echo(_("{file}: {rows} items (all sessions), {overdue} overdue, {units} lead units, "
+                     "as of {as_of}").format(**facts))

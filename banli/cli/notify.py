@@ -6,6 +6,7 @@ import click
 
 from banli.cli.render import emit_json, json_option, table
 from banli.engine.records import DeliveryStatus
+from banli.i18n import _, ngettext
 
 STATUSES = tuple(status.value for status in DeliveryStatus)
 
@@ -40,8 +41,8 @@ def deliver(settings, as_json: bool) -> None:
     if as_json:
         emit_json(counts)
     else:
-        click.echo(f"sent {counts['sent']}, retrying {counts['retrying']}, failed {counts['failed']}; "
-                   f"{counts['pending']} pending")
+        click.echo(_("sent {sent}, retrying {retrying}, failed {failed}; {pending} pending").format(
+            sent=counts["sent"], retrying=counts["retrying"], failed=counts["failed"], pending=counts["pending"]))
 
 
 @notify.command("retry")
@@ -63,7 +64,8 @@ def retry(settings, channel: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"requeued": count})
     else:
-        click.echo(f"{count} failed deliver{'y' if count == 1 else 'ies'} queued again")
+        click.echo(ngettext("{count} failed delivery queued again", "{count} failed deliveries queued again",
+                            count).format(count=count))
 
 
 @notify.command("list")
@@ -84,7 +86,7 @@ def list_(settings, status: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["ref", "recipient", "channel", "status", "attempts", "next / sent", "last error"],
-          [[r["ref"], r["recipient_name"] or r["recipient"], r["channel"] or "(not yet)", r["status"], r["attempts"],
+    table([_("ref"), _("recipient"), _("channel"), _("status"), _("attempts"), _("next / sent"), _("last error")],
+          [[r["ref"], r["recipient_name"] or r["recipient"], r["channel"] or _("(not yet)"), r["status"], r["attempts"],
             (r["sent_at"] or r["next_attempt_at"] or "")[:16], (r["last_error"] or "")[:60]] for r in rows])
-    click.echo(f"{len(rows)} deliver{'y' if len(rows) == 1 else 'ies'}")
+    click.echo(ngettext("{count} delivery", "{count} deliveries", len(rows)).format(count=len(rows)))

@@ -10,6 +10,7 @@ import click
 from banli.engine.limits import not_text, read_json, shown
 from banli.engine.times import DEFAULT_ZONE_NAME
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 
 def check_text(option: str, value: str | None) -> None:
@@ -17,8 +18,9 @@ def check_text(option: str, value: str | None) -> None:
     command-line bytes that are not UTF-8 to those, and no database can store them."""
     surrogate = not_text(value) if isinstance(value, str) else None
     if surrogate:
-        raise InvalidInput(f"{option} '{shown(value)}' is not UTF-8 text (it holds {surrogate}); "
-                           "give it in UTF-8, or check the terminal's encoding (locale)")
+        raise InvalidInput(_("{option} '{value}' is not UTF-8 text (it holds {surrogate}); "
+                             "give it in UTF-8, or check the terminal's encoding (locale)")
+                           .format(option=option, value=shown(value), surrogate=surrogate))
 
 
 class Text(click.types.StringParamType):
@@ -48,7 +50,7 @@ def text_params(command: click.Command) -> click.Command:
 
 def _option_name(param: click.Parameter | None) -> str:
     if param is None:
-        return "a value"
+        return _("a value")
     return param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
 
 
@@ -59,7 +61,7 @@ def pairs(values: tuple[str, ...], option: str) -> dict:
         check_text(option, value)
         key, sep, text = value.partition("=")
         if not sep or not key.strip():
-            raise InvalidInput(f"{option} {value!r} must look like key=value")
+            raise InvalidInput(_("{option} {value} must look like key=value").format(option=option, value=repr(value)))
         result[key.strip()] = text
     return result
 
@@ -72,12 +74,12 @@ def data_file(path: str | None) -> dict:
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError as exc:
-        raise InvalidInput(f"{what} not found") from exc
+        raise InvalidInput(_("{source} not found").format(source=what)) from exc
     except OSError as exc:
-        raise InvalidInput(f"{what} cannot be read ({exc.strerror or exc})") from exc
+        raise InvalidInput(_("{source} cannot be read ({reason})").format(source=what, reason=exc.strerror or exc)) from exc
     data = read_json(raw, what)
     if not isinstance(data, dict):
-        raise InvalidInput(f"{what} must hold one JSON object of key: value")
+        raise InvalidInput(_("{source} must hold one JSON object of key: value").format(source=what))
     return data
 
 

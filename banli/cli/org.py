@@ -6,6 +6,7 @@ import click
 
 from banli.cli.render import emit_json, json_option, table
 from banli.cli.setup import operator
+from banli.i18n import _
 
 # A file of a hundred thousand bad lines gets the first of them: enough to see what is wrong.
 MAX_SHOWN = 100
@@ -40,8 +41,8 @@ def read_or_report(file: str, as_json: bool = False):
             for problem in problems[:MAX_SHOWN]:
                 click.echo(problem.render(), err=True)
             if len(problems) > MAX_SHOWN:
-                click.echo(f"{file}: {len(problems) - MAX_SHOWN} more problems not shown; "
-                           "correct these and load the file again", err=True)
+                click.echo(_("{file}: {count} more problems not shown; correct these and load the file again")
+                           .format(file=file, count=len(problems) - MAX_SHOWN), err=True)
         raise DefinitionErrors(problems, reported=True) from exc
 
 
@@ -66,7 +67,8 @@ def load(settings, file: str, as_json: bool) -> None:
     if as_json:
         emit_json(counts)
     else:
-        click.echo(f"loaded {counts['units']} units, {counts['people']} people, {counts['deputies']} new deputies")
+        click.echo(_("loaded {units} units, {people} people, {deputies} new deputies")
+                   .format(units=counts["units"], people=counts["people"], deputies=counts["deputies"]))
 
 
 @org.command("show")
@@ -86,9 +88,10 @@ def show(settings, as_json: bool) -> None:
     if as_json:
         emit_json(data)
         return
-    table(["unit", "name", "government"], [[u["id"], u["name"], "yes" if u["government"] else "no"] for u in data["units"]])
+    table([_("unit"), _("name"), _("government")],
+          [[u["id"], u["name"], _("yes") if u["government"] else _("no")] for u in data["units"]])
     click.echo()
-    table(["person", "name", "roles", "unit", "deputy"],
+    table([_("person"), _("name"), _("roles"), _("unit"), _("deputy")],
           [[p["id"], p["name"], ",".join(p["roles"]), p["unit_id"], p["deputy"]] for p in data["people"]])
     click.echo()
-    click.echo("deputies: " + "、".join(data["deputies"]))
+    click.echo(_("deputies: {names}").format(names="、".join(data["deputies"])))

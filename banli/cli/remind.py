@@ -6,6 +6,7 @@ import click
 
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option, table
+from banli.i18n import _
 
 
 @click.command()
@@ -30,18 +31,35 @@ def remind(settings, as_of_text: str | None, dry_run: bool, as_json: bool) -> No
         emit_json(report)
         return
     if report["actions"]:
-        table(["ref", "rule", "due", "notify", "fire"],
+        table([_("ref"), _("rule"), _("due"), _("notify"), _("fire")],
               [[a["ref"], f"{a['kind']} {a['offset']}", a["due"][:16].replace("T", " "),
                 _notified(a), a["fire"] or ""]
                for a in report["actions"]])
-    verb = "would act on" if dry_run else "acted on"
-    skipped = f", {report['skipped']} skipped (their deadline had passed)" if report.get("skipped") else ""
-    click.echo(f"{verb} {report['reminders']} reminder(s) of {report['items']} item(s): "
-               f"{report['notifications']} notification(s), {report['events']} event(s){skipped}")
+    click.echo(_summary(report, dry_run))
+
+
+def _summary(report: dict, dry_run: bool) -> str:
+    """One line: how many reminders of how many items were (or would be) acted on, and what came of them."""
+    counts = {key: report[key] for key in ("reminders", "items", "notifications", "events")}
+    skipped = report.get("skipped")
+    if dry_run and skipped:
+        text = _("would act on {reminders} reminder(s) of {items} item(s): {notifications} notification(s), "
+                 "{events} event(s), {skipped} skipped (their deadline had passed)")
+    elif dry_run:
+        text = _("would act on {reminders} reminder(s) of {items} item(s): {notifications} notification(s), "
+                 "{events} event(s)")
+    elif skipped:
+        text = _("acted on {reminders} reminder(s) of {items} item(s): {notifications} notification(s), "
+                 "{events} event(s), {skipped} skipped (their deadline had passed)")
+    else:
+        text = _("acted on {reminders} reminder(s) of {items} item(s): {notifications} notification(s), "
+                 "{events} event(s)")
+    return text.format(**counts, skipped=skipped)
 
 
 def _notified(action: dict) -> str:
     """The roles a rule notifies and whom they reach: "lead_unit,supervisor → li,wang"."""
     if not action["notify"]:
         return ""
-    return f"{','.join(action['notify'])} → {','.join(action['recipients']) or 'nobody'}"
+    recipients = ",".join(action["recipients"]) or _("nobody")
+    return f"{','.join(action['notify'])} → {recipients}"

@@ -8,6 +8,7 @@ import click
 from banli.cli.completion import complete_sessions
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option
+from banli.i18n import _
 
 
 @click.group()
@@ -54,8 +55,10 @@ def annual(settings, session: str, out: str | None, as_of_text: str | None, as_j
         emit_json({**built.metrics.to_json(), **extra, **({"file": out} if out else {})})
     elif out:
         metrics = built.metrics
-        click.echo(f"{out}: session {session}, {metrics.total} items, satisfaction "
-                   f"{_percent(metrics.satisfaction_rate)}, replied on time {_percent(metrics.replied_on_time_rate)}")
+        click.echo(_("{file}: session {session}, {total} items, satisfaction {satisfaction}, replied on time "
+                     "{on_time}").format(file=out, session=session, total=metrics.total,
+                                         satisfaction=_percent(metrics.satisfaction_rate),
+                                         on_time=_percent(metrics.replied_on_time_rate)))
     else:
         from banli.reports.render.markdown import markdown
 

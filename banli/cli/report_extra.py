@@ -8,6 +8,7 @@ import click
 from banli.cli.completion import complete_sessions, complete_units
 from banli.cli.options import as_of
 from banli.cli.render import emit_json, json_option, table
+from banli.i18n import _
 
 
 @click.command()
@@ -42,8 +43,9 @@ def bulletin(settings, period: str, session: str | None, out: str | None, as_of_
     if as_json:
         emit_json({**built.as_json(), "file": written})
     elif written:
-        click.echo(f"{written}: {built.title}, {len(built.units)} unit(s), "
-                   f"{len(built.praised)} praised, {len(built.criticised)} criticised")
+        click.echo(_("{file}: {title}, {units} unit(s), {praised} praised, {criticised} criticised").format(
+            file=written, title=built.title, units=len(built.units), praised=len(built.praised),
+            criticised=len(built.criticised)))
     else:
         click.echo(render_markdown(built), nl=False)
 
@@ -76,13 +78,15 @@ def units(settings, session: str | None, unit: str | None, detail: bool, as_of_t
                    "units": [score.as_json() for score in scores]})
         return
     if not scores:
-        click.echo("no unit has led an item yet" + (f" in session {session}" if session else ""))
+        click.echo(_("no unit has led an item yet in session {session}").format(session=session) if session
+                   else _("no unit has led an item yet"))
         return
-    table(["unit", "name", "score", "events"], [[s.unit, s.name, s.score, len(s.awards)] for s in scores])
+    table([_("unit"), _("name"), _("score"), _("events")], [[s.unit, s.name, s.score, len(s.awards)] for s in scores])
     if not (unit or detail):
         return
     for score in scores:
         click.echo(f"\n{score.name} ({score.unit or '-'}): {score.score}")
         rows = [[a.ref, a.seq, a.event, a.occurred_at[:16].replace("T", " "), a.rule, f"{a.points:+d}"]
                 for a in score.awards]
-        table(["ref", "seq", "event", "occurred_at", "rule", "points"], rows + [["合计", "", "", "", "", score.score]])
+        table([_("ref"), _("seq"), _("event"), _("occurred_at"), _("rule"), _("points")],
+              rows + [[_("total"), "", "", "", "", score.score]])

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 
 import click
 
+from banli.i18n import _
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -47,9 +49,10 @@ def serve(settings, host: str, port: int, secure_cookies: bool | None, db: str |
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, server_header=False,
                             timeout_graceful_shutdown=10)
     shown = store.engine.url.render_as_string(hide_password=True)  # never a database password in a log
-    click.echo(f"banli: serving {shown} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    click.echo(_("banli: serving {database} on {address} (Ctrl-C to stop)").format(
+        database=shown, address=f"http://{host}:{port}/"), err=True)
     _server(config).run()
-    click.echo("banli: stopped", err=True)
+    click.echo(_("banli: stopped"), err=True)
 
 
 def _server(config):

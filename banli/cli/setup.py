@@ -6,6 +6,7 @@ import click
 
 from banli.cli import os_user
 from banli.cli.render import emit_json, json_option
+from banli.i18n import _
 
 
 def operator() -> str:
@@ -51,10 +52,12 @@ def init(settings, org_file: str | None, as_json: bool) -> None:
     if as_json:
         emit_json(result)
         return
-    click.echo(f"database {settings.db} at schema {result['schema']}")
+    click.echo(_("database {database} at schema {schema}").format(database=settings.db, schema=result["schema"]))
     for entry in result["workflows"]:
-        state = "registered" if entry["created"] else "unchanged"
-        click.echo(f"  workflow {entry['id']} v{entry['version']} ({entry['title']}): {state}")
+        done = _("workflow {workflow} v{version} ({title}): registered") if entry["created"] \
+            else _("workflow {workflow} v{version} ({title}): unchanged")
+        click.echo("  " + done.format(workflow=entry["id"], version=entry["version"], title=entry["title"]))
     if "org" in result:
         org = result["org"]
-        click.echo(f"  organisation: {org['units']} units, {org['people']} people, {org['deputies']} new deputies")
+        click.echo("  " + _("organisation: {units} units, {people} people, {deputies} new deputies")
+                   .format(units=org["units"], people=org["people"], deputies=org["deputies"]))

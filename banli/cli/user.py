@@ -9,6 +9,7 @@ import click
 from banli.cli.completion import complete_people
 from banli.cli.render import emit_json, json_option
 from banli.cli.setup import operator
+from banli.i18n import _
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -47,7 +48,7 @@ def set_password(settings, person: str, as_json: bool) -> None:
     if as_json:
         emit_json({"user": person, "password_set": True})
     else:
-        click.echo(f"password set for {_who(settings, person)}; their open sessions were ended")
+        click.echo(_("password set for {user}; their open sessions were ended").format(user=_who(settings, person)))
 
 
 @user.command("token")
@@ -72,8 +73,8 @@ def token(settings, person: str, name: str, as_json: bool) -> None:
         emit_json({"user": person, "name": name, "token": secret})
         return
     click.echo(secret)
-    click.echo(f"API token {name!r} for {_who(settings, person)}: shown this once; "
-               f"end it with: banli user revoke {person} {name}", err=True)
+    click.echo(_("API token {name} for {user}: shown this once; end it with: {command}").format(
+        name=repr(name), user=_who(settings, person), command=f"banli user revoke {person} {name}"), err=True)
 
 
 @user.command("revoke")
@@ -96,7 +97,7 @@ def revoke(settings, person: str, name: str, as_json: bool) -> None:
     if as_json:
         emit_json({"user": person, "name": name, "revoked": True})
     else:
-        click.echo(f"revoked token {name!r} of {_who(settings, person)}")
+        click.echo(_("revoked token {name} of {user}").format(name=repr(name), user=_who(settings, person)))
 
 
 @user.command("invite")
@@ -138,7 +139,7 @@ def invite(settings, people: tuple[str, ...], roles: tuple[str, ...], everyone: 
 
     check_path(out)
     if not base_url.startswith(("http://", "https://")):
-        raise InvalidInput(f"--base-url {base_url!r} must start with http:// or https://")
+        raise InvalidInput(_("--base-url {url} must start with http:// or https://").format(url=repr(base_url)))
     org = show_org(settings.store)
     chosen = _chosen(org["people"], people, roles, everyone)
     now = utc_now()
@@ -155,8 +156,9 @@ def invite(settings, people: tuple[str, ...], roles: tuple[str, ...], everyone: 
         emit_json({"file": out, "count": len(rows), "users": [row.user for row in rows],
                    "valid_until": until.isoformat(timespec="seconds"), "base_url": base_url})
         return
-    click.echo(f"{out}: one-time sign-in links for {len(rows)} people, valid until "
-               f"{until.strftime('%Y-%m-%d %H:%M')}; hand each person their row, then delete the file")
+    click.echo(_("{file}: one-time sign-in links for {count} people, valid until {until}; hand each person "
+                 "their row, then delete the file").format(
+        file=out, count=len(rows), until=until.strftime("%Y-%m-%d %H:%M")))
 
 
 def _chosen(people: list[dict], named: tuple[str, ...], roles: tuple[str, ...], everyone: bool) -> list[str]:
@@ -164,16 +166,16 @@ def _chosen(people: list[dict], named: tuple[str, ...], roles: tuple[str, ...], 
     from banli.errors import InvalidInput
 
     if everyone and (named or roles):
-        raise click.UsageError("--all invites everyone: give no USER or --role with it")
+        raise click.UsageError(_("--all invites everyone: give no USER or --role with it"))
     if everyone:
         return [person["id"] for person in people]
     if not named and not roles:
-        raise click.UsageError("say whom to invite: USER…, --role ROLE or --all")
+        raise click.UsageError(_("say whom to invite: USER…, --role ROLE or --all"))
     chosen = list(named)
     for role in roles:
         holders = [person["id"] for person in people if role in person["roles"]]
         if not holders:
-            raise InvalidInput(f"nobody in the organisation file has the role {role!r}")
+            raise InvalidInput(_("nobody in the organisation file has the role {role}").format(role=repr(role)))
         chosen += holders
     return list(dict.fromkeys(chosen))
 
@@ -185,13 +187,13 @@ def _check_token_name(name: str) -> None:
 
     problem = text_problem(name)
     if problem:
-        raise InvalidInput(f"the token name '{shown(name)}' {problem}")
+        raise InvalidInput(_("the token name '{name}' {problem}").format(name=shown(name), problem=problem))
 
 
 def _read_password() -> str:
     """One line from standard input; at a terminal, typed twice without echo."""
     if sys.stdin.isatty():
-        return click.prompt("new password", hide_input=True, confirmation_prompt=True)
+        return click.prompt(_("new password"), hide_input=True, confirmation_prompt=True)
     return sys.stdin.readline().rstrip("\r\n")
 
 

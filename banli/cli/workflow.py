@@ -7,6 +7,7 @@ import click
 from banli.cli.completion import complete_workflows
 from banli.cli.render import emit_json, json_option, table
 from banli.cli.setup import operator
+from banli.i18n import _
 
 
 @click.group()
@@ -37,7 +38,7 @@ def list_(settings, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    table(["id", "version", "title", "hash", "registered"],
+    table([_("id"), _("version"), _("title"), _("hash"), _("registered")],
           [[r["id"], r["version"], r["title"], r["hash"][:12], r["registered_at"][:16]] for r in rows])
 
 
@@ -72,23 +73,30 @@ def show(settings, workflow_id: str, version: int | None, as_json: bool) -> None
       banli workflow show npc-suggestion
       banli workflow show unit-task --version 1 --json
     """
-    info = _describe(settings.store.workflows.get(workflow_id, version))
+    compiled = settings.store.workflows.get(workflow_id, version)
+    info = _describe(compiled)
     if as_json:
         emit_json(info)
         return
     click.echo(f"{info['id']} v{info['version']}: {info['title']}  ({info['hash'][:12]})")
     click.echo()
-    table(["state", "label", "", "deadline"],
-          [[s["name"], s["label"], "initial" if s["initial"] else "final" if s["final"] else "", s["deadline"] or ""]
+
+    def deadline(name):  # the JSON keeps its English "15 workdays from received"; people read their language
+        rule = compiled.definition.states[name].deadline
+        return _("{period} from {start}").format(period=rule.after, start=rule.start) if rule else ""
+
+    table([_("state"), _("label"), "", _("deadline")],
+          [[s["name"], s["label"], _("initial") if s["initial"] else _("final") if s["final"] else "", deadline(s["name"])]
            for s in info["states"]])
     click.echo()
 
     def target(event):
         if event["internal"]:
-            return "(internal)"
-        return " | ".join(b["to"] + (f" if {b['when']}" if b["when"] else "") for b in event["to"])
+            return _("(internal)")
+        return " | ".join(_("{state} if {condition}").format(state=b["to"], condition=b["when"]) if b["when"] else b["to"]
+                          for b in event["to"])
 
-    table(["event", "label", "from", "to", "roles", "data (* required)"],
+    table([_("event"), _("label"), _("from"), _("to"), _("roles"), _("data (* required)")],
           [[e["name"], e["label"], ",".join(e["from"]), target(e), ",".join(e["roles"]),
             ",".join(d["key"] + ("*" if d["required"] else "") for d in e["data"])] for e in info["events"]])
 
@@ -126,10 +134,11 @@ def validate(files: tuple[str, ...], as_json: bool) -> None:
             for line in entry["errors"]:
                 click.echo(line, err=True)
             if entry["more"]:
-                click.echo(f"{entry['file']}: … and {entry['more']} more problems; fix these first", err=True)
+                click.echo(_("{file}: … and {count} more problems; fix these first")
+                           .format(file=entry["file"], count=entry["more"]), err=True)
         for entry in report:
             if entry["ok"]:
-                click.echo(f"{entry['file']}: ok ({entry['id']})")
+                click.echo(_("{file}: ok ({workflow})").format(file=entry["file"], workflow=entry["id"]))
     if problems:
         raise DefinitionErrors(problems, reported=True)
 
@@ -159,8 +168,9 @@ def schema(out: str | None) -> None:
         with open(out, "w", encoding="utf-8") as file:
             file.write(text + "\n")
     except OSError as exc:
-        raise InvalidInput(f"cannot write the schema to {out}: {exc.strerror}; choose a writable file") from exc
-    click.echo(f"wrote the definition schema to {out}")
+        raise InvalidInput(_("cannot write the schema to {file}: {reason}; choose a writable file")
+                           .format(file=out, reason=exc.strerror)) from exc
+    click.echo(_("wrote the definition schema to {file}").format(file=out))
 
 
 @workflow.command("register")
@@ -180,8 +190,9 @@ def register(settings, file: str, as_json: bool) -> None:
     if as_json:
         emit_json(result)
     else:
-        state = "registered as" if result["created"] else "unchanged, already"
-        click.echo(f"{result['id']} {state} version {result['version']} ({result['hash'][:12]})")
+        done = _("{workflow} registered as version {version} ({hash})") if result["created"] \
+            else _("{workflow} unchanged, already version {version} ({hash})")
+        click.echo(done.format(workflow=result["id"], version=result["version"], hash=result["hash"][:12]))
 
 
 @workflow.command("graph")
@@ -241,10 +252,11 @@ def migrate(settings, workflow_id: str, to_version: int, mappings: tuple[str, ..
         emit_json(report)
         return
     if report["moves"]:
-        table(["ref", "from", "to"], [[m["ref"], f"v{m['from_version']} {m['from_state']}",
+        table([_("ref"), _("from"), _("to")], [[m["ref"], f"v{m['from_version']} {m['from_state']}",
                                        f"v{m['to_version']} {m['to_state']}"] for m in report["moves"]])
-    verb = "would move" if dry_run else "moved"
-    click.echo(f"{verb} {len(report['moves'])} running item(s) of {workflow_id} to version {to_version}")
+    done = _("would move {count} running item(s) of {workflow} to version {version}") if dry_run \
+        else _("moved {count} running item(s) of {workflow} to version {version}")
+    click.echo(done.format(count=len(report["moves"]), workflow=workflow_id, version=to_version))
 
 
 @workflow.command("diff")
@@ -269,7 +281,8 @@ def diff(settings, workflow_id: str, version_a: int, version_b: int, as_json: bo
         emit_json({"id": workflow_id, "from": version_a, "to": version_b, "changes": changes})
         return
     if not changes:
-        click.echo(f"{workflow_id} v{version_a} and v{version_b} do the same")
+        click.echo(_("{workflow} v{version_a} and v{version_b} do the same")
+                   .format(workflow=workflow_id, version_a=version_a, version_b=version_b))
     marks = {"added": "+", "removed": "-", "changed": "~"}
     for change in changes:
         click.echo(f"{marks[change['change']]} {change['section']} {change['name']}")

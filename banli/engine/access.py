@@ -8,6 +8,7 @@ from typing import Iterable
 
 from banli.engine.records import Actor, ItemRecord
 from banli.errors import NotPermitted
+from banli.i18n import _
 
 SEE_EVERYTHING = frozenset({"admin", "supervisor", "npc_office", "auditor", "registrar", "leader"})  # a county leader oversees
 CHILD_SEPARATOR = "/"  # a child item's ref is its parent's ref, "/", and its unit
@@ -66,7 +67,7 @@ def may_see(tx, actor: Actor, item: ItemRecord) -> bool:
 def check_sees(tx, actor: Actor, item: ItemRecord) -> None:
     """NotPermitted, naming nothing of the item, when `actor` may not see it."""
     if not may_see(tx, actor, item):
-        raise NotPermitted(f"item {item.ref} is not one of yours: it is not shown to you", ref=item.ref)
+        raise NotPermitted(_("item {ref} is not one of yours: it is not shown to you").format(ref=item.ref), ref=item.ref)
 
 
 # -- the documents of the whole year ------------------------------------------------------------
@@ -76,6 +77,8 @@ AUDIT_ROLES = frozenset({"auditor", "supervisor", "admin"})  # the whole trace's
 
 
 def check_roles(actor: Actor, roles: frozenset[str], what: str) -> None:
-    """NotPermitted unless `actor` holds one of `roles` for `what` (e.g. "the ledger")."""
+    """NotPermitted unless `actor` holds one of `roles` for `what` (e.g. "the ledger", in the
+    language of the moment)."""
     if not actor.roles & roles:
-        raise NotPermitted(f"{what} is for the role {' or '.join(sorted(roles))}; user '{actor.id}' has none of them")
+        raise NotPermitted(_("{what} is for the role {roles}; user '{user}' has none of them").format(
+            what=what, roles=" or ".join(sorted(roles)), user=actor.id))

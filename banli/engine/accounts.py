@@ -14,6 +14,7 @@ from typing import Protocol
 from banli.engine.limits import MAX_ID
 from banli.engine.times import from_utc_text, utc_text
 from banli.errors import InvalidInput, LockedOut, NotFound, NotPermitted
+from banli.i18n import N_, _, ngettext
 
 MIN_PASSWORD = 8
 FAILURES = 5
@@ -24,8 +25,9 @@ TOUCH_EVERY = timedelta(minutes=1)
 MAX_NAME = MAX_ID  # a token's name: the width of its column
 
 # the same words for an unknown person and a wrong password: a sign-in page tells no one who has an account
-WRONG_SIGN_IN = "用户名或密码不正确"
-BAD_INVITATION = "该登录链接无效、已使用或已过期，请向督查室索取新的链接"
+WRONG_SIGN_IN = N_("the user name or the password is not right")
+BAD_INVITATION = N_("this sign-in link is not valid, used up or expired; ask the supervision office for a new one")
+SHORT_PASSWORD = N_("the password must have at least {minimum} characters")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,7 +135,7 @@ def set_password(store, user: str, password: str, *, by: str, now: datetime) -> 
     """Set a person's password; their sessions end and a lock is lifted."""
     _person(store, user)
     if password_problem(password):
-        raise InvalidInput(f"the password must have at least {MIN_PASSWORD} characters")
+        raise InvalidInput(_(SHORT_PASSWORD).format(minimum=MIN_PASSWORD))
     store.accounts.set_password(user, _hasher().hash(password), at=utc_text(now),
                                 note=Note(action="user.set_password", actor=by, data={"user": user}))
 
@@ -150,18 +152,20 @@ def sign_in(store, user: str, password: str, *, now: datetime, idle: timedelta) 
         _verify(_dummy_hash(), password)  # the time a known person's check takes
         store.accounts.journal(Note(action="user.sign_in_failed", actor="anonymous",
                                     data={"reason": "unknown user"}), at=at)
-        raise NotPermitted(WRONG_SIGN_IN)
+        raise NotPermitted(_(WRONG_SIGN_IN))
     if attempt.locked_until is not None:
         until = from_utc_text(attempt.locked_until)
         store.accounts.journal(Note(action="user.sign_in_failed", actor=user, data={"reason": "locked"}), at=at)
         minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        raise LockedOut(f"登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试", user=user, until=until)
+        raise LockedOut(ngettext("too many failed sign-ins: the account is locked for now; try again in {minutes} minute",
+                                 "too many failed sign-ins: the account is locked for now; try again in {minutes} minutes",
+                                 minutes).format(minutes=minutes), user=user, until=until)
     if attempt.password_hash is None or not _verify(attempt.password_hash, password):
         if attempt.password_hash is None:
             _verify(_dummy_hash(), password)
         reason = "no password" if attempt.password_hash is None else "wrong password"
         store.accounts.journal(Note(action="user.sign_in_failed", actor=user, data={"reason": reason}), at=at)
-        raise NotPermitted(WRONG_SIGN_IN)
+        raise NotPermitted(_(WRONG_SIGN_IN))
     rehash = _hasher().hash(password) if _hasher().check_needs_rehash(attempt.password_hash) else None
     token = secrets.token_urlsafe(32)
     store.accounts.open_session(user, digest(token), at=at, idle_before=utc_text(now - idle), rehash=rehash,
@@ -204,19 +208,20 @@ def new_token(store, user: str, name: str, *, now: datetime, by: str | None = No
     """A new API token for the person, returned in clear this once."""
     _person(store, user)
     if not name or len(name) > MAX_NAME or name != name.strip():
-        raise InvalidInput(f"a token name has 1 to {MAX_NAME} characters and no surrounding spaces, not {name!r}")
+        raise InvalidInput(_("a token name has 1 to {maximum} characters and no surrounding spaces, not {name}").format(
+            maximum=MAX_NAME, name=repr(name)))
     token = secrets.token_urlsafe(32)
     note = Note(action="user.token", actor=by or user, data={"user": user, "name": name})
     if not store.accounts.add_token(user, name, digest(token), at=utc_text(now), note=note):
-        raise InvalidInput(f"{user} already has a token named {name!r}: revoke it first "
-                           f"(banli user revoke {user} {name}) or choose another --name")
+        raise InvalidInput(_("{user} already has a token named {quoted}: revoke it first (banli user revoke {user} "
+                             "{name}) or choose another --name").format(user=user, quoted=repr(name), name=name))
     return token
 
 
 def revoke_token(store, user: str, name: str, *, now: datetime, by: str | None = None) -> None:
     note = Note(action="user.revoke", actor=by or user, data={"user": user, "name": name})
     if not store.accounts.revoke_token(user, name, at=utc_text(now), note=note):
-        raise NotFound(f"{user} has no live token named {name!r}")
+        raise NotFound(_("{user} has no live token named {name}").format(user=user, name=repr(name)))
 
 
 def token_user(store, token: str, *, now: datetime) -> str | None:
@@ -233,12 +238,12 @@ def invite(store, users: list[str], *, now: datetime, valid_for: timedelta,
     Their password, if any, works until the code is redeemed."""
     users = list(dict.fromkeys(users))
     if not users:
-        raise InvalidInput("name at least one person to invite")
+        raise InvalidInput(_("name at least one person to invite"))
     if valid_for <= timedelta(0):
-        raise InvalidInput("an invitation must be valid for some time")
+        raise InvalidInput(_("an invitation must be valid for some time"))
     unknown = [user for user in users if store.actor(user) is None]
     if unknown:
-        raise NotFound(f"no such person: {', '.join(unknown)} (see banli org show)")
+        raise NotFound(_("no such person: {users} (see banli org show)").format(users=", ".join(unknown)))
     codes = [(user, secrets.token_urlsafe(32)) for user in users]
     expires_at = utc_text(now + valid_for)
     store.accounts.add_invitations([(user, digest(code)) for user, code in codes], at=utc_text(now),
@@ -253,12 +258,12 @@ def redeem(store, code: str, new_password: str, *, now: datetime) -> str:
     code_hash = digest(code) if code else ""
     user = store.accounts.invitation_user(code_hash, at=at) if code else None
     if user is None:
-        raise NotFound(BAD_INVITATION)
+        raise NotFound(_(BAD_INVITATION))
     if password_problem(new_password):
-        raise InvalidInput(f"密码至少需要 {MIN_PASSWORD} 个字符")
+        raise InvalidInput(_(SHORT_PASSWORD).format(minimum=MIN_PASSWORD))
     note = Note(action="user.redeem", actor=user, data={"user": user})
     if not store.accounts.redeem(code_hash, user, _hasher().hash(new_password), at=at, note=note):
-        raise NotFound(BAD_INVITATION)
+        raise NotFound(_(BAD_INVITATION))
     return user
 
 
@@ -267,7 +272,7 @@ def redeem(store, code: str, new_password: str, *, now: datetime) -> str:
 
 def _person(store, user: str) -> None:
     if store.actor(user) is None:
-        raise NotFound(f"no such person: {user} (see banli org show)")
+        raise NotFound(_("no such person: {users} (see banli org show)").format(users=user))
 
 
 @cache

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import timedelta
@@ -16,6 +17,7 @@ from banli.engine.ratings import joint_rating, rating_lapse
 from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.times import from_utc_text, utc_text
 from banli.errors import InvalidInput, NotAllowedNow
+from banli.i18n import _
 
 _SALUTATION_END = re.compile(r"[：:\n]")
 _MICROSECOND = timedelta(microseconds=1)
@@ -38,7 +40,7 @@ def children_done(ctx, units: str | None = None, workflow: str | None = None) ->
             waiting.append(child.fields.get("lead_unit") or child.ref)
     if waiting:
         names = ctx.tx.unit_names(waiting)
-        return f"waiting for {'、'.join(names)} (co-units) to submit their opinions"
+        return _("waiting for {units} (co-units) to submit their opinions").format(units="、".join(names))
     return None
 
 
@@ -48,9 +50,16 @@ def condition(ctx, when, because: str | None = None) -> str | None:
     count = TraceCounts(ctx.tx, ctx.item.id) if isinstance(when, Expression) and when.uses_count else None
     if matches(when, ctx.fields, count):
         return None
+    if because:
+        return because
     shown = when.source if isinstance(when, Expression) else ", ".join(
-        f"{name} {'is unset' if values == (None,) else 'is ' + ' or '.join(map(str, values))}" for name, values in when)
-    return because or f"it requires {shown}"
+        _("{name} is unset").format(name=name) if values == (None,) else _("{name} is {values}").format(
+            name=name, values=functools.reduce(_either, map(str, values))) for name, values in when)
+    return _("it requires {condition}").format(condition=shown)
+
+
+def _either(left: str, right: str) -> str:
+    return _("{left} or {right}").format(left=left, right=right)
 
 
 def reply_format(ctx, text: str = "text", signer: str = "signer", title: str = "代表", contact: str = "",
@@ -64,15 +73,15 @@ def reply_format(ctx, text: str = "text", signer: str = "signer", title: str = "
     missing = [name for name in deputies if name not in salutation]
     if missing:
         expected = "、".join(deputies) + f"{title}："
-        return (f"the salutation '{salutation[:30]}' does not name {'、'.join(missing)}; "
-                f"begin the reply text with '{expected}'")
+        return _("the salutation '{salutation}' does not name {missing}; begin the reply text with '{expected}'") \
+            .format(salutation=salutation[:30], missing="、".join(missing), expected=expected)
     if not str(ctx.data.get(signer, "")).strip():
-        return f"the reply has no signing leader; pass --data {signer}=NAME"
+        return _("the reply has no signing leader; pass --data {key}=NAME").format(key=signer)
     if contact and not str(ctx.data.get(contact, "")).strip():
-        return f"the reply names no contact person; pass --data {contact}=NAME (and a telephone number)"
+        return _("the reply names no contact person; pass --data {key}=NAME (and a telephone number)").format(key=contact)
     if len(body.strip()) < min_length:
-        return (f"the reply text has {len(body.strip())} characters; a reply answers the suggestion point by point "
-                f"in at least {min_length}")
+        return _("the reply text has {length} characters; a reply answers the suggestion point by point "
+                 "in at least {least}").format(length=len(body.strip()), least=min_length)
     return None
 
 
@@ -91,13 +100,13 @@ def spawn_children(ctx, workflow: str = "unit-task", units: str = "co_units", wh
         if existing is not None and existing.parent_id == ctx.item.id:
             continue
         if existing is not None:
-            raise InvalidInput(f"item {ref} is not a child item of {ctx.item.ref} (it was registered on its own), so "
-                               f"{unit}'s task cannot be made under that ref; leave {unit} out and ask the operator "
-                               f"about item {ref}", ref=ctx.item.ref)
+            raise InvalidInput(_("item {child} is not a child item of {ref} (it was registered on its own), so "
+                                 "{unit}'s task cannot be made under that ref; leave {unit} out and ask the operator "
+                                 "about item {child}").format(child=ref, ref=ctx.item.ref, unit=unit), ref=ctx.item.ref)
         if len(ref) > MAX_REF:
-            raise InvalidInput(f"{unit}'s child item would have the ref {ref[:40]}… ({len(ref)} characters, at "
-                               f"most {MAX_REF}); the ref {ctx.item.ref[:40]}… is too long to assign co-units",
-                               ref=ctx.item.ref)
+            raise InvalidInput(_("{unit}'s child item would have the ref {child}… ({length} characters, at most "
+                                 "{most}); the ref {ref}… is too long to assign co-units").format(
+                unit=unit, child=ref[:40], length=len(ref), most=MAX_REF, ref=ctx.item.ref[:40]), ref=ctx.item.ref)
         ctx.runtime.create_in(
             ctx.tx, workflow=child_workflow, ref=ref, title=ctx.item.title, actor=SYSTEM_ACTOR,
             deputies=ctx.deputies(), fields={"lead_unit": unit}, at=ctx.at, parent_id=ctx.item.id,
@@ -147,13 +156,15 @@ def extend_deadline(ctx, by: str = "extend_by", max: str | None = None) -> None:
         raise InvalidInput(f"'{by}': {exc}") from None
     if not ctx.deadline:
         if ctx.deadline_basis == "paused":
-            raise NotAllowedNow(f"{ctx.item.ref}'s clock is paused: resume it first, then extend its deadline")
-        raise NotAllowedNow(f"{ctx.item.ref} has no deadline to extend")
+            raise NotAllowedNow(_("{ref}'s clock is paused: resume it first, then extend its deadline").format(
+                ref=ctx.item.ref))
+        raise NotAllowedNow(_("{ref} has no deadline to extend").format(ref=ctx.item.ref))
     if max:
         limit = parse_duration(max)
         start = from_utc_text(ctx.deadline)
         if ctx.workflow.after(start, extension)[0] > ctx.workflow.after(start, limit)[0]:
-            raise InvalidInput(f"an extension of {extension} is longer than the {limit} allowed; grant at most {limit}")
+            raise InvalidInput(_("an extension of {extension} is longer than the {limit} allowed; grant at most {limit}")
+                               .format(extension=extension, limit=limit))
     moved, basis = ctx.workflow.after(from_utc_text(ctx.deadline) - _MICROSECOND, extension)
     ctx.deadline, ctx.deadline_basis = utc_text(moved), basis
     ctx.trace_data["@extension"] = str(extension)  # kept if the deadline is counted again

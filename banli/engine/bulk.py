@@ -20,10 +20,12 @@ from banli.engine.compile import CompiledWorkflow
 from banli.engine.records import Actor
 from banli.engine.reminders import next_due
 from banli.engine.roles import assignments
-from banli.engine.runtime import CREATED, unknown_deputy_message
+from banli.engine.refusals import unknown_deputy_message
+from banli.engine.runtime import CREATED
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.engine.values import coerce
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 CHUNK = 2000  # items computed and written at a time: memory stays flat however long the file
 REMEMBERED = 4096  # distinct business times, and combinations of field values, kept for the next item
@@ -187,13 +189,13 @@ class _Rows:
         transaction: the organisation may have changed since the file was checked."""
         limits.check_ref(item.ref)
         if not item.title.strip():
-            raise InvalidInput(f"item {item.ref} needs a title")
+            raise InvalidInput(_("item {ref} needs a title").format(ref=item.ref))
         for name, spec in self.org_fields.items():
             if name in item.fields:
                 coerce(self.lookup, spec.type, spec.choices, item.fields[name], name)
         missing = [name for name in self.required if item.fields.get(name) in (None, "", [])]
         if missing:
-            raise InvalidInput(f"item {item.ref} lacks required field(s): {', '.join(missing)}")
+            raise InvalidInput(_("item {ref} lacks required field(s): {missing}").format(ref=item.ref, missing=", ".join(missing)))
         for name in item.deputies:
             if name not in self.deputy_names:
                 raise InvalidInput(unknown_deputy_message(name, self.all_deputies))
@@ -212,8 +214,8 @@ class _Rows:
         workflow = self.workflow
         when = self.now if at is None else at
         if when > self.now:  # as `Runtime._business_time`
-            raise InvalidInput(f"--at {local_text(when, workflow.zone)} is in the future; "
-                               "an event's time is when it happened")
+            raise InvalidInput(_("--at {at} is in the future; an event's time is when it happened").format(
+                at=local_text(when, workflow.zone)))
         deadline, basis = self._deadline(when)
         due_note = None
         if deadline is not None or basis is not None:  # as `Runtime._commit`: the deadline was set

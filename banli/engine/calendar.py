@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
+from banli.i18n import _
+
 log = logging.getLogger("banli")
 _warned_years: set[int] = set()
 
@@ -73,8 +75,8 @@ class ChineseCalendar:
                 self._unknown_years.add(day.year)
         if day.year not in _warned_years:
             _warned_years.add(day.year)
-            log.warning("no official holiday schedule for %s: counting Monday to Friday; "
-                        "add the State Council's schedule with 'banli calendar add FILE'", day.year)
+            log.warning(_("no official holiday schedule for {year}: counting Monday to Friday; "
+                          "add the State Council's schedule with 'banli calendar add FILE'").format(year=day.year))
         return day.weekday() < 5, FALLBACK
 
     def is_workday(self, day: date) -> bool:

@@ -10,9 +10,10 @@ from banli.engine.limits import text_problem
 from banli.engine.load import Located, Position
 from banli.engine.model import Event
 from banli.engine.readers import MAX_NAME, SCALARS, Context, DeferredKind, kind_of, mapping, sequence, show
+from banli.i18n import N_, _
 
 KIND_KEY = "kind"  # the data key of the campaign's event that records an item's kind
-_NOT_NAMED = "{here}: outcomes are named only when the campaign's 'outcome' is a choice field (with 'result')"
+_NOT_NAMED = N_("{here}: outcomes are named only when the campaign's 'outcome' is a choice field (with 'result')")
 
 
 def choices(ctx: Context, spec: Located) -> tuple[str, ...] | None:
@@ -27,24 +28,28 @@ def selection(ctx: Context, entry: Located, here: str, allowed: tuple[str, ...] 
     kind = entry.get("kind")
     if kind is not None:
         text = str(kind) if isinstance(kind, SCALARS) and not isinstance(kind, bool) else None
-        problem = (f"is {kind_of(kind)}; a kind is text" if text is None
-                   else "is empty" if not text.strip()
-                   else f"has {len(text)} characters; a kind has at most {MAX_NAME}" if len(text) > MAX_NAME
-                   else text_problem(text))
+        problem = (_("{where}.kind '{kind}' is {type}; a kind is text") if text is None
+                   else _("{where}.kind '{kind}' is empty") if not text.strip()
+                   else _("{where}.kind '{kind}' has {length} characters; a kind has at most {limit}")
+                   if len(text) > MAX_NAME
+                   else _("{where}.kind '{kind}' {problem}") if text_problem(text) else None)
         if problem:
-            ctx.error(entry.value_at("kind"), f"{here}.kind '{show(kind)}' {problem}")
+            ctx.error(entry.value_at("kind"), problem.format(
+                where=here, kind=show(kind), type=kind_of(kind), length=len(text or ""), limit=MAX_NAME,
+                problem=text_problem(text) if text is not None else None))
         kind = text if not problem else None
     if "outcomes" not in entry:
         return kind, ()
     if "kind" not in entry:
-        ctx.error(entry.key_at("outcomes"), f"{here}: 'outcomes' are those of a kind of item; "
-                                            "give the selection a 'kind' (e.g. kind: 不满意)")
+        ctx.error(entry.key_at("outcomes"), _("{where}: 'outcomes' are those of a kind of item; "
+                                              "give the selection a 'kind' (e.g. kind: 不满意)").format(where=here))
     values = sequence(entry.get("outcomes"), entry.value_at("outcomes"))
     if allowed is None:
-        ctx.error(entry.key_at("outcomes"), _NOT_NAMED.format(here=f"{here}.outcomes"))
+        ctx.error(entry.key_at("outcomes"), _(_NOT_NAMED).format(here=f"{here}.outcomes"))
         return kind, ()
     if not values:
-        ctx.error(entry.value_at("outcomes"), f"{here}.outcomes is empty: list the outcomes allowed, or leave it out")
+        ctx.error(entry.value_at("outcomes"), _("{where}.outcomes is empty: list the outcomes allowed, or leave it "
+                                                "out").format(where=here))
     return kind, _outcomes(ctx, [(value, values.at(index)) for index, value in enumerate(values)],
                            f"{here}.outcomes", allowed)
 
@@ -56,10 +61,10 @@ def _outcomes(ctx: Context, named: list[tuple[object, Position]], here: str,
     for value, position in named:
         text = str(value) if isinstance(value, SCALARS) else show(value)
         if text not in allowed:
-            ctx.error(position, f"{here}: '{show(text)}' is not an outcome; "
-                                f"the outcome field's choices: {show(', '.join(allowed), 200)}")
+            ctx.error(position, _("{where}: '{value}' is not an outcome; the outcome field's choices: {choices}").format(
+                where=here, value=show(text), choices=show(", ".join(allowed), 200)))
         elif text in result:
-            ctx.error(position, f"{here}: '{show(text)}' is listed twice")
+            ctx.error(position, _("{where}: '{value}' is listed twice").format(where=here, value=show(text)))
         else:
             result.append(text)
     return tuple(result)
@@ -72,7 +77,7 @@ def then(ctx: Context, spec: Located, where: str, allowed: tuple[str, ...] | Non
     if not raw:
         return ()
     if allowed is None:
-        ctx.error(spec.key_at("then"), _NOT_NAMED.format(here=here))
+        ctx.error(spec.key_at("then"), _(_NOT_NAMED).format(here=here))
         return ()
     result = []
     for outcome in _outcomes(ctx, [(key, raw.key_at(key)) for key in raw], here, allowed):
@@ -88,8 +93,9 @@ def check(ctx: Context, spec: Located, where: str, selectors, result: str | None
     kinds, and each `then` event is possible in a state the result event leaves the item in."""
     fire = events.get(str(spec.get("fire")))
     if fire is not None and any(selector.kind for selector in selectors) and fire.data_spec(KIND_KEY) is None:
-        ctx.error(spec.value_at("fire"), f"{where}: its selections name kinds, so event '{fire.name}' needs data "
-                                         f"'{KIND_KEY}' to record them (data: {{{KIND_KEY}: {{}}}})")
+        ctx.error(spec.value_at("fire"), _("{where}: its selections name kinds, so event '{event}' needs data "
+                                           "'{key}' to record them (data: {{{key}: {{}}}})").format(
+            where=where, event=fire.name, key=KIND_KEY))
     recorder = events.get(str(result))
     if recorder is None:
         return
@@ -98,6 +104,7 @@ def check(ctx: Context, spec: Located, where: str, selectors, result: str | None
     for outcome, name in then_events:
         event = events.get(name)
         if event is not None and not set(lands) & set(event.sources):
-            ctx.error(raw.value_at(outcome), f"{where}.then.{outcome}: event '{name}' is not possible in "
-                                             f"{', '.join(dict.fromkeys(lands))}, where '{recorder.name}' leaves the "
-                                             "item; add that state to its 'from' (and 'reopen: true' for a final state)")
+            ctx.error(raw.value_at(outcome), _("{where}.then.{outcome}: event '{event}' is not possible in {states}, "
+                                               "where '{result}' leaves the item; add that state to its 'from' (and "
+                                               "'reopen: true' for a final state)").format(
+                where=where, outcome=outcome, event=name, states=", ".join(dict.fromkeys(lands)), result=recorder.name))

@@ -15,6 +15,7 @@ from banli.engine.model import Campaign, Definition
 from banli.engine.records import SYSTEM_ACTOR, Fired, ItemRecord
 from banli.engine.times import utc_text
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 
 def record(tx, definition: Definition, item: ItemRecord, event: str, fields: dict, when: datetime) -> str | None:
@@ -47,8 +48,10 @@ def _check(tx, campaign: Campaign, item: ItemRecord, event: str, outcome: str) -
     kind = kind_of(tx, campaign, item.id)
     allowed = campaign.allowed(kind) if kind else ()
     if allowed and outcome not in allowed:
-        raise InvalidInput(f"'{event}' on {item.ref}: '{outcome}' is not an outcome of a {kind} item in "
-                           f"{campaign.label}; choose {' or '.join(allowed)}", ref=item.ref, event=event)
+        raise InvalidInput(_("'{event}' on {ref}: '{outcome}' is not an outcome of a {kind} item in {campaign}; "
+                             "choose {allowed}").format(event=event, ref=item.ref, outcome=outcome, kind=kind,
+                                                        campaign=campaign.label, allowed=" or ".join(allowed)),
+                           ref=item.ref, event=event)
 
 
 def then(runtime, tx, fired: Fired, event: str | None, when: datetime) -> Fired:

@@ -24,6 +24,7 @@ from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.runtime import Runtime
 from banli.engine.times import from_utc_text, utc_text
 from banli.errors import NotFound
+from banli.i18n import _
 
 
 def open_campaign(runtime: Runtime, name: str, *, session: str | None, at: datetime, by: str = "system",
@@ -32,7 +33,7 @@ def open_campaign(runtime: Runtime, name: str, *, session: str | None, at: datet
     store = runtime.store
     workflows = [wf for wf in store.workflows.latest() if name in wf.definition.campaigns]
     if not workflows:
-        raise NotFound(f"no workflow defines a campaign '{name}'; see 'banli workflow show'")
+        raise NotFound(_("no workflow defines a campaign '{name}'; see 'banli workflow show'").format(name=name))
     report = {"campaign": name, "session": session, "at": at.isoformat(), "selected": 0, "already": 0, "items": [],
               "by_kind": {}}
     states = {selector.state for wf in workflows for selector in wf.definition.campaigns[name].select}

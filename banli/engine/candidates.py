@@ -3,7 +3,6 @@ register, or `Problem`s naming its spreadsheet row and column (`banli.engine.imp
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,9 +13,11 @@ from banli.engine.bulk import Lookup
 from banli.engine.compile import CompiledWorkflow
 from banli.engine.naming import iso_text
 from banli.engine.outcomes import given_at_registration
+from banli.engine.refusals import close_names, unknown_deputy
 from banli.engine.times import parse_instant
 from banli.engine.values import coerce
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 REMEMBERED = 10_000  # checked cell texts kept (a column of distinct texts must not fill memory)
 _NAME_SPLIT = re.compile(r"[、，,;；]")
@@ -74,7 +75,7 @@ class RowChecker:
                        if name not in fixed]
         self.required = [name for name, spec in workflow.definition.fields.items()
                          if spec.required and name in columns]
-        self.outcomes = {name: given_at_registration(workflow.definition, name, "the column") for name in columns
+        self.outcomes = {name: given_at_registration(workflow.definition, name) for name in columns
                          if name not in fixed and workflow.definition.fields[name].outcome}
         self.deputies = set(names.deputies)
         self.deputy_list = list(names.deputies)
@@ -88,7 +89,7 @@ class RowChecker:
                                                    and workflow.definition.fields[name].type == "text")}
         self.one_line = [index for index in range(self.width) if index not in self.multiline]
         self.seen: dict[str, int] = {}
-        self.hints: dict[str, str] = {}
+        self.hints: dict[str, list[str]] = {}  # an unknown deputy's name → the names it may mean
         self.known: dict[tuple[str, str], object] = {}  # (column name, cell text) → its checked value
 
     def check(self, number: int, cells: list[str], problems: list[Problem]) -> Candidate | None:
@@ -104,14 +105,15 @@ class RowChecker:
         if any(cells[self.width:]) or any(cells[index] for index in self.unnamed if index < len(cells)):
             for index, value in enumerate(cells):
                 if value and (index >= self.width or not self.header[index]):
-                    problem("", f"a value in column {column_letter(index)}, which has no header: {value[:20]!r}")
+                    problem("", _("a value in column {column}, which has no header: {value}").format(
+                        column=column_letter(index), value=repr(value[:20])))
         if self._has_controls(cells) and self._controls(cells, problem):
             return None  # the row's other checks would only repeat what is wrong with those cells
         ref, title = cell("ref"), cell("title")
         if "ref" in self.columns:
             self._check_ref(ref, number, problem)
         if "title" in self.columns and not title:
-            problem(self._header("title"), "the title is empty; every row needs one")
+            problem(self._header("title"), _("the title is empty; every row needs one"))
         text = cell("deputies")
         deputies = self.known.get(("deputies", text))
         if deputies is None:
@@ -126,7 +128,8 @@ class RowChecker:
             text = cells[index] if index < len(cells) else ""
             if not text:
                 if name in self.required:
-                    problem(self.header[index], f"{name} is empty; {self.workflow.definition.id} requires it")
+                    problem(self.header[index], _("{field} is empty; {workflow} requires it").format(
+                        field=name, workflow=self.workflow.definition.id))
                 continue
             if name in self.outcomes:  # only the events that record it may set it
                 problem(self.header[index], self.outcomes[name])
@@ -140,7 +143,7 @@ class RowChecker:
                     continue
                 if spec.type == "units" and len(set(value)) < len(value):  # one assignment per unit
                     twice = next(unit for unit in value if value.count(unit) > 1)
-                    problem(self.header[index], f"'{name}' names unit '{twice}' twice")
+                    problem(self.header[index], _("'{field}' names unit '{unit}' twice").format(field=name, unit=twice))
                     continue
                 width = limits.value_problem(name, value)
                 if width:
@@ -193,13 +196,13 @@ class RowChecker:
     def _check_ref(self, ref: str, number: int, problem) -> None:
         column = self._header("ref")
         if not ref:
-            problem(column, "the ref is empty; every row needs one, e.g. 16-1-073")
+            problem(column, _("the ref is empty; every row needs one, e.g. 16-1-073"))
         elif reason := limits.ref_problem(ref):
             problem(column, reason)
         elif ref in self.seen:
-            problem(column, f"ref {ref} is also in row {self.seen[ref]}; each ref may appear once")
+            problem(column, _("ref {ref} is also in row {row}; each ref may appear once").format(ref=ref, row=self.seen[ref]))
         elif ref in self.existing:
-            problem(column, f"item {ref} already exists; see 'banli item show {ref}'")
+            problem(column, _("item {ref} already exists; see 'banli item show {ref}'").format(ref=ref))
         if ref:
             self.seen.setdefault(ref, number)
 
@@ -218,11 +221,10 @@ class RowChecker:
         return names
 
     def _unknown_deputy(self, name: str) -> str:
-        hint = self.hints.get(name)
-        if hint is None:
-            close = difflib.get_close_matches(name, self.deputy_list, n=3, cutoff=0.3)
-            hint = self.hints[name] = f" (did you mean {'、'.join(close)}?)" if close else ""
-        return f"unknown deputy '{name}'{hint}; deputies come from the organisation file ('banli org load')"
+        close = self.hints.get(name)
+        if close is None:
+            close = self.hints[name] = close_names(name, self.deputy_list)
+        return unknown_deputy(name, close)
 
     def _prepared(self, kind: str, text: str) -> object:
         """Cell text in the form `coerce` takes: loose dates made ISO, unit names made ids."""
@@ -243,9 +245,9 @@ class RowChecker:
         except InvalidInput as exc:
             out_of_range = exc.facts.get("out_of_range")
             problem(column, f"{text} {out_of_range}" if out_of_range else
-                    f"{text!r} is not a date; write e.g. 2026-01-10 or 2026-01-10 09:30")
+                    _("{text} is not a date; write e.g. 2026-01-10 or 2026-01-10 09:30").format(text=repr(text)))
             return None
         if when > self.now:
-            problem(column, f"{text} is in the future; it is the day the suggestion was submitted")
+            problem(column, _("{text} is in the future; it is the day the suggestion was submitted").format(text=text))
             return None
         return when

@@ -7,6 +7,7 @@ from banli.engine.compile import CompiledWorkflow
 from banli.engine.load import load_text
 from banli.engine.parse import parse
 from banli.errors import NotFound
+from banli.i18n import _
 
 
 class Catalogue:
@@ -23,7 +24,7 @@ class Catalogue:
         if compiled is None:
             row = self._source.definition(definition_id)
             if row is None:
-                raise NotFound(f"no workflow definition #{definition_id}")
+                raise NotFound(_("no workflow definition #{id}").format(id=definition_id))
             if self._schedules is None:
                 self._schedules = self._source.calendar_years()
             definition = parse(load_text(row.source, f"{row.workflow_id} v{row.version}"))
@@ -35,8 +36,10 @@ class Catalogue:
         """The latest (or the given) version of a registered workflow."""
         definition_id = self._source.definition_id(workflow_id, version)
         if definition_id is None:
-            which = f"workflow {workflow_id}" + (f" version {version}" if version else "")
-            raise NotFound(f"no {which} registered; see 'banli workflow list'")
+            if version:
+                raise NotFound(_("no workflow {workflow} version {version} registered; see 'banli workflow list'")
+                               .format(workflow=workflow_id, version=version))
+            raise NotFound(_("no workflow {workflow} registered; see 'banli workflow list'").format(workflow=workflow_id))
         return self.by_id(definition_id)
 
     def by_hash(self, def_hash: str) -> CompiledWorkflow:
@@ -45,7 +48,7 @@ class Catalogue:
         if definition_id is None:
             definition_id = self._source.definition_id_by_hash(def_hash)
             if definition_id is None:
-                raise NotFound(f"no workflow definition with hash {def_hash[:12]}…")
+                raise NotFound(_("no workflow definition with hash {hash}…").format(hash=def_hash[:12]))
             self._by_hash[def_hash] = definition_id
         return self.by_id(definition_id)
 

@@ -29,6 +29,7 @@ from banli.engine.durations import Duration, Lookup, from_deadline, parse_durati
 from banli.engine.model import ENTER, Definition, Event, Rule
 from banli.engine.times import local_text, utc_text
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 PAUSE, RESUME = "pause", "resume"  # an event's `clock`
 PAUSED = "paused"  # the deadline basis of an item whose clock is stopped
@@ -39,11 +40,11 @@ def refusal(item, event: Event) -> str | None:
     """Why `event` cannot turn the item's clock now (exit 5), or None."""
     if event.clock == PAUSE:
         if item.deadline_basis == PAUSED:
-            return "its deadline's clock is already paused; resume it first"
+            return _("its deadline's clock is already paused; resume it first")
         if item.deadline is None:
-            return "it has no deadline running to pause"
+            return _("it has no deadline running to pause")
     elif event.clock == RESUME and item.deadline_basis != PAUSED:
-        return "its deadline's clock is running: there is nothing to resume"
+        return _("its deadline's clock is running: there is nothing to resume")
     return None
 
 

@@ -14,6 +14,7 @@ from banli.engine.load import Located
 from banli.engine.model import Event, State
 from banli.engine.readers import Context, duration, kind_of, known_keys, mapping, sequence, show
 from banli.engine.workhours import check_periods, parse_period
+from banli.i18n import _
 
 
 def office_hours(ctx: Context, doc: Located) -> tuple[tuple[int, int], ...]:
@@ -22,19 +23,20 @@ def office_hours(ctx: Context, doc: Located) -> tuple[tuple[int, int], ...]:
         return ()
     values = sequence(doc.get("office_hours"), doc.value_at("office_hours"))
     if not values:
-        ctx.error(doc.value_at("office_hours"), "office_hours is empty: list the periods of a workday, "
-                                                "e.g. ['08:30-12:00', '14:30-18:00']")
+        ctx.error(doc.value_at("office_hours"), _("office_hours is empty: list the periods of a workday, "
+                                                  "e.g. ['08:30-12:00', '14:30-18:00']"))
     periods = []
     for index, value in enumerate(values):
         try:
             if not isinstance(value, str):
-                raise ValueError(f"is {kind_of(value)}, not a period 'HH:MM-HH:MM' such as '08:30-12:00'")
+                raise ValueError(_("is {kind}, not a period 'HH:MM-HH:MM' such as '08:30-12:00'").format(
+                    kind=kind_of(value)))
             periods.append(parse_period(value))
         except ValueError as exc:
-            ctx.error(values.at(index), f"office_hours[{index}]: {exc}")
+            ctx.error(values.at(index), _("{where}: {problem}").format(where=f"office_hours[{index}]", problem=exc))
     problem = check_periods(periods) if len(periods) == len(values) else None
     if problem:
-        ctx.error(doc.value_at("office_hours"), f"office_hours: {problem}")
+        ctx.error(doc.value_at("office_hours"), _("{where}: {problem}").format(where="office_hours", problem=problem))
     ctx.office_hours = tuple(periods) or ((0, 0),)  # given, if broken: durations in workhours need not say so too
     return tuple(periods)
 
@@ -46,31 +48,35 @@ def after(ctx: Context, spec: Located, here: str, *, from_field: bool, initial: 
         return duration(ctx, spec, "after", f"{here}.after")
     where = f"{here}.after"
     if not from_field:
-        ctx.error(spec.value_at("after"), f"{where} is a duration such as '5 workdays'; only a state's deadline "
-                                          "may take its duration from a field")
+        ctx.error(spec.value_at("after"), _("{where} is a duration such as '5 workdays'; only a state's deadline "
+                                            "may take its duration from a field").format(where=where))
         return None
     if initial:
-        ctx.error(spec.value_at("after"), f"{where}: the initial state's deadline cannot be taken from a field (an "
-                                          "item starts there as it is registered or imported); give it a duration")
+        ctx.error(spec.value_at("after"), _("{where}: the initial state's deadline cannot be taken from a field (an "
+                                            "item starts there as it is registered or imported); give it a "
+                                            "duration").format(where=where))
     known_keys(ctx, value, AFTER, where)
     name = value.get("field")
     field = ctx.fields.get(name) if isinstance(name, str) else None
     if "field" not in value:
-        ctx.error(value.position, f"{where} needs 'field': the field whose value gives the duration")
+        ctx.error(value.position, _("{where} needs 'field': the field whose value gives the duration").format(
+            where=where))
     elif field is None:
-        ctx.error(value.value_at("field"), f"{where}.field: unknown field '{show(name)}'; "
-                                           f"fields: {show(', '.join(ctx.fields) or 'none', 200)}")
+        ctx.error(value.value_at("field"), _("{where}.field: unknown field '{field}'; fields: {fields}").format(
+            where=where, field=show(name), fields=show(", ".join(ctx.fields) or _("none"), 200)))
     default = duration(ctx, value, "default", f"{where}.default") if "default" in value else None
     table = _table(ctx, value, field, default, where) if "table" in value else ()
     if field is not None and "table" not in value:
         if field.type == "choice":
             odd = [choice for choice in field.choices if not _is_duration(choice)]
             if odd:
-                ctx.error(value.value_at("field"), f"{where}: choice(s) {show('、'.join(odd), 100)} of field '{name}' "
-                                                   "are not durations; give a 'table' of a duration for each choice")
+                ctx.error(value.value_at("field"), _("{where}: choice(s) {choices} of field '{field}' are not "
+                                                     "durations; give a 'table' of a duration for each choice").format(
+                    where=where, choices=show("、".join(odd), 100), field=name))
         elif field.type != "text":
-            ctx.error(value.value_at("field"), f"{where}: field '{name}' is of type {field.type}; a deadline is taken "
-                                               "from a text field holding a duration, or a choice field with a 'table'")
+            ctx.error(value.value_at("field"), _("{where}: field '{field}' is of type {type}; a deadline is taken "
+                                                 "from a text field holding a duration, or a choice field with a "
+                                                 "'table'").format(where=where, field=name, type=field.type))
     return Lookup(field=str(name), table=table, default=default) if field is not None else None
 
 
@@ -79,25 +85,28 @@ def until(ctx: Context, spec: Located, here: str, *, in_deadline: bool, initial:
     YAML 1.1 tools, editors among them, read that key as true.)"""
     name, where = spec.get("until"), f"{here}.until"
     if not in_deadline:
-        ctx.error(spec.key_at("until"), f"{where}: only a state's deadline may fall on the day a field holds; "
-                                     "an event's window is {after: DURATION, from: EVENT | enter}")
+        ctx.error(spec.key_at("until"), _("{where}: only a state's deadline may fall on the day a field holds; "
+                                          "an event's window is {{after: DURATION, from: EVENT | enter}}").format(
+            where=where))
         return None
     for other in ("after", "from"):
         if other in spec:
-            ctx.error(spec.key_at(other), f"{here}: 'until' names the deadline's day itself; drop '{other}' "
-                                          "(or drop 'until' and count a duration)")
+            ctx.error(spec.key_at(other), _("{where}: 'until' names the deadline's day itself; drop '{key}' "
+                                            "(or drop 'until' and count a duration)").format(where=here, key=other))
     if initial:
-        ctx.error(spec.key_at("until"), f"{where}: the initial state's deadline cannot be taken from a field (an item "
-                                     "starts there as it is registered or imported); give it a duration")
+        ctx.error(spec.key_at("until"), _("{where}: the initial state's deadline cannot be taken from a field (an "
+                                          "item starts there as it is registered or imported); give it a "
+                                          "duration").format(where=where))
     field = ctx.fields.get(name) if isinstance(name, str) else None
     if field is None:
         dated = [key for key, known in ctx.fields.items() if known.type == "date"]
-        ctx.error(spec.value_at("until"), f"{where}: unknown field '{show(name)}'; date fields: "
-                                       f"{show(', '.join(dated) or 'none', 200)}")
+        ctx.error(spec.value_at("until"), _("{where}: unknown field '{field}'; date fields: {fields}").format(
+            where=where, field=show(name), fields=show(", ".join(dated) or _("none"), 200)))
         return None
     if field.type != "date":
-        ctx.error(spec.value_at("until"), f"{where}: field '{name}' is of type {field.type}; the deadline falls on the "
-                                       "day a date field holds (type: date)")
+        ctx.error(spec.value_at("until"), _("{where}: field '{field}' is of type {type}; the deadline falls on the "
+                                            "day a date field holds (type: date)").format(
+            where=where, field=name, type=field.type))
         return None
     return OnDate(field=str(name))
 
@@ -106,22 +115,25 @@ def _table(ctx: Context, value: Located, field, default: Duration | None, where:
     """`table: {紧急: 4 hours, 一般: 5 workdays}`: a duration for each of a choice field's choices."""
     raw = mapping(ctx, value.get("table"), value.value_at("table"), f"{where}.table")
     if field is not None and field.type != "choice":
-        ctx.error(value.key_at("table"), f"{where}: a table is keyed by a choice field's choices; field "
-                                         f"'{field.name}' is of type {field.type} (drop 'table' if it holds a duration)")
+        ctx.error(value.key_at("table"), _("{where}: a table is keyed by a choice field's choices; field "
+                                           "'{field}' is of type {type} (drop 'table' if it holds a duration)").format(
+            where=where, field=field.name, type=field.type))
         field = None
     entries = []
     for key in raw or {}:
         if field is not None and str(key) not in field.choices:
-            ctx.error(raw.key_at(key), f"{where}.table: '{show(key)}' is not a choice of field '{field.name}'; "
-                                       f"choices: {show(', '.join(field.choices), 200)}")
+            ctx.error(raw.key_at(key), _("{where}.table: '{value}' is not a choice of field '{field}'; "
+                                         "choices: {choices}").format(where=where, value=show(key), field=field.name,
+                                                                      choices=show(", ".join(field.choices), 200)))
         found = duration(ctx, raw, key, f"{where}.table.{show(key)}")
         if found is not None:
             entries.append((str(key), found))
     if field is not None and default is None:
         missing = [choice for choice in field.choices if choice not in {str(key) for key in raw or {}}]
         if missing:
-            ctx.error(value.value_at("table"), f"{where}.table has no entry for {show('、'.join(missing), 100)}: give "
-                                               "each choice a duration, or a 'default'")
+            ctx.error(value.value_at("table"), _("{where}.table has no entry for {choices}: give each choice a "
+                                                 "duration, or a 'default'").format(
+                where=where, choices=show("、".join(missing), 100)))
     return tuple(entries)
 
 
@@ -139,11 +151,12 @@ def clock(ctx: Context, spec: Located, where: str) -> str | None:
         return None
     value = spec.get("clock")
     if value not in (PAUSE, RESUME):
-        ctx.error(spec.value_at("clock"), f"{where}.clock must be '{PAUSE}' or '{RESUME}', not '{show(value)}'")
+        ctx.error(spec.value_at("clock"), _("{where}.clock must be '{pause}' or '{resume}', not '{value}'").format(
+            where=where, pause=PAUSE, resume=RESUME, value=show(value)))
         return None
     if spec.get("internal") is not True:
-        ctx.error(spec.key_at("clock"), f"{where}: an event that pauses or resumes the clock keeps the item in its "
-                                        "state; add 'internal: true'")
+        ctx.error(spec.key_at("clock"), _("{where}: an event that pauses or resumes the clock keeps the item in its "
+                                          "state; add 'internal: true'").format(where=where))
     return str(value)
 
 
@@ -160,19 +173,22 @@ def check_clocks(ctx: Context, doc: Located, states: dict[str, State], events: d
     for event in events.values():
         if event.clock is None or not isinstance(raw, Located) or not isinstance(raw.get(event.name), Located):
             continue
-        spec, where = raw[event.name], f"event '{event.name}'"
+        spec, where = raw[event.name], _("event '{name}'").format(name=event.name)
         if event.clock == PAUSE:
             bare = [source for source in event.sources if source in states and states[source].deadline is None]
             if bare:
-                ctx.error(spec.value_at("from"), f"{where} pauses the clock, but state(s) {', '.join(bare)} have no "
-                                                 "deadline to pause; list only states with a deadline in 'from'")
+                ctx.error(spec.value_at("from"), _("{where} pauses the clock, but state(s) {states} have no "
+                                                   "deadline to pause; list only states with a deadline in "
+                                                   "'from'").format(where=where, states=", ".join(bare)))
             stuck = [source for source in event.sources if source not in resumed]
             if stuck and not bare:
-                ctx.error(spec.value_at("clock"), f"{where} pauses the clock in {', '.join(stuck)}, but no event "
-                                                  "resumes it there; add an event with 'clock: resume' from there")
+                ctx.error(spec.value_at("clock"), _("{where} pauses the clock in {states}, but no event resumes it "
+                                                    "there; add an event with 'clock: resume' from there").format(
+                    where=where, states=", ".join(stuck)))
         else:
             orphan = [source for source in event.sources if source not in paused]
             if orphan:
                 ctx.error(spec.value_at("clock") if not paused else spec.value_at("from"),
-                          f"{where} resumes the clock in {', '.join(orphan)}, where no event pauses it; "
-                          "add an event with 'clock: pause' from there, or drop the state from 'from'")
+                          _("{where} resumes the clock in {states}, where no event pauses it; add an event with "
+                            "'clock: pause' from there, or drop the state from 'from'").format(
+                              where=where, states=", ".join(orphan)))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from banli.i18n import _
+
 
 @dataclass(frozen=True, kw_only=True)
 class OnDate:
@@ -31,9 +33,9 @@ class OnDate:
         try:
             day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
-            raise ValueError(f"the deadline is the day in field '{self.field}', whose value "
-                             f"'{str(value)[:40]}' is not a date such as 2025-12-31") from None
+            raise ValueError(_("the deadline is the day in field '{field}', whose value '{value}' is not a date "
+                               "such as 2025-12-31").format(field=self.field, value=str(value)[:40])) from None
         return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
     def __str__(self) -> str:
-        return f"the day in field {self.field}"
+        return f"the day in field {self.field}"  # as a Duration shows itself, in --json output too

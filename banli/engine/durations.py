@@ -20,6 +20,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from banli.i18n import _
+
 UNITS = ("hours", "workhours", "days", "workdays", "weeks", "months")
 EXACT_UNITS = ("hours", "workhours")  # counted to the instant, not to the end of a day
 _PATTERN = re.compile(r"^\s*(\d+)\s*(hour|workhour|day|workday|week|month)s?\s*$")
@@ -77,7 +79,8 @@ class Lookup:
         try:
             return parse_duration(value)
         except ValueError as exc:
-            raise ValueError(f"the deadline is taken from field '{self.field}', whose value is not one: {exc}") from None
+            raise ValueError(_("the deadline is taken from field '{field}', whose value is not one: {reason}").format(
+                field=self.field, reason=exc)) from None
 
     def __str__(self) -> str:
         entries = [f"{key}: {duration}" for key, duration in self.table]
@@ -92,14 +95,17 @@ def parse_duration(text: object, *, capped: bool = True) -> Duration:
     match = _PATTERN.match(text) if isinstance(text, str) else None
     if not match:
         shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…"
-        raise ValueError(f"bad duration {shown!r}: write it as 'N hours|days|workdays|weeks|months', e.g. '5 workdays' "
-                         "(or 'N workhours': office hours)")
+        raise ValueError(_("bad duration {value}: write it as 'N hours|days|workdays|weeks|months', e.g. '5 workdays' "
+                           "(or 'N workhours': office hours)").format(value=repr(shown)))
     digits, unit = match.group(1), match.group(2) + "s"
     amount = int(digits) if len(digits) <= 20 else None  # not a 5,000-digit int: Python refuses those
     cap = CAPS.get(unit, WORKHOURS_CAP)
     if amount is None or (capped and amount > cap):
-        shown = amount if amount is not None else f"a {len(digits)}-digit number of"
-        raise ValueError(f"a duration of {shown} {unit} is too long: at most {cap:,} {unit} (ten years)")
+        if amount is None:
+            raise ValueError(_("a duration of a {digits}-digit number of {unit} is too long: at most {cap} {unit} "
+                               "(ten years)").format(digits=len(digits), unit=unit, cap=f"{cap:,}"))
+        raise ValueError(_("a duration of {amount} {unit} is too long: at most {cap} {unit} (ten years)").format(
+            amount=amount, unit=unit, cap=f"{cap:,}"))
     return Duration(amount=amount, unit=unit)
 
 
@@ -131,11 +137,11 @@ def shift(instant: datetime, duration: Duration, workdays: Workdays, zone: ZoneI
         return instant + sign * timedelta(hours=duration.amount)
     if duration.unit == "workhours":
         if office is None:
-            raise ValueError(f"'{duration}' cannot be counted: the workflow has no office_hours; "
-                             "use hours or workdays, or give the definition its office_hours")
+            raise ValueError(_("'{duration}' cannot be counted: the workflow has no office_hours; "
+                               "use hours or workdays, or give the definition its office_hours").format(duration=duration))
         if duration.amount > office.cap:
-            raise ValueError(f"a duration of {duration} is too long: at most {office.cap:,} workhours "
-                             "(ten years of office days)")
+            raise ValueError(_("a duration of {duration} is too long: at most {cap} workhours "
+                               "(ten years of office days)").format(duration=duration, cap=f"{office.cap:,}"))
         return office.add(instant, timedelta(hours=duration.amount), workdays, zone, sign)
     day = instant.astimezone(zone).date()
     amount = sign * duration.amount

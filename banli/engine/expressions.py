@@ -19,44 +19,22 @@ import ast
 import operator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Mapping, NamedTuple
+from typing import Callable, Mapping
 
+from banli.engine.kinds import BOOL, DATE, NULL, NUMBER, TEXT, Kind, kind_of_field  # noqa: F401 (tests read them here)
 from banli.engine.limits import text_problem
+from banli.i18n import N_, _
 
 MAX_LENGTH = 500  # characters: a condition is one line of a definition, not a program
 MAX_DEPTH = 24  # nested parts (parentheses, and/or, not, calls)
 MAX_LIST = 100  # elements of a list literal
 FUNCTIONS = ("has", "count", "len")
 _LITERAL_NAMES = {"true": True, "false": False, "null": None}
-_HINT = "use ==, !=, <, <=, >, >=, in, not in, and, or, not, has(field), count('event') or len(x)"
+_HINT = N_("use ==, !=, <, <=, >, >=, in, not in, and, or, not, has(field), count('event') or len(x)")
 
 Names = Mapping[str, object]
 Count = Callable[[str], int]
 _Test = Callable[[Names, Count | None], object]
-
-
-class Kind(NamedTuple):
-    """What a part of an expression holds: text, number, bool, date, list or null; a choice's
-    values, a list's element kind."""
-
-    name: str
-    choices: tuple[str, ...] = ()
-    element: str | None = None
-
-    def __str__(self) -> str:
-        return f"a list of {self.element}" if self.name == "list" and self.element else \
-            "null" if self.name == "null" else f"{'an' if self.name[0] in 'aeiou' else 'a'} {self.name}"
-
-
-TEXT, NUMBER, BOOL, DATE, NULL = Kind("text"), Kind("number"), Kind("bool"), Kind("date"), Kind("null")
-_FIELD_KINDS = {"unit": TEXT, "choice": TEXT, "text": TEXT, "person": TEXT, "int": NUMBER, "date": DATE,
-                "bool": BOOL, "units": Kind("list", element="text"), "items": Kind("list", element="text")}
-
-
-def kind_of_field(field_type: str, choices: tuple[str, ...] = ()) -> Kind:
-    """The kind of a field or data key of type `field_type` (SPEC §7 field types)."""
-    kind = _FIELD_KINDS.get(field_type, TEXT)
-    return kind._replace(choices=tuple(choices)) if field_type == "choice" else kind
 
 
 class ExpressionError(ValueError):
@@ -104,23 +82,26 @@ def compile_expression(source: object, names: Mapping[str, Kind], events: frozen
     """Check `source` against `names` (name → kind) and the definition's `events`; raises
     `ExpressionError`. With `no_count` (the reason), count() is refused."""
     if not isinstance(source, str) or not source.strip():
-        raise ExpressionError("a condition is text, e.g. \"rating == 'unsatisfied'\"")
+        raise ExpressionError(_("a condition is text, e.g. \"rating == 'unsatisfied'\""))
     if len(source) > MAX_LENGTH:
-        raise ExpressionError(f"the condition is {len(source)} characters long; at most {MAX_LENGTH}")
+        raise _refusal(_("the condition is {length} characters long; at most {limit}"), length=len(source),
+                       limit=MAX_LENGTH)
     problem = text_problem(source, multiline=True)
     if problem:
-        raise ExpressionError(f"the condition {problem}")
+        raise _refusal(_("the condition {problem}"), problem=problem)
     text = source.strip().replace("\n", " ").replace("\r", " ")
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
-        where = f" at column {exc.offset}" if isinstance(exc, SyntaxError) and exc.offset else ""
-        raise ExpressionError(f"'{text[:60]}' is not a condition{where}; {_HINT}") from None
+        column = exc.offset if isinstance(exc, SyntaxError) else None
+        message = _("'{text}' is not a condition at column {column}; {hint}") if column else \
+            _("'{text}' is not a condition; {hint}")
+        raise _refusal(message, text=text[:60], column=column, hint=_(_HINT)) from None
     checker = _Checker(names, frozenset(events), no_count)
     kind, test = checker.visit(tree.body, 0)
     if kind != BOOL:
-        raise ExpressionError(f"the condition is {kind}, not true or false; compare it, e.g. "
-                              f"\"{text[:30]} == …\", or ask has({text[:30]})")
+        raise _refusal(_("the condition is {kind}, not true or false; compare it, e.g. \"{text} == …\", or ask "
+                         "has({text})"), kind=kind, text=text[:30])
     return Expression(source=text, uses_count=checker.uses_count, _test=test)
 
 
@@ -129,9 +110,16 @@ def compile_expression(source: object, names: Mapping[str, Kind], events: frozen
 def _part(node: ast.AST) -> str:
     try:
         text = ast.unparse(node)[:40]
-        return f"{text if isinstance(node, ast.Constant) else repr(text)} (column {node.col_offset + 1})"
+        return _("{part} (column {column})").format(part=text if isinstance(node, ast.Constant) else repr(text),
+                                                    column=node.col_offset + 1)
     except (ValueError, TypeError, AttributeError, RecursionError):
-        return "a part"
+        return _("a part")
+
+
+def _refusal(message: str, **facts: object) -> ExpressionError:
+    """The error saying `message` (translated) with its facts, a part of the tree shown as `_part` shows it."""
+    return ExpressionError(message.format(**{name: _part(fact) if isinstance(fact, ast.AST) else fact
+                                             for name, fact in facts.items()}))
 
 
 _ORDER = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge}
@@ -148,10 +136,10 @@ class _Checker:
 
     def visit(self, node: ast.AST, depth: int) -> tuple[Kind, _Test]:
         if depth > MAX_DEPTH:
-            raise ExpressionError(f"the condition is nested more than {MAX_DEPTH} deep; write it more simply")
+            raise _refusal(_("the condition is nested more than {limit} deep; write it more simply"), limit=MAX_DEPTH)
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise ExpressionError(f"{_part(node)} is not part of the condition language; {_HINT}")
+            raise _refusal(_("{part} is not part of the condition language; {hint}"), part=node, hint=_(_HINT))
         return method(node, depth + 1)
 
     def _Constant(self, node: ast.Constant, _depth: int) -> tuple[Kind, _Test]:
@@ -164,7 +152,7 @@ class _Checker:
             return NUMBER, lambda names, count: value
         if isinstance(value, str):
             return TEXT, lambda names, count: value
-        raise ExpressionError(f"{_part(node)} is not a value a condition knows (text, a number, true, false, null)")
+        raise _refusal(_("{part} is not a value a condition knows (text, a number, true, false, null)"), part=node)
 
     def _Name(self, node: ast.Name, _depth: int) -> tuple[Kind, _Test]:
         name = node.id
@@ -173,24 +161,26 @@ class _Checker:
             return (NULL if value is None else BOOL), lambda names, count: value
         kind = self.names.get(name)
         if kind is None:
-            known = ", ".join(sorted(self.names)) or "none"
-            raise ExpressionError(f"unknown field '{name[:40]}' (column {node.col_offset + 1}); "
-                                  f"names here: {known[:200]}")
+            known = ", ".join(sorted(self.names)) or _("none")
+            raise _refusal(_("unknown field '{field}' (column {column}); names here: {names}"),
+                           field=name[:40], column=node.col_offset + 1, names=known[:200])
         return kind, lambda names, count: names.get(name)
 
     def _List(self, node: ast.List | ast.Tuple, depth: int) -> tuple[Kind, _Test]:
         if len(node.elts) > MAX_LIST:
-            raise ExpressionError(f"{_part(node)} lists {len(node.elts)} values; a list has at most {MAX_LIST}")
+            raise _refusal(_("{part} lists {count} values; a list has at most {limit}"), part=node,
+                           count=len(node.elts), limit=MAX_LIST)
         values, kinds = [], set()
         for element in node.elts:
             if not _literal(element):
-                raise ExpressionError(f"{_part(element)}: a list holds values (text, numbers, true, false, null)")
+                raise _refusal(_("{part}: a list holds values (text, numbers, true, false, null)"), part=element)
             kind, test = self.visit(element, depth)
             values.append(test(None, None))
             if kind != NULL:
                 kinds.add(kind.name)
         if len(kinds) > 1:
-            raise ExpressionError(f"{_part(node)} mixes {' and '.join(sorted(kinds))}; a list holds one kind of value")
+            raise _refusal(_("{part} mixes {kinds}; a list holds one kind of value"), part=node,
+                           kinds=" and ".join(sorted(kinds)))
         held = tuple(values)
         return Kind("list", element=kinds.pop() if kinds else None), lambda names, count: held
 
@@ -204,7 +194,7 @@ class _Checker:
         if isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant) and kind == NUMBER:
             value = -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
             return NUMBER, lambda names, count: value
-        raise ExpressionError(f"{_part(node)} is not part of the condition language; {_HINT}")
+        raise _refusal(_("{part} is not part of the condition language; {hint}"), part=node, hint=_(_HINT))
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> tuple[Kind, _Test]:
         word = "and" if isinstance(node.op, ast.And) else "or"
@@ -232,7 +222,7 @@ class _Checker:
                     right: _Test) -> _Test:
         symbol = _SYMBOL.get(type(op))
         if symbol is None:  # `is`, `is not`
-            raise ExpressionError("'is' and 'is not' are not part of the condition language; use == or !=")
+            raise ExpressionError(_("'is' and 'is not' are not part of the condition language; use == or !="))
         if symbol in ("in", "not in"):
             test = self._membership(left_node, left_kind, left, right_node, right_kind, right)
             return test if symbol == "in" else (lambda names, count: not test(names, count))
@@ -242,13 +232,14 @@ class _Checker:
             self._choice_literal(value_node, other_kind)
         if symbol in ("==", "!="):
             if NULL not in (left_kind, right_kind) and _base(left_kind) != _base(right_kind):
-                raise ExpressionError(f"it compares {left_kind} {_part(left_node)} with {right_kind} {_part(right_node)}; "
-                                      "they can never be equal")
+                raise _refusal(_("it compares {left_kind} {left} with {right_kind} {right}; they can never be equal"),
+                               left_kind=left_kind, left=left_node, right_kind=right_kind, right=right_node)
             equal = lambda names, count: left(names, count) == right(names, count)  # noqa: E731
             return equal if symbol == "==" else (lambda names, count: not equal(names, count))
         if _base(left_kind) != _base(right_kind) or _base(kind) not in ("number", "date"):
-            raise ExpressionError(f"it orders {left_kind} {_part(left_node)} and {right_kind} {_part(right_node)}; "
-                                  "'<', '<=', '>', '>=' compare two numbers or two dates")
+            raise _refusal(_("it orders {left_kind} {left} and {right_kind} {right}; '<', '<=', '>', '>=' compare "
+                             "two numbers or two dates"), left_kind=left_kind, left=left_node, right_kind=right_kind,
+                           right=right_node)
         compare = _ORDER[type(op)]
         return lambda names, count: _ordered(compare, left(names, count), right(names, count))
 
@@ -256,18 +247,18 @@ class _Checker:
                     right: _Test) -> _Test:
         if right_kind.name == "text":
             if left_kind.name not in ("text", "null"):
-                raise ExpressionError(f"{_part(left_node)} is {left_kind}; 'in' text looks for text in it")
+                raise _refusal(_("{part} is {kind}; 'in' text looks for text in it"), part=left_node, kind=left_kind)
             return lambda names, count: _within(left(names, count), right(names, count), "")
         if right_kind.name != "list":
-            raise ExpressionError(f"{_part(right_node)} is {right_kind}; 'in' needs a list, e.g. ['B', 'C'], "
-                                  "a units field, or text")
+            raise _refusal(_("{part} is {kind}; 'in' needs a list, e.g. ['B', 'C'], a units field, or text"),
+                           part=right_node, kind=right_kind)
         if left_kind.name == "list":
-            raise ExpressionError(f"{_part(left_node)} is a list; 'in' asks whether one value is in a list")
+            raise _refusal(_("{part} is a list; 'in' asks whether one value is in a list"), part=left_node)
         if left_kind == DATE and right_kind.element == "text" and isinstance(right_node, (ast.List, ast.Tuple)):
             right_kind, right = Kind("list", element="date"), self._dates(right_node)
         if right_kind.element and left_kind != NULL and _base(left_kind) != right_kind.element:
-            raise ExpressionError(f"it looks for {left_kind} {_part(left_node)} in {right_kind} {_part(right_node)}; "
-                                  "it could never be there")
+            raise _refusal(_("it looks for {left_kind} {left} in {right_kind} {right}; it could never be there"),
+                           left_kind=left_kind, left=left_node, right_kind=right_kind, right=right_node)
         self._choice_literal(right_node, left_kind)
         return lambda names, count: _within(left(names, count), right(names, count), ())
 
@@ -284,8 +275,8 @@ class _Checker:
         try:
             day = date.fromisoformat(node.value).isoformat()
         except ValueError:
-            raise ExpressionError(f"{_part(node)} is compared with a date but is not one; write a date "
-                                  "such as '2024-06-30'") from None
+            raise _refusal(_("{part} is compared with a date but is not one; write a date such as '2024-06-30'"),
+                           part=node) from None
         return lambda names, count: day
 
     def _dates(self, node: ast.List | ast.Tuple) -> _Test:
@@ -301,46 +292,48 @@ class _Checker:
         literals = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
         for literal in literals:
             if isinstance(literal, ast.Constant) and isinstance(literal.value, str) and literal.value not in other.choices:
-                raise ExpressionError(f"'{literal.value[:40]}' (column {literal.col_offset + 1}) is not a choice; "
-                                      f"choices: {', '.join(other.choices)[:200]}")
+                raise _refusal(_("'{value}' (column {column}) is not a choice; choices: {choices}"),
+                               value=literal.value[:40], column=literal.col_offset + 1,
+                               choices=", ".join(other.choices)[:200])
 
     def _Call(self, node: ast.Call, depth: int) -> tuple[Kind, _Test]:
         function = node.func.id if isinstance(node.func, ast.Name) else None
         if function not in FUNCTIONS:
-            raise ExpressionError(f"{_part(node.func)} is not a function of the condition language; "
-                                  "functions: has(field), count('event'), len(x)")
+            raise _refusal(_("{part} is not a function of the condition language; functions: has(field), "
+                             "count('event'), len(x)"), part=node.func)
         if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise ExpressionError(f"{function}() takes one value, e.g. {function}("
-                                  f"{'promised_on' if function != 'count' else chr(39) + 'urge' + chr(39)})")
+            example = "'urge'" if function == "count" else "promised_on"
+            raise _refusal(_("{function}() takes one value, e.g. {function}({example})"), function=function,
+                           example=example)
         argument = node.args[0]
         if function == "count":
             return self._count(argument)
         if function == "has":
             if not isinstance(argument, ast.Name) or argument.id in _LITERAL_NAMES:
-                raise ExpressionError(f"has() names a field, e.g. has(promised_on), not {_part(argument)}")
+                raise _refusal(_("has() names a field, e.g. has(promised_on), not {part}"), part=argument)
             _kind, value = self.visit(argument, depth)
             return BOOL, lambda names, count: value(names, count) not in (None, "", [])
         kind, value = self.visit(argument, depth)
         if kind.name not in ("text", "list"):
-            raise ExpressionError(f"len() measures text or a list, not {kind} {_part(argument)}")
+            raise _refusal(_("len() measures text or a list, not {kind} {part}"), kind=kind, part=argument)
         return NUMBER, lambda names, count: len(value(names, count) or ())
 
     def _count(self, argument: ast.AST) -> tuple[Kind, _Test]:
         event = argument.value if isinstance(argument, ast.Constant) else \
             argument.id if isinstance(argument, ast.Name) else None
         if not isinstance(event, str) or event not in self.events:
-            raise ExpressionError(f"count() takes an event of this workflow, not {_part(argument)}; "
-                                  f"events: {', '.join(sorted(self.events))[:200]}")
+            raise _refusal(_("count() takes an event of this workflow, not {part}; events: {events}"), part=argument,
+                           events=", ".join(sorted(self.events))[:200])
         if self.no_count:
-            raise ExpressionError(f"count() cannot be used here: {self.no_count}")
+            raise _refusal(_("count() cannot be used here: {reason}"), reason=self.no_count)
         self.uses_count = True
         return NUMBER, lambda names, count: count(event)
 
     @staticmethod
     def _need(wanted: Kind, kind: Kind, node: ast.AST, where: str) -> None:
         if kind != wanted:
-            raise ExpressionError(f"{where} joins conditions, but {_part(node)} is {kind}; compare it with a value "
-                                  "or ask has(…)")
+            raise _refusal(_("{operator} joins conditions, but {part} is {kind}; compare it with a value or ask "
+                             "has(…)"), operator=where, part=node, kind=kind)
 
 
 def _literal(node: ast.AST) -> bool:

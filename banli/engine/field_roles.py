@@ -8,6 +8,7 @@ from __future__ import annotations
 from banli.engine.load import Located, Position
 from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, SYSTEM, Field
 from banli.engine.readers import Context, boolean
+from banli.i18n import _
 
 BUILT_IN = GLOBAL_ROLES + ITEM_ROLES + (SYSTEM,)  # roles banli knows without a definition
 
@@ -18,14 +19,16 @@ def read(ctx: Context, spec: Located, field_name: str, kind: str, at: Position, 
     if not boolean(ctx, spec, "role", where):
         return False
     if kind != "person":
-        ctx.error(spec.value_at("role"), f"{where}: only a person field names the holder of a role, not a field "
-                                         f"of type {kind}; make it 'type: person' or drop 'role'")
+        ctx.error(spec.value_at("role"), _("{where}: only a person field names the holder of a role, not a field "
+                                           "of type {type}; make it 'type: person' or drop 'role'").format(
+            where=where, type=kind))
         return False
     if field_name in BUILT_IN:
-        kind_of_role = "the scheduler's actor" if field_name == SYSTEM else (
-            "an item-relative role" if field_name in ITEM_ROLES else "a global role")
-        ctx.error(at, f"{where}: '{field_name}' is already {kind_of_role} of banli, so a field holding a role "
-                      "cannot be named so; rename the field (e.g. lead_leader)")
+        kind_of_role = _("the scheduler's actor") if field_name == SYSTEM else (
+            _("an item-relative role") if field_name in ITEM_ROLES else _("a global role"))
+        ctx.error(at, _("{where}: '{field}' is already {kind} of banli, so a field holding a role "
+                        "cannot be named so; rename the field (e.g. lead_leader)").format(
+            where=where, field=field_name, kind=kind_of_role))
         return False
     return True
 

@@ -19,6 +19,7 @@ from banli.engine.model import REGISTERING_ROLES
 from banli.engine.records import SYSTEM_ACTOR, Actor
 from banli.errors import BanliError, Conflict, InvalidInput, NotPermitted, RefTaken, Retry
 from banli.files import collector_paused
+from banli.i18n import _
 
 DEFAULT_WORKFLOW = "npc-suggestion"
 
@@ -86,7 +87,7 @@ class ImportReport:
 
     def summary(self) -> str:
         rows = len({problem.row for problem in self.problems})
-        return f"{len(self.problems)} error(s) in {rows} row(s); nothing was imported"
+        return _("{errors} error(s) in {rows} row(s); nothing was imported").format(errors=len(self.problems), rows=rows)
 
     def as_json(self) -> dict:
         return {"file": self.file, "workflow": self.workflow, "rows": self.rows, "imported": self.imported,
@@ -123,7 +124,8 @@ def import_sheet(runtime, read: Callable[[], Table], *, actor: str, workflow_id:
 def registering_actor(runtime, user: str | None) -> Actor:
     who = runtime.actor(user)
     if who is not SYSTEM_ACTOR and not who.roles & REGISTERING_ROLES:
-        raise NotPermitted(f"user '{who.id}' may not import items: that needs the role registrar, supervisor or admin")
+        raise NotPermitted(_("user '{user}' may not import items: that needs the role registrar, supervisor "
+                             "or admin").format(user=who.id))
     return who
 
 
@@ -143,7 +145,7 @@ def check(runtime, workflow: CompiledWorkflow, sheet: Table, *, progress: Progre
         known = set(tx.item_ids(linked)) if linked else set()
     rows = RowChecker(workflow, sheet.header, columns, sheet.vocabulary.imported, names, existing, runtime.now())
     rows.lookup.items = frozenset(known)
-    with (progress or _no_progress)("checking", len(sheet.rows)) as step:
+    with (progress or _no_progress)(_("checking"), len(sheet.rows)) as step:
         for index, (number, cells) in enumerate(sheet.rows, start=1):
             candidate = rows.check(number, cells, plan.problems)
             if candidate is not None:
@@ -183,22 +185,25 @@ def _columns(sheet: Table, workflow: CompiledWorkflow, problems: list[Problem]) 
             continue
         name = known.get(normal(text))
         if name is None:
-            problems.append(Problem(row=row, column=text, message=(
-                f"unknown column (column {column_letter(index)}); the columns are {_column_list(definition, fixed)}")))
+            problems.append(Problem(row=row, column=text, message=_(
+                "unknown column (column {letter}); the columns are {columns}").format(
+                letter=column_letter(index), columns=_column_list(definition, fixed))))
         elif name in columns:
             first = sheet.header[columns[name]]
-            problems.append(Problem(row=row, column=text, message=(
-                f"a second column for {name} (column {column_letter(index)}; "
-                f"'{first}' is column {column_letter(columns[name])})")))
+            problems.append(Problem(row=row, column=text, message=_(
+                "a second column for {name} (column {letter}; '{first}' is column {first_letter})").format(
+                name=name, letter=column_letter(index), first=first, first_letter=column_letter(columns[name]))))
         else:
             columns[name] = index
     for name in ("ref", "title"):
         if name not in columns:
-            problems.append(Problem(row=row, column="", message=f"no {name} column ({fixed[name][0]}); it is required"))
+            problems.append(Problem(row=row, column="", message=_("no {name} column ({header}); it is required").format(
+                name=name, header=fixed[name][0])))
     for name, spec in definition.fields.items():
         if spec.required and name not in columns:
-            problems.append(Problem(row=row, column="", message=f"no {name} column ({spec.label.zh}); "
-                                                                 f"the field is required by {definition.id}"))
+            problems.append(Problem(row=row, column="", message=_(
+                "no {name} column ({label}); the field is required by {workflow}").format(
+                name=name, label=spec.label.zh, workflow=definition.id)))
     return columns
 
 
@@ -222,7 +227,7 @@ def register(runtime, plan: Plan, actor: Actor, *, progress: Progress | None = N
         raise ImportRefused(plan.report(dry_run=False))
     total = len(plan.candidates)
     try:
-        with (progress or _no_progress)("importing", total) as step, runtime.store.write() as tx:
+        with (progress or _no_progress)(_("importing"), total) as step, runtime.store.write() as tx:
             register_many(tx, plan.workflow, plan.candidates, actor, runtime.now(), step, runtime.origin)
     except ItemRefused as exc:  # e.g. a deputy removed from the organisation since the check
         raise ImportRefused(plan.report(dry_run=False, problems=[
@@ -230,8 +235,8 @@ def register(runtime, plan: Plan, actor: Actor, *, progress: Progress | None = N
     except RefTaken as exc:  # another user registered one of the refs since the check
         raise _taken(runtime, plan) from exc
     except Retry:
-        raise Conflict("the database changed while the file was being imported; nothing was imported: "
-                       "run the import again") from None
+        raise Conflict(_("the database changed while the file was being imported; nothing was imported: "
+                         "run the import again")) from None
     return total
 
 
@@ -241,9 +246,9 @@ def _taken(runtime, plan: Plan) -> BanliError:
         taken = tx.item_ids([item.ref for item in plan.candidates])
     item = next((item for item in plan.candidates if item.ref in taken), None)
     if item is None:  # that other registration was rolled back
-        return Conflict("the database changed while the file was being imported; nothing was imported: "
-                        "run the import again")
-    message = f"item {item.ref} already exists; choose another ref or see 'banli item show {item.ref}'"
+        return Conflict(_("the database changed while the file was being imported; nothing was imported: "
+                          "run the import again"))
+    message = _("item {ref} already exists; choose another ref or see 'banli item show {ref}'").format(ref=item.ref)
     return ImportRefused(plan.report(dry_run=False, problems=[Problem(row=item.row, column="", message=message)]))
 
 

@@ -16,6 +16,7 @@ from banli.engine.keys import LEDGER, LEDGER_COLUMN, LEDGER_PART
 from banli.engine.load import Located
 from banli.engine.model import Event
 from banli.engine.readers import SCALARS, Context, kind_of, known_keys, label, mapping, sequence, show
+from banli.i18n import _
 
 # built-in values and their headers when a column gives no label
 VALUES = {"ref": "编号", "title": "标题", "deputies": "代表", "state": "状态", "deadline": "办理期限",
@@ -92,8 +93,8 @@ def read(ctx: Context, doc: Located, events: dict[str, Event]) -> LedgerSpec:
     known_keys(ctx, spec, LEDGER, "ledger")
     reply = spec.get("reply", DEFAULT_REPLY if DEFAULT_REPLY in events else None)
     if "reply" in spec and (not isinstance(reply, str) or reply not in ctx.event_names):
-        ctx.error(spec.value_at("reply"), f"ledger.reply: unknown event '{show(reply)}'; "
-                                          f"events: {show(', '.join(sorted(ctx.event_names)), 200)}")
+        ctx.error(spec.value_at("reply"), _("ledger.reply: unknown event '{event}'; events: {events}").format(
+            event=show(reply), events=show(", ".join(sorted(ctx.event_names)), 200)))
         reply = None
     if "columns" not in spec:
         base = default(ctx.fields, events)
@@ -101,8 +102,8 @@ def read(ctx: Context, doc: Located, events: dict[str, Event]) -> LedgerSpec:
                           reply=reply)
     raw = sequence(spec.get("columns"), spec.value_at("columns"))
     if not raw:
-        ctx.error(spec.value_at("columns"), "ledger.columns is empty: list the columns, or leave 'columns' out "
-                                            "for the default ones")
+        ctx.error(spec.value_at("columns"), _("ledger.columns is empty: list the columns, or leave 'columns' out "
+                                              "for the default ones"))
     columns: list[LedgerColumn] = []
     seen: dict[str, int] = {}  # header → the entry that has it
     for index, value in enumerate(raw):
@@ -116,8 +117,8 @@ def read(ctx: Context, doc: Located, events: dict[str, Event]) -> LedgerSpec:
             continue
         if column.label in seen:
             ctx.error(entry.value_at("label") if "label" in entry else entry.position,
-                      f"{here}: the header '{show(column.label)}' is ledger.columns[{seen[column.label]}]'s too; "
-                      "give it another label")
+                      _("{where}: the header '{header}' is ledger.columns[{index}]'s too; give it another label").format(
+                          where=here, header=show(column.label), index=seen[column.label]))
             continue
         seen[column.label] = index
         columns.append(column)
@@ -128,35 +129,37 @@ def _column(ctx: Context, entry: Located, events: dict[str, Event], reply: str |
             here: str) -> LedgerColumn | None:
     kinds = [kind for kind in _KINDS if kind in entry]
     if len(kinds) != 1:
-        ctx.error(entry.position, f"{here} needs exactly one of 'value', 'field' or 'event'")
+        ctx.error(entry.position, _("{where} needs exactly one of 'value', 'field' or 'event'").format(where=here))
         return None
     kind = kinds[0]
     if kind != "event":
         for key in ("show", "when", "part"):
             if key in entry:
-                ctx.error(entry.key_at(key), f"{here}: '{key}' goes with an 'event' column only")
+                ctx.error(entry.key_at(key), _("{where}: '{key}' goes with an 'event' column only").format(
+                    where=here, key=key))
     name = entry[kind]
     if kind == "value":
         if not isinstance(name, str) or name not in VALUES:
-            ctx.error(entry.value_at("value"), f"{here}: unknown value '{show(name)}'; values: {', '.join(VALUES)}")
+            ctx.error(entry.value_at("value"), _("{where}: unknown value '{value}'; values: {values}").format(
+                where=here, value=show(name), values=", ".join(VALUES)))
             return None
         if name == "replied_on" and reply is None:
-            ctx.error(entry.value_at("value"), f"{here}: 'replied_on' is the date of the reply event's round; "
-                                               "name that event in ledger.reply")
+            ctx.error(entry.value_at("value"), _("{where}: 'replied_on' is the date of the reply event's round; "
+                                                 "name that event in ledger.reply").format(where=here))
             return None
         return LedgerColumn(label=_label(ctx, entry, VALUES[name], here), value=name)
     if kind == "field":
         field = ctx.fields.get(name) if isinstance(name, str) else None
         if field is None:
-            ctx.error(entry.value_at("field"), f"{here}: unknown field '{show(name)}'; "
-                                               f"fields: {show(', '.join(ctx.fields) or 'none', 200)}")
+            ctx.error(entry.value_at("field"), _("{where}: unknown field '{field}'; fields: {fields}").format(
+                where=here, field=show(name), fields=show(", ".join(ctx.fields) or _("none"), 200)))
             return None
         return LedgerColumn(label=_label(ctx, entry, str(field.label), here), field=name)
     event = events.get(name) if isinstance(name, str) else None
     if event is None:
         if not (isinstance(name, str) and name in ctx.event_names):  # one defined but broken says why itself
-            ctx.error(entry.value_at("event"), f"{here}: unknown event '{show(name)}'; "
-                                               f"events: {show(', '.join(sorted(ctx.event_names)), 200)}")
+            ctx.error(entry.value_at("event"), _("{where}: unknown event '{event}'; events: {events}").format(
+                where=here, event=show(name), events=show(", ".join(sorted(ctx.event_names)), 200)))
         return None
     shown, key = _show(ctx, entry, event, here)
     if shown is None:
@@ -177,13 +180,15 @@ def _show(ctx: Context, entry: Located, event: Event, here: str) -> tuple[str | 
     if isinstance(shown, str) and shown.startswith(DATA_PREFIX):
         key = shown[len(DATA_PREFIX):]
         if event.data_spec(key) is None:
-            keys = ", ".join(spec.key for spec in event.data) or "none"
-            ctx.error(entry.value_at("show"), f"{here}.show: event '{event.name}' records no '{show(key)}'; "
-                                              f"its data keys: {show(keys, 200)}")
+            keys = ", ".join(spec.key for spec in event.data) or _("none")
+            ctx.error(entry.value_at("show"), _("{where}.show: event '{event}' records no '{key}'; its data keys: "
+                                                "{keys}").format(where=here, event=event.name, key=show(key),
+                                                                 keys=show(keys, 200)))
             return None, None
         return "data", key
     if shown not in SHOWS:
-        ctx.error(entry.value_at("show"), f"{here}.show must be date, last, count or data:KEY, not {kind_of(shown)}")
+        ctx.error(entry.value_at("show"), _("{where}.show must be date, last, count or data:KEY, not {kind}").format(
+            where=here, kind=kind_of(shown)))
         return None, None
     return str(shown), None
 
@@ -197,22 +202,24 @@ def _when(ctx: Context, entry: Located, event: Event, here: str) -> Conditions:
     for key, value in (raw or {}).items():
         spec = event.data_spec(str(key))
         if spec is None:
-            keys = ", ".join(one.key for one in event.data) or "none"
-            ctx.error(raw.key_at(key), f"{here}.when: event '{event.name}' records no '{show(key)}'; "
-                                       f"its data keys: {show(keys, 200)}")
+            keys = ", ".join(one.key for one in event.data) or _("none")
+            ctx.error(raw.key_at(key), _("{where}.when: event '{event}' records no '{key}'; its data keys: "
+                                         "{keys}").format(where=here, event=event.name, key=show(key),
+                                                          keys=show(keys, 200)))
             continue
         values = tuple(value) if isinstance(value, list) else (value,)
         odd = next((one for one in values if not isinstance(one, SCALARS)), None)
         if odd is not None:
-            ctx.error(raw.value_at(key), f"{here}.when: '{key}' is matched against a value or a list of values, "
-                                         f"not {kind_of(odd)}")
+            ctx.error(raw.value_at(key), _("{where}.when: '{key}' is matched against a value or a list of values, "
+                                           "not {kind}").format(where=here, key=key, kind=kind_of(odd)))
             continue
         if spec.choices:
             values = tuple(str(one) for one in values)
             wrong = next((one for one in values if one not in spec.choices), None)
             if wrong is not None:
-                ctx.error(raw.value_at(key), f"{here}.when: '{show(wrong)}' is not a choice of '{key}'; "
-                                             f"choices: {show(', '.join(spec.choices), 200)}")
+                ctx.error(raw.value_at(key), _("{where}.when: '{value}' is not a choice of '{key}'; "
+                                               "choices: {choices}").format(
+                    where=here, value=show(wrong), key=key, choices=show(", ".join(spec.choices), 200)))
                 continue
         conditions.append((str(key), values))
     return tuple(conditions)
@@ -223,11 +230,11 @@ def _part(ctx: Context, entry: Located, event: Event, shown: str, here: str) -> 
     if spec is None:
         return None
     if shown != "count":
-        ctx.error(entry.key_at("part"), f"{here}: 'part' goes with 'show: count' only")
+        ctx.error(entry.key_at("part"), _("{where}: 'part' goes with 'show: count' only").format(where=here))
         return None
     known_keys(ctx, spec, LEDGER_PART, f"{here}.part")
     if "label" not in spec or "when" not in spec:
-        ctx.error(spec.position, f"{here}.part needs 'label' and 'when' (e.g. {{label: 面商, when: "
-                                 "{method: face_to_face}})")
+        ctx.error(spec.position, _("{where}.part needs 'label' and 'when' (e.g. {{label: 面商, when: "
+                                   "{{method: face_to_face}}}})").format(where=here))
         return None
     return Part(label=_label(ctx, spec, "", f"{here}.part"), when=_when(ctx, spec, event, f"{here}.part"))

@@ -9,6 +9,7 @@ import json
 import re
 
 from banli.errors import InvalidInput
+from banli.i18n import N_, _
 
 MAX_REF = 128  # an item's ref (the item, trace and notification tables keep it in a column this wide)
 MAX_ID = 64  # ids of people and units (checked as the org file loads), a session's name; the column of any id
@@ -29,7 +30,6 @@ _CONTROL_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # U+DC80–U+DCFF) and JSON writes them as "\ud800". No database driver can encode them.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _UNSHOWABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")  # the line separators too
-_NOT_TEXT = "which is not a character (a byte that is not UTF-8, or a lone surrogate)"
 
 
 def control_character(text: str, *, multiline: bool = False) -> str | None:
@@ -68,18 +68,20 @@ def ref_problem(ref: str, *, child: bool = False) -> str | None:
     """What is wrong with `ref` as an item's ref, or None. Only a child item (`child`) may have
     the '/' of REF/UNIT."""
     if not ref or not ref.strip():
-        return "the ref is empty; every item needs one, e.g. 16-1-073 (congress-session-number)"
+        return _("the ref is empty; every item needs one, e.g. 16-1-073 (congress-session-number)")
     if len(ref) > MAX_REF:
-        return f"the ref is {len(ref)} characters long; a ref has at most {MAX_REF}"
+        return _("the ref is {length} characters long; a ref has at most {maximum}").format(length=len(ref), maximum=MAX_REF)
     surrogate = not_text(ref)
     if surrogate:
-        return f"the ref contains {surrogate}, {_NOT_TEXT}; a ref is printable text such as 16-1-073"
+        return _("the ref contains {character}, which is not a character (a byte that is not UTF-8, or a lone surrogate); a ref is printable text such as 16-1-073").format(
+            character=surrogate)
     control = control_character(ref)
     if control:
-        return f"the ref contains a control character ({control}); a ref is printable text such as 16-1-073"
+        return _("the ref contains a control character ({character}); a ref is printable text such as 16-1-073").format(
+            character=control)
     if not child and CHILD in ref:
-        return (f"'{CHILD}' is reserved for the units' child items (REF{CHILD}UNIT, made when an item is assigned); "
-                "write the ref without it, e.g. 16-1-073")
+        return _("'{child}' is reserved for the units' child items (REF{child}UNIT, made when an item is assigned); "
+                 "write the ref without it, e.g. 16-1-073").format(child=CHILD)
     return None
 
 
@@ -87,18 +89,21 @@ def check_ref(ref: str, *, child: bool = False) -> None:
     """Raise InvalidInput naming the ref and its problem (`ref_problem`)."""
     problem = ref_problem(ref, child=child)
     if problem:
-        raise InvalidInput(f"item {shown(ref)}: {problem}" if ref and ref.strip() else problem, ref=ref)
+        raise InvalidInput(_("item {ref}: {problem}").format(ref=shown(ref), problem=problem) if ref and ref.strip()
+                           else problem, ref=ref)
 
 
 def text_problem(text: str, *, multiline: bool = False) -> str | None:
     """What is wrong with a text (a title one line, a content or a text field several), or None."""
     surrogate = not_text(text)
     if surrogate:
-        return f"contains {surrogate}, {_NOT_TEXT}; write it in UTF-8"
+        return _("contains {character}, which is not a character (a byte that is not UTF-8, or a lone surrogate); write it in UTF-8").format(character=surrogate)
     control = control_character(text, multiline=multiline)
     if control:
-        allowed = " (tabs and line breaks are fine)" if multiline else " (it is one line of text)"
-        return f"contains a control character ({control}); remove it{allowed}"
+        if multiline:
+            return _("contains a control character ({character}); remove it (tabs and line breaks are fine)").format(
+                character=control)
+        return _("contains a control character ({character}); remove it (it is one line of text)").format(character=control)
     return None
 
 
@@ -109,31 +114,35 @@ def value_problem(name: str, value: object) -> str | None:
         return None
     width = LIMITED_FIELDS.get(name)
     if width is not None and len(value) > width:
-        return f"is {len(value)} characters long; '{name}' has at most {width}"
+        return _("is {length} characters long; '{name}' has at most {maximum}").format(
+            length=len(value), name=name, maximum=width)
     return text_problem(value, multiline=True)
 
 
 def check_item_texts(ref: str, title: str, content: str, fields: dict) -> None:
     """Raise InvalidInput for the first problem in an item's title, content or field values."""
-    problems = [("title", text_problem(title)), ("content", text_problem(content, multiline=True))]
-    problems += [(f"field '{name}'", value_problem(name, value)) for name, value in fields.items()]
-    for what, problem in problems:
+    problems = [(N_("item {ref}: the title {problem}"), "", text_problem(title)),
+                (N_("item {ref}: the content {problem}"), "", text_problem(content, multiline=True))]
+    problems += [(N_("item {ref}: the field '{field}' {problem}"), name, value_problem(name, value))
+                 for name, value in fields.items()]
+    for message, name, problem in problems:
         if problem:
-            raise InvalidInput(f"item {shown(ref)}: the {what} {problem}", ref=ref)
+            raise InvalidInput(_(message).format(ref=shown(ref), field=name, problem=problem), ref=ref)
 
 
 def id_problem(text: str) -> str | None:
     """What is wrong with `text` as the id of a unit or person, or None."""
     if len(text) > MAX_ID:
-        return f"the id {shown(text)} is {len(text)} characters long; an id has at most {MAX_ID}"
+        return _("the id {id} is {length} characters long; an id has at most {maximum}").format(
+            id=shown(text), length=len(text), maximum=MAX_ID)
     problem = text_problem(text)
-    return f"the id {shown(text)} {problem}" if problem else None
+    return _("the id {id} {problem}").format(id=shown(text), problem=problem) if problem else None
 
 
 def name_problem(text: str) -> str | None:
     """What is wrong with `text` as a name (of a unit, a person, a deputy), or None."""
     problem = text_problem(text)
-    return f"the name {shown(text)} {problem}" if problem else None
+    return _("the name {name} {problem}").format(name=shown(text), problem=problem) if problem else None
 
 
 def read_json(raw: bytes, what: str) -> object:
@@ -141,20 +150,24 @@ def read_json(raw: bytes, what: str) -> object:
     MAX_JSON_BYTES, nested at most MAX_JSON_DEPTH deep, every key and string real text. Raises
     InvalidInput starting with `what` (e.g. "--data-file F.json")."""
     if len(raw) > MAX_JSON_BYTES:
-        raise InvalidInput(f"{what} is {len(raw):,} bytes; event data is at most {MAX_JSON_BYTES:,} (1 MiB)")
+        raise InvalidInput(_("{what} is {size} bytes; event data is at most {maximum} (1 MiB)").format(
+            what=what, size=f"{len(raw):,}", maximum=f"{MAX_JSON_BYTES:,}"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{what} is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-                           "save it as UTF-8") from None
+        raise InvalidInput(_("{what} is not UTF-8 text (byte {byte} at offset {offset}); save it as UTF-8").format(
+            what=what, byte=f"0x{raw[exc.start]:02x}", offset=exc.start)) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{what} is not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        raise InvalidInput(_("{what} is not valid JSON (line {line}: {reason})").format(
+            what=what, line=exc.lineno, reason=exc.msg)) from None
     except RecursionError:
-        raise InvalidInput(f"{what} is nested more than {MAX_JSON_DEPTH} deep; event data is key: value") from None
+        raise InvalidInput(_("{what} is nested more than {depth} deep; event data is key: value").format(
+            what=what, depth=MAX_JSON_DEPTH)) from None
     except ValueError:  # json refuses an integer of more than 4,300 digits with a ValueError
-        raise InvalidInput(f"{what} holds a number of more than 4,300 digits; no value is that long") from None
+        raise InvalidInput(_("{what} holds a number of more than 4,300 digits; no value is that long").format(
+            what=what)) from None
     problem = json_problem(document)
     if problem:
         raise InvalidInput(f"{what} {problem}")
@@ -168,12 +181,13 @@ def json_problem(document: object) -> str | None:
     while pending:
         value, depth = pending.pop()
         if depth > MAX_JSON_DEPTH and isinstance(value, (dict, list)):
-            return f"is nested more than {MAX_JSON_DEPTH} deep; event data is key: value"
+            return _("is nested more than {depth} deep; event data is key: value").format(depth=MAX_JSON_DEPTH)
         if isinstance(value, dict):
             pending.extend((key, depth) for key in value)
             pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
         elif isinstance(value, str) and not_text(value):
-            return f"has the text '{shown(value)}' with {not_text(value)} in it, {_NOT_TEXT}; write it in UTF-8"
+            return _("has the text '{text}' with {character} in it, which is not a character (a byte that is not UTF-8, or a lone surrogate); write it in UTF-8").format(
+                text=shown(value), character=not_text(value))
     return None

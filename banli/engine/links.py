@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 MAX_LINKS = 20  # a suggestion repeated in more sessions than this is not one suggestion
 _SPLIT = re.compile(r"[,，、;；\s]+")
@@ -19,10 +20,12 @@ def refs(tx, value: object, key: str) -> list[str]:
     found = list(dict.fromkeys(str(part).strip() for part in value if str(part).strip())) \
         if isinstance(value, list) else split(str(value))
     if len(found) > MAX_LINKS:
-        raise InvalidInput(f"'{key}' names {len(found)} items; link at most {MAX_LINKS}")
+        raise InvalidInput(_("'{key}' names {count} items; link at most {most}").format(
+            key=key, count=len(found), most=MAX_LINKS))
     for ref in found:  # `tx` a transaction, or an import's lookup of the refs in the database
         if tx.item(ref) is None:
-            raise InvalidInput(f"'{key}': there is no item {ref}; name items already registered (see 'banli item list')")
+            raise InvalidInput(_("'{key}': there is no item {ref}; name items already registered (see 'banli item list')")
+                               .format(key=key, ref=ref))
     return found
 
 
@@ -34,5 +37,5 @@ def split(text: str) -> list[str]:
 def not_itself(ctx, field: str = "earlier") -> str | None:
     """A guard on the event's data: the items it links (`field`) do not include the item itself."""
     if ctx.item.ref in (ctx.data.get(field) or []):
-        return f"'{field}' names {ctx.item.ref} itself; name other, earlier items"
+        return _("'{field}' names {ref} itself; name other, earlier items").format(field=field, ref=ctx.item.ref)
     return None

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from banli.errors import DefinitionErrors, Problem
+from banli.i18n import _
 
 Position = tuple[int, int]
 
@@ -88,7 +89,8 @@ class _Loader(_Base):
             raise
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise yaml.constructor.ConstructorError(
-                problem=f"'{_shown(str(node.value))}' is not a valid {node.tag.removeprefix(_TAG)} ({exc})",
+                problem=_("'{value}' is not a valid {tag} ({reason})").format(
+                    value=_shown(str(node.value)), tag=node.tag.removeprefix(_TAG), reason=exc),
                 problem_mark=node.start_mark,
             ) from exc
 
@@ -111,8 +113,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)  # text: `_plain` let no other key through
         if key in result:
-            loader.duplicates.append((_at(key_node), f"duplicate key '{_shown(key)}' (first at line "
-                                                     f"{result.key_positions[key][0]}); keep one"))
+            loader.duplicates.append((_at(key_node), _("duplicate key '{key}' (first at line {line}); keep one").format(
+                key=_shown(key), line=result.key_positions[key][0])))
             continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_positions[key] = _at(key_node)
@@ -135,10 +137,11 @@ def _key_problem(key: yaml.Node) -> str | None:
     if key.tag == _KEY_TAG and isinstance(key, yaml.ScalarNode):
         return None
     if key.tag == _TAG + "merge":
-        return "merge keys (<<) are not allowed in a definition; write the keys out"
+        return _("merge keys (<<) are not allowed in a definition; write the keys out")
     if isinstance(key, yaml.ScalarNode):
-        return f"a key is text, not {key.tag.removeprefix(_TAG)} '{_shown(key.value)}'; put it in quotes if you mean it"
-    return "a key is text, not a list or a mapping (a '?' key); write a name"
+        return _("a key is text, not {tag} '{key}'; put it in quotes if you mean it").format(
+            tag=key.tag.removeprefix(_TAG), key=_shown(key.value))
+    return _("a key is text, not a list or a mapping (a '?' key); write a name")
 
 
 def _plain(root: yaml.Node, text: str) -> list[tuple[Position, str]]:
@@ -153,12 +156,14 @@ def _plain(root: yaml.Node, text: str) -> list[tuple[Position, str]]:
             continue
         seen.add(id(node))
         if node.tag not in _TAGS or not isinstance(node, _NODES.get(node.tag, yaml.ScalarNode)):
-            problems.append((_at(node), f"the tag {_shown(node.tag.replace(_TAG, '!!'))} is not allowed "
-                                        f"{'in a definition' if node.tag not in _TAGS else 'here'}; "
-                                        "write the value without it"))
+            tag = _shown(node.tag.replace(_TAG, '!!'))
+            problems.append((_at(node), (_("the tag {tag} is not allowed in a definition; write the value without it")
+                                         if node.tag not in _TAGS else
+                                         _("the tag {tag} is not allowed here; write the value without it")).format(tag=tag)))
             continue
         if depth > MAX_DEPTH:
-            problems.append((_at(node), f"nested more than {MAX_DEPTH} levels deep; a definition needs far fewer"))
+            problems.append((_at(node), _("nested more than {limit} levels deep; a definition needs far fewer").format(
+                limit=MAX_DEPTH)))
             continue
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
@@ -183,7 +188,8 @@ def _aliases(text: str) -> list[tuple[Position, str]]:
             event = loader.get_event()
             if isinstance(event, yaml.AliasEvent):
                 found.append(((event.start_mark.line + 1, event.start_mark.column + 1),
-                              f"aliases (*{_shown(event.anchor)}) are not allowed in a definition; write the value out"))
+                              _("aliases (*{anchor}) are not allowed in a definition; write the value out").format(
+                                  anchor=_shown(event.anchor))))
     finally:
         loader.dispose()
     return found
@@ -194,39 +200,41 @@ def _syntax(exc: yaml.YAMLError, text: str, file: str) -> DefinitionErrors:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if exc.context == "expected a single document in the stream":
-            return DefinitionErrors([Problem(file, line, column, "a second YAML document ('---'): "
-                                                                 "a definition file holds one; remove it")])
+            return DefinitionErrors([Problem(file, line, column, _("a second YAML document ('---'): "
+                                                                   "a definition file holds one; remove it"))])
         lines = text.split("\n", mark.line + 1) if mark else []  # YAML breaks lines at \r too: may be fewer
         if mark and len(lines) > mark.line and lines[mark.line][mark.column:mark.column + 1] == "\t":
-            return DefinitionErrors([Problem(file, line, column, "YAML syntax: a tab here; YAML is indented "
-                                                                 "with spaces, so write spaces instead")])
-        what = exc.problem or exc.context or "unreadable"
-        return DefinitionErrors([Problem(file, line, column, f"YAML syntax: {_shown(what, 200)}")])
-    return DefinitionErrors([Problem(file, 1, 1, f"YAML syntax: {_shown(str(exc), 200)}")])
+            return DefinitionErrors([Problem(file, line, column, _("YAML syntax: a tab here; YAML is indented "
+                                                                   "with spaces, so write spaces instead"))])
+        what = exc.problem or exc.context or _("unreadable")
+        return DefinitionErrors([Problem(file, line, column, _("YAML syntax: {problem}").format(
+            problem=_shown(what, 200)))])
+    return DefinitionErrors([Problem(file, 1, 1, _("YAML syntax: {problem}").format(problem=_shown(str(exc), 200)))])
 
 
-def _too_large(file: str, size: str) -> DefinitionErrors:
-    return DefinitionErrors([Problem(file, 1, 1, f"the definition is {size}; a definition has at most "
-                                                 f"{MAX_BYTES // 1024} KiB: split it or remove what repeats")])
+def _too_large(file: str) -> DefinitionErrors:
+    return DefinitionErrors([Problem(file, 1, 1, _("the definition is over {size} KiB; a definition has at most "
+                                                   "{size} KiB: split it or remove what repeats").format(
+        size=MAX_BYTES // 1024))])
 
 
 def load_text(text: str, file: str = "<definition>") -> Located:
     """Parse YAML text into a `Located` mapping; a syntax error, or anything more than plain
     YAML (see the module's docstring), becomes positioned problems."""
     if len(text) > MAX_BYTES:
-        raise _too_large(file, f"over {MAX_BYTES // 1024} KiB")
+        raise _too_large(file)
     try:
         size = len(text.encode("utf-8"))
     except UnicodeEncodeError as exc:  # a lone surrogate: no file read as UTF-8 has one
-        raise DefinitionErrors([Problem(file, 1, 1, "the text is not valid Unicode; save the file as UTF-8")]) from exc
+        raise DefinitionErrors([Problem(file, 1, 1, _("the text is not valid Unicode; save the file as UTF-8"))]) from exc
     if size > MAX_BYTES:
-        raise _too_large(file, f"over {MAX_BYTES // 1024} KiB")
+        raise _too_large(file)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise DefinitionErrors([Problem(file, 1, 1, "the file holds no definition; "
-                                                        "a definition is a YAML mapping (id, states, events, …)")])
+            raise DefinitionErrors([Problem(file, 1, 1, _("the file holds no definition; "
+                                                          "a definition is a YAML mapping (id, states, events, …)"))])
         problems = _plain(node, text)
         if problems:
             raise DefinitionErrors([Problem(file, line, column, message)
@@ -239,8 +247,9 @@ def load_text(text: str, file: str = "<definition>") -> Located:
     if loader.duplicates:
         raise DefinitionErrors([Problem(file, line, column, message) for (line, column), message in loader.duplicates])
     if not isinstance(document, Located):
-        raise DefinitionErrors([Problem(file, *_at(node), "a definition is a YAML mapping (id, states, events, …), "
-                                                          f"not {'a list' if isinstance(document, list) else 'one value'}")])
+        raise DefinitionErrors([Problem(file, *_at(node), (
+            _("a definition is a YAML mapping (id, states, events, …), not a list") if isinstance(document, list)
+            else _("a definition is a YAML mapping (id, states, events, …), not one value")))])
     return document
 
 
@@ -251,19 +260,20 @@ def load_file(path: str | Path) -> tuple[Located, str]:
         with path.open("rb") as stream:
             data = stream.read(MAX_BYTES + 1)  # a device or a pipe may never end: read no more than fits
     except FileNotFoundError as exc:
-        raise DefinitionErrors([Problem(str(path), 1, 1, "file not found")]) from exc
+        raise DefinitionErrors([Problem(str(path), 1, 1, _("file not found"))]) from exc
     except IsADirectoryError as exc:
-        raise DefinitionErrors([Problem(str(path), 1, 1, "a folder, not a definition file")]) from exc
+        raise DefinitionErrors([Problem(str(path), 1, 1, _("a folder, not a definition file"))]) from exc
     except OSError as exc:
-        raise DefinitionErrors([Problem(str(path), 1, 1, f"cannot be read: {exc.strerror or exc}")]) from exc
+        raise DefinitionErrors([Problem(str(path), 1, 1, _("cannot be read: {reason}").format(
+            reason=exc.strerror or exc))]) from exc
     if len(data) > MAX_BYTES:
-        raise _too_large(str(path), f"over {MAX_BYTES // 1024} KiB")
+        raise _too_large(str(path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[:exc.start]  # valid UTF-8 up to here: count characters, as YAML's columns do
         line, column = before.count(b"\n") + 1, len(before[before.rfind(b"\n") + 1:].decode("utf-8")) + 1
-        raise DefinitionErrors([Problem(str(path), line, column, f"not UTF-8 text (byte 0x{data[exc.start]:02x} "
-                                                                 "here): save the file as UTF-8")]) from exc
+        problem = _("not UTF-8 text (byte 0x{byte} here): save the file as UTF-8").format(byte=f"{data[exc.start]:02x}")
+        raise DefinitionErrors([Problem(str(path), line, column, problem)]) from exc
     text = text.replace("\r\n", "\n").replace("\r", "\n")  # as reading in text mode does: the source kept
     return load_text(text, str(path)), text

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from banli.engine.records import Actor
 from banli.engine.runtime import Runtime
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ def plan(runtime: Runtime, workflow_id: str, to_version: int, mapping: dict[str,
     target = store.workflows.get(workflow_id, to_version)
     unknown = sorted(new for new in mapping.values() if new not in target.definition.states)
     if unknown:
-        raise InvalidInput(f"--map names state(s) {', '.join(unknown)} that version {to_version} of {workflow_id} "
-                           f"does not have; its states: {', '.join(target.definition.states)}")
+        raise InvalidInput(_("--map names state(s) {states} that version {version} of {workflow} does not have; "
+                             "its states: {known}").format(states=", ".join(unknown), version=to_version,
+                                                           workflow=workflow_id,
+                                                           known=", ".join(target.definition.states)))
     moves = []
     for ref, definition_id, state in store.items_of_workflow(workflow_id):
         if definition_id == target.definition_id:
@@ -53,11 +56,11 @@ def migrate(runtime: Runtime, workflow_id: str, to_version: int, mapping: dict[s
               "moves": [asdict(move) for move in moves], "stranded": [move.ref for move in stranded]}
     if stranded:
         states = sorted({move.from_state for move in stranded})
-        raise InvalidInput(
-            f"version {to_version} of {workflow_id} has no state {', '.join(states)}: add --map "
-            + " ".join(f"{state}=NEW" for state in states)
-            + f"; {len(stranded)} item(s) would be stranded: {', '.join(m.ref for m in stranded[:20])}"
-            + (" …" if len(stranded) > 20 else ""), report=report)
+        refs = ", ".join(m.ref for m in stranded[:20]) + (" …" if len(stranded) > 20 else "")
+        raise InvalidInput(_("version {version} of {workflow} has no state {states}: add --map {mappings}; "
+                             "{count} item(s) would be stranded: {refs}").format(
+            version=to_version, workflow=workflow_id, states=", ".join(states),
+            mappings=" ".join(f"{state}=NEW" for state in states), count=len(stranded), refs=refs), report=report)
     if dry_run or not moves:
         return report
     target = runtime.store.workflows.get(workflow_id, to_version)

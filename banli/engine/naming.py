@@ -8,9 +8,17 @@ from __future__ import annotations
 import re
 
 from banli.errors import InvalidInput
+from banli.i18n import N_, _
 
 _DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _CLOCK = re.compile(r"T?\s*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?")  # 9:30, or 9：30 typed in Chinese
+_REFUSALS = {  # kind → (a name several share, a name nobody has)
+    "unit": (N_("'{key}': {count} units are called {name} ({ids}); give the id of the one you mean"),
+             N_("'{key}': no unit '{name}' in the organisation file (by id or by name); see 'banli org show' for units")),
+    "person": (N_("'{key}': {count} persons are called {name} ({ids}); give the id of the one you mean"),
+               N_("'{key}': no person '{name}' in the organisation file (by id or by name); "
+                  "see 'banli org show' for people")),
+}
 
 
 def iso_text(text: str) -> str:
@@ -34,21 +42,21 @@ def iso_text(text: str) -> str:
 
 def unit_ids(org, given: list[str], key: str) -> list[str]:
     """The ids of `given` units, each an id or a unit's name; `org`: what `Tx.org_names` gives."""
-    return [_one(org.units, name, key, "unit", "see 'banli org show' for units") for name in given]
+    return [_one(org.units, name, key, "unit") for name in given]
 
 
 def person_id(org, given: str, key: str) -> str:
     """The id of the person `given` by id or by name (a name two people share is refused)."""
-    return _one(org.people, given, key, "person", "see 'banli org show' for people")
+    return _one(org.people, given, key, "person")
 
 
-def _one(names: dict[str, str], given: str, key: str, what: str, hint: str) -> str:
+def _one(names: dict[str, str], given: str, key: str, kind: str) -> str:
     if given in names:
         return given
     found = [ident for ident, name in names.items() if name == given]
     if len(found) == 1:
         return found[0]
+    shared, unknown = _REFUSALS[kind]
     if found:
-        raise InvalidInput(f"'{key}': {len(found)} {what}s are called {given} ({', '.join(sorted(found))}); "
-                           f"give the id of the one you mean")
-    raise InvalidInput(f"'{key}': no {what} '{given}' in the organisation file (by id or by name); {hint}")
+        raise InvalidInput(_(shared).format(key=key, count=len(found), name=given, ids=", ".join(sorted(found))))
+    raise InvalidInput(_(unknown).format(key=key, name=given))

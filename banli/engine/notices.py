@@ -26,13 +26,14 @@ from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, DataSpec
 from banli.engine.people import People
 from banli.engine.readers import Context, kind_of, known_keys, sequence, show
 from banli.engine.roles import reached
+from banli.i18n import N_, _
 
 FIELD_PREFIX = "field:"
 RECIPIENT_FIELD_TYPES = ("person", "unit", "units")
 PLACEHOLDERS = ("ref", "title", "event", "state", "actor", "at")  # besides fields and the event's data keys
 REMINDER_PLACEHOLDERS = ("ref", "title", "state", "deadline")  # besides fields: a reminder's message
 MAX_MESSAGE = 2000
-_FOOTER = "—— banli 办理系统"
+FOOTER = N_("— banli workflow system")  # the last line of every notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,15 +57,15 @@ def read(ctx: Context, spec: Located, where: str, data: tuple[DataSpec, ...] = (
         return (notice,) if notice else ()
     values = sequence(value, spec.value_at("notify"))
     if not values:
-        ctx.error(spec.value_at("notify"), f"{here} is empty: name who is told (a role, lead_unit, co_unit, "
-                                           "own_deputy or field:NAME), or leave 'notify' out")
+        ctx.error(spec.value_at("notify"), _("{where} is empty: name who is told (a role, lead_unit, co_unit, "
+                                             "own_deputy or field:NAME), or leave 'notify' out").format(where=here))
         return ()
     if any(isinstance(entry, Located) for entry in values):
         notices = []
         for index, entry in enumerate(values):
             if not isinstance(entry, Located):
-                ctx.error(values.at(index), f"{here}[{index}] is {kind_of(entry)}; in a list of notices every "
-                                            "entry is a mapping {to: …, message: …}")
+                ctx.error(values.at(index), _("{where} is {kind}; in a list of notices every entry is a mapping "
+                                              "{{to: …, message: …}}").format(where=f"{here}[{index}]", kind=kind_of(entry)))
             elif notice := _mapping(ctx, entry, f"{here}[{index}]", data):
                 notices.append(notice)
         return tuple(notices)
@@ -75,12 +76,12 @@ def read(ctx: Context, spec: Located, where: str, data: tuple[DataSpec, ...] = (
 def _mapping(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...]) -> Notice | None:
     known_keys(ctx, entry, NOTICE, here)
     if "to" not in entry:
-        ctx.error(entry.position, f"{here} needs 'to': who is told (a role, lead_unit, co_unit, own_deputy or "
-                                  "field:NAME)")
+        ctx.error(entry.position, _("{where} needs 'to': who is told (a role, lead_unit, co_unit, own_deputy or "
+                                    "field:NAME)").format(where=here))
         return None
     values = sequence(entry.get("to"), entry.value_at("to"))
     if not values:
-        ctx.error(entry.value_at("to"), f"{here}.to is empty: name at least one recipient")
+        ctx.error(entry.value_at("to"), _("{where} is empty: name at least one recipient").format(where=f"{here}.to"))
     recipients = _recipients(ctx, values, f"{here}.to")
     message = _message(ctx, entry, f"{here}.message", data) if "message" in entry else None
     return Notice(to=recipients, message=message) if recipients else None
@@ -95,13 +96,19 @@ def _recipients(ctx: Context, values, here: str) -> tuple[str, ...]:
             field = ctx.fields.get(name)
             if field is None or field.type not in RECIPIENT_FIELD_TYPES:
                 fitting = [key for key, spec in ctx.fields.items() if spec.type in RECIPIENT_FIELD_TYPES]
-                problem = "an unknown field" if field is None else f"a field of type {field.type}"
-                ctx.error(values.at(index), f"{here}: '{show(value)}' names {problem}; a recipient field holds a "
-                                            f"person, a unit or units (here: {', '.join(fitting) or 'none'})")
+                if field is None:
+                    problem = _("{where}: '{value}' names an unknown field; a recipient field holds a person, "
+                                "a unit or units (here: {fields})")
+                else:
+                    problem = _("{where}: '{value}' names a field of type {type}; a recipient field holds a person, "
+                                "a unit or units (here: {fields})")
+                ctx.error(values.at(index), problem.format(where=here, value=show(value), type=getattr(field, "type", None),
+                                                           fields=", ".join(fitting) or _("none")))
                 continue
         elif value not in allowed:
-            ctx.error(values.at(index), f"unknown recipient '{show(value)}' in {here}; recipients are the roles "
-                                        f"{', '.join(allowed)}, or field:NAME")
+            ctx.error(values.at(index), _("unknown recipient '{value}' in {where}; recipients are the roles "
+                                          "{roles}, or field:NAME").format(value=show(value), where=here,
+                                                                          roles=", ".join(allowed)))
             continue
         result.append(value)
     return tuple(dict.fromkeys(result))
@@ -129,24 +136,28 @@ def _message(ctx: Context, entry: Located, here: str, data: tuple[DataSpec, ...]
              placeholders: tuple[str, ...] = PLACEHOLDERS) -> str | None:
     text, position = entry.get("message"), entry.value_at("message")
     if not isinstance(text, str) or not text.strip():
-        ctx.error(position, f"{here} must be text, not {kind_of(text)}: what the recipients are told")
+        ctx.error(position, _("{where} must be text, not {kind}: what the recipients are told").format(
+            where=here, kind=kind_of(text)))
         return None
     if len(text) > MAX_MESSAGE:
-        ctx.error(position, f"{here} is {len(text)} characters long; a message has at most {MAX_MESSAGE}")
+        ctx.error(position, _("{where} is {length} characters long; a message has at most {most}").format(
+            where=here, length=len(text), most=MAX_MESSAGE))
         return None
     known = list(dict.fromkeys(list(placeholders) + list(ctx.fields) + [spec.key for spec in data]))
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError as exc:
-        ctx.error(position, f"{here}: {exc}; write {{name}} for a value and {{{{ }}}} for a brace")
+        ctx.error(position, _("{where}: {problem}; write {{name}} for a value and {{{{ }}}} for a brace").format(
+            where=here, problem=exc))
         return None
     for _literal, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in known or spec or conversion:
             written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            ctx.error(position, f"{here}: '{{{shown(written, 40)}}}' is not one it can fill; "
-                                f"write {{NAME}} with NAME one of: {', '.join(known)}")
+            ctx.error(position, _("{where}: '{{{placeholder}}}' is not one it can fill; "
+                                  "write {{NAME}} with NAME one of: {names}").format(
+                where=here, placeholder=shown(written, 40), names=", ".join(known)))
             return None
     return text
 
@@ -166,21 +177,27 @@ def send(tx, workflow, item, event_name: str, row: dict, fields: dict, data: dic
     people = _people(tx)
     deputies = partial(tx.deputies, item.id)  # asked only when own_deputy is named
     values = _values(tx, workflow, item, event, row, fields, data)
-    subject = f"【{event.label}】{item.ref} {item.title}"
+    subject = _("[{event}] {ref} {title}").format(event=event.label, ref=item.ref, title=item.title)
     messages = []
     for index, notice in enumerate(event.notify):
         recipients = _reached(people, notice.to, fields, deputies)
         if not recipients:
             continue
-        lines = [f"{workflow.definition.title}：{item.ref}《{item.title}》"]
+        lines = [heading(workflow, item)]
         if notice.message:
             lines.append(notice.message.format_map(values))
         else:
-            lines += [f"事件：{values['event']}", f"当前状态：{values['state']}"]
-        lines.append(_FOOTER)
+            lines += [_("Event: {event}").format(event=values["event"]),
+                      _("Current state: {state}").format(state=values["state"])]
+        lines.append(_(FOOTER))
         messages.append({"cause": f"{item.ref}#{row['seq']}#notify:{index}", "people": recipients, "item": item,
                          "subject": subject, "body": "\n".join(lines), "at": item.last_at})
     return tx.notify_many(messages) if messages else 0
+
+
+def heading(workflow, item) -> str:
+    """The first line of a notification: the workflow, the item's ref and title."""
+    return _('{workflow}: {ref} "{title}"').format(workflow=workflow.definition.title, ref=item.ref, title=item.title)
 
 
 def _people(tx) -> People:
@@ -234,7 +251,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
         return "、".join(_text(entry) for entry in value)
     return str(value)

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, mod
 from banli.engine import limits
 from banli.engine.model import GLOBAL_ROLES, SYSTEM
 from banli.engine.org_file import Checker, dotted, read_mapping
+from banli.i18n import N_, _
 
 # The widths the org file is held to, so that SQLite and PostgreSQL take the same files. Ids
 # are columns of limits.MAX_ID; a deputy's name is a primary key, and a PostgreSQL index
@@ -31,24 +32,25 @@ _UNIT_ID_RESERVED = ",，、;；/"
 def id_problem(text: str) -> str | None:
     """What is wrong with `text` as the id of a unit or a person, or None."""
     if not text.strip():
-        return "the id is empty; every unit and person needs one, such as zjj or wang"
+        return _("the id is empty; every unit and person needs one, such as zjj or wang")
     if text != text.strip():
-        return f"the id {text!r} begins or ends with a space; remove it"
+        return _("the id {id} begins or ends with a space; remove it").format(id=repr(text))
     surrogate = limits.not_text(text)
     if surrogate:
-        return f"the id contains {surrogate}, which is not a character; remove it"
+        return _("the id contains {what}, which is not a character; remove it").format(what=surrogate)
     return limits.id_problem(text)
 
 
 def name_problem(text: str) -> str | None:
     """What is wrong with `text` as a name (of a unit, a person, a deputy), or None."""
     if not text.strip():
-        return "the name is empty; write the name, such as 县住建局 or 张三"
+        return _("the name is empty; write the name, such as 县住建局 or 张三")
     if len(text) > MAX_NAME:
-        return f"the name {limits.shown(text)} is {len(text)} characters long; a name has at most {MAX_NAME}"
+        return _("the name {name} is {length} characters long; a name has at most {most}").format(
+            name=limits.shown(text), length=len(text), most=MAX_NAME)
     surrogate = limits.not_text(text)
     if surrogate:
-        return f"the name contains {surrogate}, which is not a character; remove it"
+        return _("the name contains {what}, which is not a character; remove it").format(what=surrogate)
     return limits.name_problem(text)
 
 
@@ -56,19 +58,20 @@ def email_problem(address: str) -> str | None:
     """What is wrong with `address` as a person's e-mail address, or None: one plain address
     (`li@zjj.xiping.gov.cn`: no name, no angle brackets, no comment, no second address), as
     the standard library's RFC 5322 parser reads it, to a domain with a dot."""
-    example = "write one address such as li@zjj.xiping.gov.cn"
     if len(address) > MAX_EMAIL:
-        return f"the e-mail address is {len(address)} characters long; an address has at most {MAX_EMAIL}"
+        return _("the e-mail address is {length} characters long; an address has at most {most}").format(
+            length=len(address), most=MAX_EMAIL)
+    example, shown = _("write one address such as li@zjj.xiping.gov.cn"), limits.shown(address)
     try:
         parsed = Address(addr_spec=address)
     except (ValueError, IndexError, MessageError):
-        return f"'{limits.shown(address)}' is not an e-mail address; {example}"
+        return _("'{address}' is not an e-mail address; {example}").format(address=shown, example=example)
     if parsed.addr_spec != address or not parsed.username:
-        return f"'{limits.shown(address)}' is not one plain e-mail address; {example}"
+        return _("'{address}' is not one plain e-mail address; {example}").format(address=shown, example=example)
     domain = parsed.domain
     if not domain.startswith("[") and ("." not in domain or any(
             not label or label.startswith("-") or label.endswith("-") for label in domain.split("."))):
-        return f"'{limits.shown(address)}' has no valid domain after the '@'; {example}"
+        return _("'{address}' has no valid domain after the '@'; {example}").format(address=shown, example=example)
     return None
 
 
@@ -92,7 +95,7 @@ class _Strict(BaseModel):
 
 
 class UnitSpec(_Strict):
-    noun: ClassVar[str] = "a unit"
+    noun: ClassVar[str] = N_("a unit")
     example: ClassVar[str] = "{id: zjj, name: 县住建局, government: true}"
 
     id: Id
@@ -104,13 +107,14 @@ class UnitSpec(_Strict):
     def _listable(cls, value: str) -> str:
         reserved = [mark for mark in _UNIT_ID_RESERVED if mark in value]
         if reserved:
-            raise ValueError(f"the unit id {value!r} contains {reserved[0]!r}; lists of units are split at "
-                             "， , 、 ; ； and '/' names a unit's child item, so a unit id has none of them")
+            raise ValueError(_("the unit id {id} contains {mark}; lists of units are split at "
+                               "， , 、 ; ； and '/' names a unit's child item, so a unit id has none of them").format(
+                id=repr(value), mark=repr(reserved[0])))
         return value
 
 
 class PersonSpec(_Strict):
-    noun: ClassVar[str] = "a person"
+    noun: ClassVar[str] = N_("a person")
     example: ClassVar[str] = "{id: li, name: 李华, roles: [unit], unit: zjj}"
 
     id: Id
@@ -124,8 +128,8 @@ class PersonSpec(_Strict):
     @classmethod
     def _not_system(cls, value: str) -> str:
         if value == SYSTEM:
-            raise ValueError(f"the id '{SYSTEM}' is reserved for banli's scheduler, which acts as '{SYSTEM}'; "
-                             "choose another id")
+            raise ValueError(_("the id '{system}' is reserved for banli's scheduler, which acts as '{system}'; "
+                               "choose another id").format(system=SYSTEM))
         return value
 
     @field_validator("roles")
@@ -133,7 +137,8 @@ class PersonSpec(_Strict):
     def _known_roles(cls, roles: list[str]) -> list[str]:
         unknown = [role for role in roles if role not in GLOBAL_ROLES]
         if unknown:
-            raise ValueError(f"unknown role {unknown[0]!r}; roles are: {', '.join(GLOBAL_ROLES)}")
+            raise ValueError(_("unknown role {role}; roles are: {roles}").format(
+                role=repr(unknown[0]), roles=", ".join(GLOBAL_ROLES)))
         return roles
 
 
@@ -141,7 +146,7 @@ class IssuerSpec(_Strict):
     """Who signs the organisation's reports: `name` in the title and the signature, `short`
     (the county's name) where the text speaks of the county."""
 
-    noun: ClassVar[str] = "the issuer"
+    noun: ClassVar[str] = N_("the issuer")
     example: ClassVar[str] = "{name: 西平县人民政府, short: 西平县}"
 
     name: str
@@ -151,14 +156,15 @@ class IssuerSpec(_Strict):
     @classmethod
     def _printable(cls, value: str | None) -> str | None:
         if value is not None and (not value.strip() or not value.isprintable()):
-            raise ValueError("the issuer's name must be printable text, e.g. 西平县人民政府")
+            raise ValueError(_("the issuer's name must be printable text, e.g. 西平县人民政府"))
         if value is not None and len(value) > MAX_NAME:
-            raise ValueError(f"the issuer's name is {len(value)} characters long; a name has at most {MAX_NAME}")
+            raise ValueError(_("the issuer's name is {length} characters long; a name has at most {most}").format(
+                length=len(value), most=MAX_NAME))
         return value.strip() if value is not None else None
 
 
 class OrgFile(_Strict):
-    noun: ClassVar[str] = "an organisation file"
+    noun: ClassVar[str] = N_("an organisation file")
 
     issuer: Optional[IssuerSpec] = None
     units: list[UnitSpec] = []
@@ -185,8 +191,8 @@ def org_problems(units: list[UnitSpec | None], people: list[PersonSpec | None],
     first_unit: dict[str, int] = {}
     for index, unit in enumerate(units):
         if unit is not None and unit.id in first_unit:
-            yield ("units", index, "id"), (f"the unit id {unit.id!r} is listed twice (first at "
-                                           f"{place(('units', first_unit[unit.id], 'id'))}); list each unit once")
+            yield ("units", index, "id"), _("the unit id {id} is listed twice (first at {first}); list each unit once") \
+                .format(id=repr(unit.id), first=place(("units", first_unit[unit.id], "id")))
         elif unit is not None:
             first_unit[unit.id] = index
     first_person: dict[str, int] = {}
@@ -195,19 +201,21 @@ def org_problems(units: list[UnitSpec | None], people: list[PersonSpec | None],
         if person is None:
             continue
         if person.id in first_person:
-            yield ("people", index, "id"), (f"the person id {person.id!r} is listed twice (first at "
-                                            f"{place(('people', first_person[person.id], 'id'))}); list each person once")
+            yield ("people", index, "id"), _("the person id {id} is listed twice (first at {first}); "
+                                             "list each person once").format(
+                id=repr(person.id), first=place(("people", first_person[person.id], "id")))
         else:
             first_person[person.id] = index
         if person.unit is not None and every_unit_read and person.unit not in first_unit:
-            yield ("people", index, "unit"), (f"person {person.id!r} belongs to unit {limits.shown(person.unit)!r}, "
-                                              "which the file does not list under units; add it or correct the id")
+            yield ("people", index, "unit"), _("person {person} belongs to unit {unit}, which the file does not "
+                                               "list under units; add it or correct the id").format(
+                person=repr(person.id), unit=repr(limits.shown(person.unit)))
         if "unit" in person.roles and not person.unit:
-            yield ("people", index, "roles"), (f"person {person.id!r} has the role unit but no 'unit'; "
-                                               "add the id of their unit, such as unit: zjj")
+            yield ("people", index, "roles"), _("person {person} has the role unit but no 'unit'; "
+                                                "add the id of their unit, such as unit: zjj").format(person=repr(person.id))
         if "deputy" in person.roles and not person.deputy:
-            yield ("people", index, "roles"), (f"person {person.id!r} has the role deputy but no 'deputy'; "
-                                               "add the deputy's name, such as deputy: 张三")
+            yield ("people", index, "roles"), _("person {person} has the role deputy but no 'deputy'; "
+                                                "add the deputy's name, such as deputy: 张三").format(person=repr(person.id))
 
 
 def read_org(path: str | Path) -> OrgFile:
@@ -217,14 +225,16 @@ def read_org(path: str | Path) -> OrgFile:
     check = Checker(document, str(path))
     for key in document:
         if key not in OrgFile.model_fields:
-            check.add((key,), f"unknown key {key!r}; {OrgFile.noun} has the keys {', '.join(OrgFile.model_fields)}", key=True)
+            check.add((key,), _("unknown key {key}; {noun} has the keys {keys}").format(
+                key=repr(key), noun=_(OrgFile.noun), keys=", ".join(OrgFile.model_fields)), key=True)
     issuer = check.record(IssuerSpec, ("issuer",), document["issuer"]) if document.get("issuer") is not None else None
     sections = {}
-    for section, model in (("units", UnitSpec), ("people", PersonSpec)):
+    for section, model, expected in (
+            ("units", UnitSpec, N_("a list of unit records is expected here, such as [{example}]")),
+            ("people", PersonSpec, N_("a list of person records is expected here, such as [{example}]"))):
         raw = document.get(section) or []
         if not isinstance(raw, list):
-            check.add((section,), f"a list of {model.noun[2:]} records is expected here, such as "
-                                  f"[{model.example}]")
+            check.add((section,), _(expected).format(example=model.example))
             raw = []
         sections[section] = [check.record(model, (section, index), entry) for index, entry in enumerate(raw)]
     deputies = check.record(OrgFile, (), {"deputies": document.get("deputies") or []})

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from banli.engine.load import Located, LocatedList, Position
 from banli.errors import DefinitionErrors, Problem
+from banli.i18n import N_, _
 
 # A county's file is tens of kilobytes (100 people ≈ 8 KB); a province's would still be far
 # below this. The cap keeps a wrong file (a log, a dump) from being parsed for minutes.
@@ -24,7 +25,7 @@ MAX_DEPTH = 8
 _PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's event parser when built with it
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")}
-_SHAPE = "an organisation file is a YAML mapping with the keys units, people and deputies (see docs/org.md)"
+_SHAPE = N_("an organisation file is a YAML mapping with the keys units, people and deputies (see docs/org.md)")
 
 
 class _Resolver(yaml.resolver.Resolver):
@@ -72,20 +73,22 @@ def _text(path: str | Path) -> str:
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)  # a device or a pipe may never end
     except FileNotFoundError as exc:
-        raise DefinitionErrors([Problem(file, 1, 1, "file not found; give the path of the organisation file")]) from exc
+        raise DefinitionErrors([Problem(file, 1, 1, _("file not found; give the path of the organisation file"))]) from exc
     except OSError as exc:
-        raise DefinitionErrors([Problem(file, 1, 1, f"cannot read the file: {exc.strerror or exc}")]) from exc
+        raise DefinitionErrors([Problem(file, 1, 1, _("cannot read the file: {reason}").format(
+            reason=exc.strerror or exc))]) from exc
     if len(data) > MAX_BYTES:
-        raise DefinitionErrors([Problem(file, 1, 1, f"the file is larger than {MAX_BYTES // 2**20} MiB; "
-                                                    "an organisation file lists units, people and deputies, "
-                                                    "and is far smaller: is this the right file?")])
+        raise DefinitionErrors([Problem(file, 1, 1, _(
+            "the file is larger than {size} MiB; an organisation file lists units, people and deputies, "
+            "and is far smaller: is this the right file?").format(size=MAX_BYTES // 2**20))])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
         raise DefinitionErrors([Problem(file, data.count(b"\n", 0, exc.start) + 1, column,
-                                        f"not UTF-8 text (byte 0x{data[exc.start]:02X}); save the file as UTF-8")]) from exc
+                                        _("not UTF-8 text (byte 0x{byte}); save the file as UTF-8").format(
+                                            byte=f"{data[exc.start]:02X}"))]) from exc
 
 
 def _build(text: str) -> tuple[Located, list[tuple[Position, str]]]:
@@ -102,10 +105,10 @@ def _build(text: str) -> tuple[Located, list[tuple[Position, str]]]:
         for event in yaml.parse(text, Loader=_PARSER):
             where = _mark(event.start_mark)
             if isinstance(event, yaml.AliasEvent):
-                raise _Refused((where, "YAML aliases (*name) are not allowed in an organisation file; "
-                                       "write the value out where it is needed"))
+                raise _Refused((where, _("YAML aliases (*name) are not allowed in an organisation file; "
+                                         "write the value out where it is needed")))
             if isinstance(event, yaml.DocumentStartEvent) and document is not None:
-                raise _Refused((where, "a second YAML document ('---'); an organisation file is one document"))
+                raise _Refused((where, _("a second YAML document ('---'); an organisation file is one document")))
             if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 value = open_nodes.pop()
                 if isinstance(value, Located):
@@ -117,21 +120,21 @@ def _build(text: str) -> tuple[Located, list[tuple[Position, str]]]:
                 continue
             if open_nodes and isinstance(open_nodes[-1], Located) and keys[-1] is None \
                     and not isinstance(event, yaml.ScalarEvent):
-                raise _Refused((where, "a key is a plain name (such as units or id), not a list or a mapping"))
+                raise _Refused((where, _("a key is a plain name (such as units or id), not a list or a mapping")))
             if isinstance(event, yaml.ScalarEvent):
                 value = _scalar(event, where)
                 if open_nodes:
                     _attach(open_nodes[-1], keys, value, where, repeated)
                 elif value is None or value == "":
-                    raise _Refused((where, f"the file is empty; {_SHAPE}"))
+                    raise _Refused((where, _("the file is empty; {shape}").format(shape=_(_SHAPE))))
                 else:
-                    raise _Refused((where, _SHAPE))
+                    raise _Refused((where, _(_SHAPE)))
                 continue
             if not open_nodes and isinstance(event, yaml.SequenceStartEvent):
-                raise _Refused((where, f"{_SHAPE}, not a list"))
+                raise _Refused((where, _("{shape}, not a list").format(shape=_(_SHAPE))))
             if len(open_nodes) >= MAX_DEPTH:
-                raise _Refused((where, f"nested more than {MAX_DEPTH} levels deep; an organisation file has "
-                                       "units and people, each a mapping with a list of roles"))
+                raise _Refused((where, _("nested more than {depth} levels deep; an organisation file has "
+                                         "units and people, each a mapping with a list of roles").format(depth=MAX_DEPTH)))
             if isinstance(event, yaml.MappingStartEvent):
                 value = _collection(Located(), event, where, "map")
                 keys.append(None)
@@ -142,22 +145,25 @@ def _build(text: str) -> tuple[Located, list[tuple[Position, str]]]:
             open_nodes.append(value)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise _Refused((_mark(mark) if mark else (1, 1), f"YAML syntax: {exc.problem or exc.context}")) from exc
+        raise _Refused((_mark(mark) if mark else (1, 1),
+                        _("YAML syntax: {problem}").format(problem=exc.problem or exc.context))) from exc
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, most control characters)
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise _Refused(((line, column), f"character U+{exc.character:04X} is not allowed in YAML text; remove it"
-                        if isinstance(exc.character, int) else f"YAML: {exc.reason}")) from exc
+        raise _Refused(((line, column), _("character U+{code} is not allowed in YAML text; remove it").format(
+            code=f"{exc.character:04X}") if isinstance(exc.character, int)
+            else _("YAML: {reason}").format(reason=exc.reason))) from exc
     except yaml.YAMLError as exc:
-        raise _Refused(((1, 1), f"YAML syntax: {exc}".replace("\n", " "))) from exc
+        raise _Refused(((1, 1), _("YAML syntax: {problem}").format(problem=str(exc).replace("\n", " ")))) from exc
     if document is None:
-        raise _Refused(((1, 1), f"the file is empty; {_SHAPE}"))
+        raise _Refused(((1, 1), _("the file is empty; {shape}").format(shape=_(_SHAPE))))
     return document, repeated
 
 
 def _collection(value, event, where: Position, kind: str):
     if event.tag not in (None, "!", _TAG + kind):
-        raise _Refused((where, f"the tag {_tag(event.tag)} is not allowed in an organisation file; write the value without it"))
+        raise _Refused((where, _("the tag {tag} is not allowed in an organisation file; write the value without it")
+                        .format(tag=_tag(event.tag))))
     value.position = where
     if isinstance(value, Located):
         value.key_positions, value.value_positions = {}, {}
@@ -173,14 +179,16 @@ def _scalar(event: yaml.ScalarEvent, where: Position) -> object:
     if tag == _TAG + "str":
         return event.value
     if tag == _TAG + "merge":
-        raise _Refused((where, "merge keys (<<) are not allowed in an organisation file; write the keys out"))
+        raise _Refused((where, _("merge keys (<<) are not allowed in an organisation file; write the keys out")))
     if tag not in _SCALAR_TAGS:
-        raise _Refused((where, f"the tag {_tag(tag)} is not allowed in an organisation file; write the value without it"))
+        raise _Refused((where, _("the tag {tag} is not allowed in an organisation file; write the value without it")
+                        .format(tag=_tag(tag))))
     node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
     try:
         return _CONSTRUCTOR.yaml_constructors[tag](_CONSTRUCTOR, node)
     except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
-        raise _Refused((where, f"{event.value[:40]!r} is not a valid {tag.removeprefix(_TAG)}")) from exc
+        raise _Refused((where, _("{value} is not a valid {type}").format(
+            value=repr(event.value[:40]), type=tag.removeprefix(_TAG)))) from exc
 
 
 def _attach(parent, keys: list, value: object, where: Position, repeated: list) -> None:
@@ -192,10 +200,11 @@ def _attach(parent, keys: list, value: object, where: Position, repeated: list) 
     key = keys[-1]
     if key is None:  # `value` is a key: a scalar (`_build` refused any other)
         if not isinstance(value, str):
-            raise _Refused((where, f"a key is a name, not {_kind_of(value)}; put it in quotes if you mean it"))
+            raise _Refused((where, _("a key is a name, not {kind}; put it in quotes if you mean it").format(
+                kind=_kind_of(value))))
         if value in parent.key_positions:
-            repeated.append((where, f"the key {str(value)[:40]!r} is repeated (first at line "
-                                    f"{parent.key_positions[value][0]}); keep one"))
+            repeated.append((where, _("the key {key} is repeated (first at line {line}); keep one").format(
+                key=repr(str(value)[:40]), line=parent.key_positions[value][0])))
             keys[-1] = (_SKIP, where)
         else:
             keys[-1] = (value, where)
@@ -259,7 +268,7 @@ class Checker:
         self.problems.append(Problem(self.file, line, column, f"{dotted(where)}: {message}" if where else message))
 
     def line_of(self, where: tuple) -> str:
-        return f"line {position(self.document, where)[0]}"
+        return _("line {line}").format(line=position(self.document, where)[0])
 
     def record(self, model: type[BaseModel], where: tuple, raw: object) -> BaseModel | None:
         """`raw` (found at `where`) as `model`, or None with each of its problems added."""
@@ -281,25 +290,30 @@ def _message(model: type[BaseModel], error: dict) -> str:
     """pydantic's complaint as a user would want it: what is wrong and what is expected. A
     model names itself and shows an example with the class variables `noun` and `example`."""
     kind, loc, value = error["type"], error["loc"], error.get("input")
-    noun = getattr(model, "noun", "this entry")
+    noun = _(getattr(model, "noun", N_("this entry")))
     name = loc[-1] if loc else None
     keys = ", ".join(model.model_fields)
     if kind == "extra_forbidden":
-        return f"unknown key {_cut(name)!r}; {noun} has the keys {keys}"
+        return _("unknown key {key}; {noun} has the keys {keys}").format(key=repr(_cut(name)), noun=noun, keys=keys)
     if kind == "missing":
-        return f"{name!r} is missing; {noun} has the keys {keys}"
+        return _("{name} is missing; {noun} has the keys {keys}").format(name=repr(name), noun=noun, keys=keys)
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         example = getattr(model, "example", "")
-        return f"{noun} is a mapping{', such as ' + example if example else ''}, not {_kind_of(value)}"
+        if example:
+            return _("{noun} is a mapping, such as {example}, not {kind}").format(
+                noun=noun, example=example, kind=_kind_of(value))
+        return _("{noun} is a mapping, not {kind}").format(noun=noun, kind=_kind_of(value))
     if kind == "list_type":
-        return f"a list is expected here, such as [a, b], not {_kind_of(value)}"
+        return _("a list is expected here, such as [a, b], not {kind}").format(kind=_kind_of(value))
     if kind == "string_type":
         if value is None:
-            return "no value is given; write one, or remove the key"
-        quotes = f"; write it in quotes if it is meant as text: '{_cut(value)}'" if not isinstance(value, (list, dict)) else ""
-        return f"text is expected here, not {_kind_of(value)}{quotes}"
+            return _("no value is given; write one, or remove the key")
+        if isinstance(value, (list, dict)):
+            return _("text is expected here, not {kind}").format(kind=_kind_of(value))
+        return _("text is expected here, not {kind}; write it in quotes if it is meant as text: '{text}'").format(
+            kind=_kind_of(value), text=_cut(value))
     if kind.startswith("bool"):
-        return f"true or false is expected here, not {_kind_of(value)}"
+        return _("true or false is expected here, not {kind}").format(kind=_kind_of(value))
     if kind == "value_error":
         return str(error["ctx"]["error"])
     return error["msg"]
@@ -313,15 +327,15 @@ def _cut(value: object, width: int = 40) -> str:
 
 def _kind_of(value: object) -> str:
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, str):
-        return f"the text {_cut(value)!r}"
+        return _("the text {text}").format(text=repr(_cut(value)))
     if isinstance(value, bool):
-        return f"the truth value {str(value).lower()}"
+        return _("the truth value {value}").format(value=str(value).lower())
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return _("the number {number}").format(number=value)
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
+        return _("a mapping")
+    return _("a {type}").format(type=type(value).__name__)

@@ -6,17 +6,24 @@ from __future__ import annotations
 
 from banli.engine.model import Definition
 from banli.errors import InvalidInput
+from banli.i18n import _, ngettext
 
 
-def given_at_registration(definition: Definition, name: str, leave_out: str) -> str | None:
+def given_at_registration(definition: Definition, name: str, option: str | None = None) -> str | None:
     """Why field `name` cannot be given when an item is registered, or None if it may be;
-    `leave_out` says what to drop ("the column", "--field rating")."""
+    `option` is what to drop ("--field rating"), the column of an import file when None."""
     spec = definition.fields.get(name)
     if spec is None or not spec.outcome:
         return None
     events = definition.setters(name)
     named = ", ".join(f"{event.name} ({event.label})" for event in events)
-    return f"'{name}' is set by the event{'s' if len(events) > 1 else ''} {named}; leave {leave_out} out"
+    count = max(len(events), 1)
+    if option is None:
+        return ngettext("'{name}' is set by the event {events}; leave the column out",
+                        "'{name}' is set by the events {events}; leave the column out", count).format(name=name, events=named)
+    return ngettext("'{name}' is set by the event {events}; leave {option} out",
+                    "'{name}' is set by the events {events}; leave {option} out", count).format(
+        name=name, events=named, option=option)
 
 
 def refuse_outcomes(definition: Definition, fields: dict, ref: str) -> None:
@@ -24,4 +31,4 @@ def refuse_outcomes(definition: Definition, fields: dict, ref: str) -> None:
     for name in fields:
         refused = given_at_registration(definition, name, f"--field {name}")
         if refused:
-            raise InvalidInput(f"item {ref}: {refused}", ref=ref)
+            raise InvalidInput(_("item {ref}: {problem}").format(ref=ref, problem=refused), ref=ref)

@@ -12,11 +12,21 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from banli.i18n import N_, _
+
 # What a text that promises says: a time (a year, a month, the end of the year, a quarter, a
 # half-year, a date) and a plan (planned, to be done, striven for, in steps).
 _WHEN_WORDS = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年内|年末|月底|月末|季度|上半年|下半年"
                          r"|明年|今年|近期内")
 _PLAN_WORDS = re.compile(r"计划|方案|将|拟|预计|力争|争取|安排|分步|逐步|推进|实施")
+_LACKING = {  # what the text of a promising reply does not state → the refusal
+    ("time",): N_("the reply is {promising}-class but its text states no time; say in the text what will be done and "
+                  "by when (e.g. 计划于2025年12月底前完成), or choose the class that fits"),
+    ("plan",): N_("the reply is {promising}-class but its text states no plan; say in the text what will be done and "
+                  "by when (e.g. 计划于2025年12月底前完成), or choose the class that fits"),
+    ("time", "plan"): N_("the reply is {promising}-class but its text states no time and no plan; say in the text what "
+                         "will be done and by when (e.g. 计划于2025年12月底前完成), or choose the class that fits"),
+}
 
 
 def promise_given(ctx, class_field: str = "result_class", promising: str = "B", plan: str = "promise",
@@ -28,17 +38,20 @@ def promise_given(ctx, class_field: str = "result_class", promising: str = "B", 
         return None
     missing = [key for key in (plan, by) if ctx.fields.get(key) in (None, "")]
     if missing:
-        return (f"a {promising}-class reply records the promise: what will be done and by when; pass "
-                + " ".join(f"--data {key}=…" for key in missing) + (f" ({by} a date such as 2025-12-31)"
-                                                                    if by in missing else ""))
+        options = " ".join(f"--data {key}=…" for key in missing)
+        if by in missing:
+            return _("a {promising}-class reply records the promise: what will be done and by when; pass {options} "
+                     "({by} a date such as 2025-12-31)").format(promising=promising, options=options, by=by)
+        return _("a {promising}-class reply records the promise: what will be done and by when; pass {options}").format(
+            promising=promising, options=options)
     promised = date.fromisoformat(str(ctx.fields[by]))
     today = ctx.at.astimezone(ctx.workflow.zone).date()
     if promised < today:
-        return f"the promised date {promised.isoformat()} ({by}) is before {today.isoformat()}; promise a date to come"
+        return _("the promised date {promised} ({by}) is before {today}; promise a date to come").format(
+            promised=promised.isoformat(), by=by, today=today.isoformat())
     body = str(ctx.data.get(text) or "") if in_text else ""
     if body:
         lacking = [what for what, words in (("time", _WHEN_WORDS), ("plan", _PLAN_WORDS)) if not words.search(body)]
         if lacking:
-            return (f"the reply is {promising}-class but its text states no {' and no '.join(lacking)}; say in the "
-                    "text what will be done and by when (e.g. 计划于2025年12月底前完成), or choose the class that fits")
+            return _(_LACKING[tuple(lacking)]).format(promising=promising)
     return None

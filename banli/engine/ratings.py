@@ -28,6 +28,7 @@ from datetime import datetime, time, timedelta
 from banli.engine.expressions import TraceCounts
 from banli.engine.times import from_utc_text
 from banli.errors import NotAllowedNow
+from banli.i18n import _
 
 FIRST_SIGNER, LOWEST, EACH = "first_signer", "lowest", "each"
 POLICIES = (FIRST_SIGNER, LOWEST, EACH)
@@ -41,18 +42,20 @@ def joint_rating(ctx, counts: str = FIRST_SIGNER, field: str = "rating", deputy:
     deputies = ctx.deputies()
     named = ctx.data.get(deputy)
     if named and named not in deputies:
-        return (f"'{named}' is not a deputy of {ctx.item.ref}; its deputies are {'、'.join(deputies) or 'none'}: "
-                f"name one of them with --data {deputy}=NAME")
+        return _("'{name}' is not a deputy of {ref}; its deputies are {deputies}: name one of them with "
+                 "--data {key}=NAME").format(name=named, ref=ctx.item.ref, deputies="、".join(deputies) or _("none"),
+                                             key=deputy)
     if len(deputies) < 2:
         return None  # one deputy: the rating counts as given, and the row is as it always was
     own = ctx.actor.deputy if ctx.actor.deputy in deputies else None
     if own and named and named != own:
-        return f"a deputy rates for themselves: {own} cannot rate for {named}"
+        return _("a deputy rates for themselves: {own} cannot rate for {named}").format(own=own, named=named)
     given = round_ratings(ctx)
     rater = named or own or next((name for name in deputies if name not in given), deputies[0])
     if rater in given:
-        return (f"{rater} has already rated this reply ({given[rater]}); each deputy rates a reply once, "
-                f"and those yet to rate are {'、'.join(d for d in deputies if d not in given)}")
+        return _("{rater} has already rated this reply ({rating}); each deputy rates a reply once, and those yet to "
+                 "rate are {waiting}").format(rater=rater, rating=given[rater],
+                                               waiting="、".join(d for d in deputies if d not in given))
     ratings = {**given, rater: ctx.data.get(field)}
     ctx.trace_data.update({DEPUTY: rater, GIVEN: ctx.data.get(field)})
     return _record(ctx, field, counts, deputies, ratings, decide(counts, deputies, ratings, _choices(ctx, field)))
@@ -64,12 +67,14 @@ def rating_lapse(ctx, counts: str = FIRST_SIGNER, field: str = "rating", deem: s
     is decided from what there is (none at all: the field is left as it was)."""
     if ctx.item.deadline and ctx.at < from_utc_text(ctx.item.deadline):
         until = _until(from_utc_text(ctx.item.deadline), ctx.workflow.zone)
-        raise NotAllowedNow(f"'{ctx.event.name}' is not possible on {ctx.item.ref} yet: its deputies may rate "
-                            f"until {until}; a rating lapses only after that", ref=ctx.item.ref, event=ctx.event.name)
+        raise NotAllowedNow(_("'{event}' is not possible on {ref} yet: its deputies may rate until {until}; a rating "
+                              "lapses only after that").format(event=ctx.event.name, ref=ctx.item.ref, until=until),
+                            ref=ctx.item.ref, event=ctx.event.name)
     if ctx.event.data_spec(field) is None:
-        return f"event '{ctx.event.name}' must list '{field}' in its data to record the rating that counts"
+        return _("event '{event}' must list '{field}' in its data to record the rating that counts").format(
+            event=ctx.event.name, field=field)
     if ctx.data.get(field) is not None:
-        return f"a lapsed rating is not given: fire '{ctx.event.name}' without '{field}'"
+        return _("a lapsed rating is not given: fire '{event}' without '{field}'").format(event=ctx.event.name, field=field)
     deputies = ctx.deputies()
     ratings = round_ratings(ctx)
     missing = [name for name in deputies if name not in ratings]
@@ -125,8 +130,9 @@ def _record(ctx, field: str, counts: str, deputies: list[str], ratings: dict, co
         return None
     state, name = ctx.item.state, ctx.event.name
     if ctx.workflow.destination(name, state, ctx.fields, ctx.data, TraceCounts(ctx.tx, ctx.item.id, name)) != state:
-        return (f"the definition lets '{name}' leave {state} before the rating that counts is known; ask its "
-                f"administrator for a branch that keeps the item in {state} while '{field}' is unset")
+        return _("the definition lets '{event}' leave {state} before the rating that counts is known; ask its "
+                 "administrator for a branch that keeps the item in {state} while '{field}' is unset").format(
+            event=name, state=state, field=field)
     return None
 
 
@@ -138,7 +144,7 @@ def _until(deadline: datetime, zone) -> str:
     """A deadline as people say it: a midnight one is the end of the day before."""
     local = deadline.astimezone(zone)
     if local.time() == time(0):
-        return f"the end of {(local - timedelta(days=1)).date().isoformat()}"
+        return _("the end of {day}").format(day=(local - timedelta(days=1)).date().isoformat())
     return local.strftime("%Y-%m-%d %H:%M")
 
 

@@ -13,13 +13,15 @@ import re
 from typing import Callable
 
 from banli.engine.durations import Duration, parse_duration
-from banli.engine.expressions import Expression, ExpressionError, compile_expression, kind_of_field
+from banli.engine.expressions import Expression, ExpressionError, compile_expression
+from banli.engine.kinds import kind_of_field
 from banli.engine.keys import LABEL, Section
 from banli.engine.limits import MAX_ID, shown, text_problem
 from banli.engine.load import Located, LocatedList, Position
 from banli.engine.model import GLOBAL_ROLES, ITEM_ROLES, SYSTEM, DataSpec, Field, Label
 from banli.engine.workhours import OfficeHours
 from banli.errors import Problem
+from banli.i18n import N_, _
 
 ALL_ROLES = GLOBAL_ROLES + ITEM_ROLES + (SYSTEM,)
 Conditions = tuple[tuple[str, tuple[object, ...]], ...]
@@ -27,6 +29,8 @@ NAME = re.compile(r"^[a-z_][a-z0-9_]*$")  # fields, states, events
 MAX_NAME = MAX_ID  # the store keeps state and event names (and the workflow's id) in columns this wide
 MAX_LABEL = 200  # a label names a thing in a table or a heading: more is a slip (no column limits it)
 SCALARS = (str, int, float)  # bool is an int: `true` is a value too
+# What `name` calls the thing a key names, in messages (translated where shown).
+WHATS = {"field": N_("field"), "state": N_("state"), "event": N_("event"), "campaign": N_("campaign")}
 
 
 class DeferredKind(str, Enum):
@@ -78,11 +82,11 @@ def show(value: object, width: int = 40) -> str:
 
 def kind_of(value: object) -> str:
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     if value is None:
-        return "nothing (null)"
+        return _("nothing (null)")
     return f"{type(value).__name__} {show(value)}"
 
 
@@ -90,15 +94,18 @@ def name(ctx: Context, raw: Located, key: object, what: str, pattern: re.Pattern
     """A key naming a field, state, event or campaign: `pattern` (lower-case letters, digits and
     '_' by default) and at most `MAX_NAME` characters; returns it as text."""
     text = str(key)
+    thing = _(WHATS[what]) if what in WHATS else what
     if len(text) > MAX_NAME:
-        ctx.error(raw.key_at(key), f"{what} '{show(text)}': a name has at most {MAX_NAME} characters, "
-                                   f"not {len(text)}")
+        ctx.error(raw.key_at(key), _("{thing} '{name}': a name has at most {limit} characters, not {length}").format(
+            thing=thing, name=show(text), limit=MAX_NAME, length=len(text)))
     elif pattern is not None and not pattern.match(text):
-        ctx.error(raw.key_at(key), f"{what} '{show(text)}': names are lower-case letters, digits and '_'")
+        ctx.error(raw.key_at(key), _("{thing} '{name}': names are lower-case letters, digits and '_'").format(
+            thing=thing, name=show(text)))
     elif pattern is None and not text.strip():
-        ctx.error(raw.key_at(key), f"a {what} needs a name, not empty text")
+        ctx.error(raw.key_at(key), _("a {thing} needs a name, not empty text").format(thing=thing))
     elif pattern is None and text_problem(text):
-        ctx.error(raw.key_at(key), f"{what} '{show(text)}': the name {text_problem(text)}")
+        ctx.error(raw.key_at(key), _("{thing} '{name}': the name {problem}").format(
+            thing=thing, name=show(text), problem=text_problem(text)))
     return text
 
 
@@ -109,7 +116,7 @@ def mapping(ctx: Context, value: object, position: Position, where: str) -> Loca
         empty.position, empty.key_positions, empty.value_positions = position, {}, {}
         return empty
     if not isinstance(value, Located):
-        ctx.error(position, f"{where} must be a mapping, not {kind_of(value)}")
+        ctx.error(position, _("{where} must be a mapping, not {kind}").format(where=where, kind=kind_of(value)))
         return None
     return value
 
@@ -128,7 +135,8 @@ def sequence(value: object, position: Position) -> LocatedList:
 def known_keys(ctx: Context, entry: Located, section: Section, where: str) -> None:
     for key in entry:
         if key not in section:
-            ctx.error(entry.key_at(key), f"unknown key '{show(key)}' in {where}; allowed: {section.allowed()}")
+            ctx.error(entry.key_at(key), _("unknown key '{key}' in {where}; allowed: {allowed}").format(
+                key=show(key), where=where, allowed=section.allowed()))
 
 
 def resolve(ctx: Context, entry: Located, key: str) -> object:
@@ -137,8 +145,9 @@ def resolve(ctx: Context, entry: Located, key: str) -> object:
     if isinstance(value, str) and value.startswith("$"):
         setting = value[1:]
         if setting not in ctx.settings:
-            defined = ", ".join(sorted(ctx.settings)) or "none"
-            ctx.error(entry.value_at(key), f"{show(value)} is not defined in settings (defined: {show(defined, 200)})")
+            defined = ", ".join(sorted(ctx.settings)) or _("none")
+            ctx.error(entry.value_at(key), _("{value} is not defined in settings (defined: {defined})").format(
+                value=show(value), defined=show(defined, 200)))
             return None
         return ctx.settings[setting]
     return value
@@ -151,21 +160,24 @@ def duration(ctx: Context, entry: Located, key: str, where: str) -> Duration | N
     try:
         parsed = parse_duration(value)
     except ValueError as exc:
-        ctx.error(entry.value_at(key), f"{where}: {exc}")
+        ctx.error(entry.value_at(key), _("{where}: {problem}").format(where=where, problem=exc))
         return None
     if parsed.unit == "workhours" and not ctx.office_hours:
-        ctx.error(entry.value_at(key), f"{where}: '{parsed}' counts office time, but the definition has no "
-                                       "office_hours; add e.g. office_hours: ['08:30-12:00', '14:30-18:00']")
+        ctx.error(entry.value_at(key), _("{where}: '{duration}' counts office time, but the definition has no "
+                                         "office_hours; add e.g. office_hours: ['08:30-12:00', '14:30-18:00']").format(
+            where=where, duration=parsed))
     elif parsed.unit == "workhours" and parsed.amount > OfficeHours(ctx.office_hours).cap:
-        ctx.error(entry.value_at(key), f"{where}: a duration of {parsed} is too long: at most "
-                                       f"{OfficeHours(ctx.office_hours).cap:,} workhours (ten years of office days)")
+        ctx.error(entry.value_at(key), _("{where}: a duration of {duration} is too long: at most {cap} workhours "
+                                         "(ten years of office days)").format(
+            where=where, duration=parsed, cap=f"{OfficeHours(ctx.office_hours).cap:,}"))
     return parsed
 
 
 def boolean(ctx: Context, entry: Located, key: str, where: str) -> bool:
     value = entry.get(key, False)
     if not isinstance(value, bool):
-        ctx.error(entry.value_at(key), f"{where}.{key} must be true or false, not {kind_of(value)}")
+        ctx.error(entry.value_at(key), _("{where}.{key} must be true or false, not {kind}").format(
+            where=where, key=key, kind=kind_of(value)))
         return False
     return value
 
@@ -190,14 +202,16 @@ def _label_text(ctx: Context, entry: Located, key: str, where: str) -> str | Non
     if value is None:
         return None
     if not isinstance(value, SCALARS):
-        ctx.error(entry.value_at(key), f"{where}.{key} must be text or {{zh: …, en: …}}, not {kind_of(value)}")
+        ctx.error(entry.value_at(key), _("{where}.{key} must be text or {{zh: …, en: …}}, not {kind}").format(
+            where=where, key=key, kind=kind_of(value)))
         return None
     text = str(value)
     problem = text_problem(text)
     if problem:
-        ctx.error(entry.value_at(key), f"{where}.{key} {problem}")
+        ctx.error(entry.value_at(key), _("{where}.{key} {problem}").format(where=where, key=key, problem=problem))
     elif len(text) > MAX_LABEL:
-        ctx.error(entry.value_at(key), f"{where}.{key} is {len(text)} characters long; a label has at most {MAX_LABEL}")
+        ctx.error(entry.value_at(key), _("{where}.{key} is {length} characters long; a label has at most {limit}").format(
+            where=where, key=key, length=len(text), limit=MAX_LABEL))
     return text
 
 
@@ -207,11 +221,13 @@ def roles(ctx: Context, entry: Located, key: str, where: str, allow_system: bool
     allowed = (ALL_ROLES if allow_system else GLOBAL_ROLES + ITEM_ROLES) + tuple(
         name for name, spec in ctx.fields.items() if spec.role)  # the roles person fields hold (field_roles)
     if key in entry and not values:  # absent: the caller says what it needs
-        ctx.error(entry.value_at(key), f"{where} is empty: name at least one role ({', '.join(allowed)})")
+        ctx.error(entry.value_at(key), _("{where} is empty: name at least one role ({roles})").format(
+            where=where, roles=", ".join(allowed)))
     result = []
     for index, role in enumerate(values):
         if role not in allowed:
-            ctx.error(values.at(index), f"unknown role '{show(role)}' in {where}; roles are: {', '.join(allowed)}")
+            ctx.error(values.at(index), _("unknown role '{role}' in {where}; roles are: {roles}").format(
+                role=show(role), where=where, roles=", ".join(allowed)))
         else:
             result.append(role)
     return tuple(result)
@@ -232,22 +248,25 @@ def when(ctx: Context, entry: Located, key: str, where: str, data: tuple[DataSpe
         values = tuple(value) if isinstance(value, list) else (value,)
         spec = ctx.fields.get(field_name)
         if spec is None:
-            known = ", ".join(ctx.fields) or "none"
+            known = ", ".join(ctx.fields) or _("none")
             ctx.error(conditions_raw.key_at(field_name),
-                      f"'when' names unknown field '{show(field_name)}' in {where}; fields: {show(known, 200)}")
+                      _("'when' names unknown field '{field}' in {where}; fields: {fields}").format(
+                          field=show(field_name), where=where, fields=show(known, 200)))
             continue
         odd = next((one for one in values if one is not None and not isinstance(one, SCALARS)), None)
         if odd is not None:
-            ctx.error(conditions_raw.value_at(field_name), f"'when' in {where}: '{field_name}' is matched against a "
-                                                           f"value or a list of values, not {kind_of(odd)}")
+            ctx.error(conditions_raw.value_at(field_name), _("'when' in {where}: '{field}' is matched against a value "
+                                                             "or a list of values, not {kind}").format(
+                where=where, field=field_name, kind=kind_of(odd)))
             continue
         if spec.type == "choice":
             values = tuple(str(choice) for choice in values)  # choices and item values are text
             for choice in values:
                 if choice not in spec.choices:
                     ctx.error(conditions_raw.value_at(field_name),
-                              f"'{show(choice)}' is not a choice of field '{field_name}' in {where}; "
-                              f"choices: {show(', '.join(spec.choices), 200)}")
+                              _("'{value}' is not a choice of field '{field}' in {where}; choices: {choices}").format(
+                                  value=show(choice), field=field_name, where=where,
+                                  choices=show(", ".join(spec.choices), 200)))
         conditions.append((field_name, values))
     return tuple(conditions)
 
@@ -260,5 +279,5 @@ def expression(ctx: Context, entry: Located, key: str, where: str, data: tuple[D
     try:
         return compile_expression(entry.get(key), names, ctx.event_names, no_count=no_count)
     except ExpressionError as exc:
-        ctx.error(entry.value_at(key), f"'{key}' in {where}: {exc}")
+        ctx.error(entry.value_at(key), _("'{key}' in {where}: {problem}").format(key=key, where=where, problem=exc))
         return ()

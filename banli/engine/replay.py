@@ -8,6 +8,7 @@ from typing import Iterable, Iterator
 from banli.engine.limits import read_json
 from banli.engine.runtime import Runtime
 from banli.errors import BanliError, Conflict, InvalidInput, Retry
+from banli.i18n import _
 
 
 def read_events(path: str) -> Iterator[tuple[int, dict]]:
@@ -16,9 +17,9 @@ def read_events(path: str) -> Iterator[tuple[int, dict]]:
     try:
         handle = open(path, "rb")
     except FileNotFoundError as exc:
-        raise InvalidInput(f"replay file {path} not found") from exc
+        raise InvalidInput(_("replay file {path} not found").format(path=path)) from exc
     except OSError as exc:
-        raise InvalidInput(f"cannot read the replay file {path}: {exc.strerror}") from exc
+        raise InvalidInput(_("cannot read the replay file {path}: {reason}").format(path=path, reason=exc.strerror)) from exc
     with handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -26,7 +27,7 @@ def read_events(path: str) -> Iterator[tuple[int, dict]]:
             # each line read as --data-file is: UTF-8 (a BOM allowed), within size and depth
             entry = read_json(line, f"{path}:{number}")
             if not isinstance(entry, dict) or not entry.get("ref") or not entry.get("event"):
-                raise InvalidInput(f"{path}:{number}: each line needs at least \"ref\" and \"event\"")
+                raise InvalidInput(_('{path}:{line}: each line needs at least "ref" and "event"').format(path=path, line=number))
             yield number, entry
 
 
@@ -49,8 +50,12 @@ def replay(runtime: Runtime, events: Iterable[tuple[int, dict]], *, source: str,
             else:
                 runtime.fire_in(tx, *args)
         except BanliError as exc:
-            exc.message = f"{source}:{number}: {exc.message}" + (" (nothing was applied)" if atomic else
-                                                                  f" ({applied} earlier line(s) were applied)")
+            if atomic:
+                exc.message = _("{source}:{line}: {message} (nothing was applied)").format(
+                    source=source, line=number, message=exc.message)
+            else:
+                exc.message = _("{source}:{line}: {message} ({applied} earlier line(s) were applied)").format(
+                    source=source, line=number, message=exc.message, applied=applied)
             raise
 
     if not atomic:
@@ -64,6 +69,6 @@ def replay(runtime: Runtime, events: Iterable[tuple[int, dict]], *, source: str,
                 apply(tx, number, entry)
                 applied += 1
     except Retry:  # one transaction cannot be retried line by line: the user runs it again
-        raise Conflict(f"{source}: the database changed while the replay was being applied; "
-                       "nothing was applied: run it again") from None
+        raise Conflict(_("{source}: the database changed while the replay was being applied; nothing was applied: "
+                         "run it again").format(source=source)) from None
     return applied

@@ -10,7 +10,6 @@ in one transaction (`replay --atomic`, an import) cost little more than their ha
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -25,9 +24,11 @@ from banli.engine.reminders import has_task_reminders, next_due
 from banli.engine.model import REGISTERING_ROLES, SYSTEM, Event
 from banli.engine.projection import CREATED, DEADLINE_RECOMPUTED, MIGRATED
 from banli.engine.records import SYSTEM_ACTOR, Actor, Fired, ItemRecord
+from banli.engine.refusals import roles_text, unknown_deputy_message
 from banli.engine.times import from_utc_text, local_text, parse_instant, utc_now, utc_text
 from banli.engine.values import coerce
 from banli.errors import Conflict, InvalidInput, NotAllowedNow, NotFound, NotPermitted, Retry
+from banli.i18n import _
 
 MAX_ATTEMPTS = 20
 _NEXT_DUE_REMEMBERED = 4096
@@ -72,15 +73,16 @@ class Runtime:
 
     def actor(self, user: str | None) -> Actor:
         if user in (None, ""):
-            raise NotPermitted("no acting user: pass --as USER (or set BANLI_USER) to say who you are")
+            raise NotPermitted(_("no acting user: pass --as USER (or set BANLI_USER) to say who you are"))
         if user == SYSTEM:
             if self.origin:
-                raise NotPermitted("'system' is the scheduler's own actor and cannot be named with --as: "
-                                   "act as yourself (--as USER); 'banli remind' and campaigns act as system")
+                raise NotPermitted(_("'system' is the scheduler's own actor and cannot be named with --as: "
+                                     "act as yourself (--as USER); 'banli remind' and campaigns act as system"))
             return SYSTEM_ACTOR
         actor = self.store.actor(user)
         if actor is None:
-            raise NotPermitted(f"user '{user}' is not in the organisation file; check --as, or add them with 'banli org load'")
+            raise NotPermitted(_("user '{user}' is not in the organisation file; check --as, or add them with "
+                                 "'banli org load'").format(user=user))
         return actor
 
     def holds_role(self, actor: Actor, roles: tuple[str, ...], item: ItemRecord, tx) -> bool:
@@ -94,7 +96,8 @@ class Runtime:
         """Register one item in its workflow's initial state, with its `created` trace row."""
         who = self.actor(actor)
         if who is not SYSTEM_ACTOR and not who.roles & REGISTERING_ROLES:
-            raise NotPermitted(f"user '{who.id}' may not register items: that needs the role registrar, supervisor or admin")
+            raise NotPermitted(_("user '{user}' may not register items: that needs the role registrar, supervisor "
+                                 "or admin").format(user=who.id))
         workflow = self.store.workflows.get(workflow_id)
         with self.store.write() as tx:
             return self.create_in(tx, workflow=workflow, ref=ref, title=title, actor=who, deputies=list(deputies),
@@ -104,19 +107,20 @@ class Runtime:
                   fields: dict, content: str = "", at: str | datetime | None = None, parent_id: int | None = None) -> Fired:
         limits.check_ref(str(ref or ""), child=parent_id is not None)  # '/' only in a child's ref
         if not title or not str(title).strip():
-            raise InvalidInput(f"item {ref} needs a title")
+            raise InvalidInput(_("item {ref} needs a title").format(ref=ref))
         if tx.item(ref) is not None:
-            raise InvalidInput(f"item {ref} already exists; choose another ref or see 'banli item show {ref}'")
+            raise InvalidInput(_("item {ref} already exists; choose another ref or see 'banli item show {ref}'").format(ref=ref))
         definition = workflow.definition
         unknown = [name for name in fields if name not in definition.fields]
         if unknown:
-            raise InvalidInput(f"unknown field(s) {', '.join(unknown)} for workflow {definition.id}; fields: {', '.join(definition.fields)}")
+            raise InvalidInput(_("unknown field(s) {unknown} for workflow {workflow}; fields: {fields}").format(
+                unknown=", ".join(unknown), workflow=definition.id, fields=", ".join(definition.fields)))
         refuse_outcomes(definition, fields, ref)
         typed = {name: coerce(tx, definition.fields[name].type, definition.fields[name].choices, value, name)
                  for name, value in fields.items()}
         missing = [name for name, spec in definition.fields.items() if spec.required and typed.get(name) in (None, "", [])]
         if missing:
-            raise InvalidInput(f"item {ref} lacks required field(s): {', '.join(missing)}")
+            raise InvalidInput(_("item {ref} lacks required field(s): {missing}").format(ref=ref, missing=", ".join(missing)))
         limits.check_item_texts(ref, str(title), str(content or ""), typed)
         unknown_deputies = tx.unknown_deputies(deputies)
         if unknown_deputies:
@@ -145,25 +149,25 @@ class Runtime:
                     return self.fire_in(tx, ref, event, actor, data or {}, at, expect_version)
             except Retry:
                 if expect_version is not None:
-                    raise Conflict(f"item {ref} changed while '{event}' was being applied; "
-                                   "look at it again ('banli item show') and retry with its new version") from None
-        raise Conflict(f"item {ref} kept changing underneath; '{event}' was not applied: try again")
+                    raise Conflict(_("item {ref} changed while '{event}' was being applied; look at it again "
+                                     "('banli item show') and retry with its new version").format(ref=ref, event=event)) from None
+        raise Conflict(_("item {ref} kept changing underneath; '{event}' was not applied: try again").format(ref=ref, event=event))
 
     def fire_in(self, tx, ref: str, event_name: str, actor_id: str | Actor, data: dict,
                 at: str | datetime | None, expect_version: int | None = None) -> Fired:
         item = tx.item(ref)
         if item is None:
-            raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
+            raise NotFound(_("no item {ref}; see 'banli item list'").format(ref=ref), ref=ref)
         workflow = self.store.workflows.by_id(item.definition_id)
         definition = workflow.definition
         event = definition.events.get(event_name)
         if event is None:
-            raise InvalidInput(f"workflow {definition.id} has no event '{event_name}'; its events: {', '.join(definition.events)}",
-                               ref=ref, event=event_name)
+            raise InvalidInput(_("workflow {workflow} has no event '{event}'; its events: {events}").format(
+                workflow=definition.id, event=event_name, events=", ".join(definition.events)), ref=ref, event=event_name)
         actor = actor_id if isinstance(actor_id, Actor) else self.actor(actor_id)
         if not self.holds_role(actor, event.roles, item, tx):
-            raise NotPermitted(f"user '{actor.id}' may not fire '{event_name}' on {ref}: it needs {_roles_text(event.roles)}",
-                               ref=ref, event=event_name)
+            raise NotPermitted(_("user '{user}' may not fire '{event}' on {ref}: it needs {roles}").format(
+                user=actor.id, event=event_name, ref=ref, roles=roles_text(event.roles)), ref=ref, event=event_name)
         now = self.now()
         self._check_allowed(tx, workflow, item, event, self._tentative_time(at, now, workflow))
         typed = self._check_data(tx, definition, event, data, ref)
@@ -178,10 +182,12 @@ class Runtime:
             if entry.on_data:
                 reason = entry.function(context, **call.kwargs())
                 if reason:
-                    raise InvalidInput(f"{ref} {event_name}: {reason}", ref=ref, event=event_name)
+                    raise InvalidInput(_("{ref} {event}: {reason}").format(ref=ref, event=event_name, reason=reason),
+                                       ref=ref, event=event_name)
         if expect_version is not None and expect_version != item.version:
-            raise Conflict(f"item {ref} is at version {item.version}, not {expect_version}: it changed; "
-                           "look at it again ('banli item show') and decide anew", ref=ref)
+            raise Conflict(_("item {ref} is at version {version}, not {expected}: it changed; look at it again "
+                             "('banli item show') and decide anew").format(ref=ref, version=item.version,
+                                                                          expected=expect_version), ref=ref)
         to_state = workflow.destination(event_name, item.state, fields, typed, TraceCounts(tx, item.id, event_name))
         context.to_state = to_state
         for call in event.effects:
@@ -212,19 +218,21 @@ class Runtime:
         """State validity, the `within` window (judged at the event's business time) and guards (exit 5)."""
         ref, name = item.ref, event.name
         if item.state not in event.sources:
-            valid = ", ".join(workflow.label(source) + f"({source})" for source in event.sources) or "none"
-            raise NotAllowedNow(f"'{name}' is not possible on {ref} in state {workflow.label(item.state)}({item.state}); "
-                                f"it is possible in: {valid}", ref=ref, event=name, state=item.state)
+            valid = ", ".join(workflow.label(source) + f"({source})" for source in event.sources) or _("none")
+            raise NotAllowedNow(_("'{event}' is not possible on {ref} in state {state}; it is possible in: {valid}").format(
+                event=name, ref=ref, state=f"{workflow.label(item.state)}({item.state})", valid=valid),
+                ref=ref, event=name, state=item.state)
         if event.clock and (refused := clock.refusal(item, event)):
-            raise NotAllowedNow(f"'{name}' is not possible on {ref} now: {refused}", ref=ref, event=name)
+            raise NotAllowedNow(_("'{event}' is not possible on {ref} now: {refused}").format(
+                event=name, ref=ref, refused=refused), ref=ref, event=name)
         if event.within:
             start = self._rule_start(tx, item, event.within.start, None)
             if start is not None:
                 closes, _basis = workflow.after(start, event.within.after)
                 if when > closes:
-                    raise NotAllowedNow(f"'{name}' on {ref} had to happen within {event.within.after} "
-                                        f"(until {local_text(closes, workflow.zone)[:16]}); that window is closed",
-                                        ref=ref, event=name)
+                    raise NotAllowedNow(_("'{event}' on {ref} had to happen within {within} (until {until}); that window "
+                                          "is closed").format(event=name, ref=ref, within=event.within.after,
+                                                              until=local_text(closes, workflow.zone)[:16]), ref=ref, event=name)
         for call in event.guards:
             entry = registry.guards()[call.name]
             if not entry.on_data:
@@ -232,25 +240,28 @@ class Runtime:
                                   actor=SYSTEM_ACTOR, at=when, fields=dict(item.fields))
                 reason = entry.function(context, **call.kwargs())
                 if reason:
-                    raise NotAllowedNow(f"'{name}' is not possible on {ref} yet: {reason}", ref=ref, event=name)
+                    raise NotAllowedNow(_("'{event}' is not possible on {ref} yet: {reason}").format(
+                        event=name, ref=ref, reason=reason), ref=ref, event=name)
 
     def _check_data(self, tx, definition, event: Event, data: dict, ref: str) -> dict:
         unknown = [key for key in data if event.data_spec(key) is None]
         if unknown:
-            allowed = ", ".join(spec.key for spec in event.data) or "none"
-            raise InvalidInput(f"'{event.name}' takes no data '{unknown[0]}'; it takes: {allowed}", ref=ref, event=event.name)
+            allowed = ", ".join(spec.key for spec in event.data) or _("none")
+            raise InvalidInput(_("'{event}' takes no data '{key}'; it takes: {allowed}").format(
+                event=event.name, key=unknown[0], allowed=allowed), ref=ref, event=event.name)
         typed = {}
         for spec in event.data:
             value = data.get(spec.key)
             if value in (None, "", []):
                 if spec.required:
-                    raise InvalidInput(f"'{event.name}' on {ref} needs data '{spec.key}'; pass --data {spec.key}=…",
-                                       ref=ref, event=event.name)
+                    raise InvalidInput(_("'{event}' on {ref} needs data '{key}'; pass --data {key}=…").format(
+                        event=event.name, ref=ref, key=spec.key), ref=ref, event=event.name)
                 continue
             typed[spec.key] = coerce(tx, spec.type, spec.choices, value, spec.key)
             problem = limits.value_problem(spec.key, typed[spec.key])
             if problem:
-                raise InvalidInput(f"'{event.name}' on {ref}: data '{spec.key}' {problem}", ref=ref, event=event.name)
+                raise InvalidInput(_("'{event}' on {ref}: data '{key}' {problem}").format(
+                    event=event.name, ref=ref, key=spec.key, problem=problem), ref=ref, event=event.name)
         return typed
 
     def _business_time(self, at, now: datetime, item: ItemRecord | None, workflow: CompiledWorkflow) -> datetime:
@@ -259,10 +270,12 @@ class Runtime:
             return max(now, last) if last else now
         when = at if isinstance(at, datetime) else parse_instant(str(at), workflow.zone)
         if when > now:
-            raise InvalidInput(f"--at {local_text(when, workflow.zone)} is in the future; an event's time is when it happened")
+            raise InvalidInput(_("--at {at} is in the future; an event's time is when it happened").format(
+                at=local_text(when, workflow.zone)))
         if last and when < last:
-            raise InvalidInput(f"--at {local_text(when, workflow.zone)} is before {item.ref}'s latest event "
-                               f"({local_text(last, workflow.zone)}); events are recorded in the order they happened")
+            raise InvalidInput(_("--at {at} is before {ref}'s latest event ({latest}); events are recorded in the order "
+                                 "they happened").format(at=local_text(when, workflow.zone), ref=item.ref,
+                                                         latest=local_text(last, workflow.zone)))
         return when
 
     def _rule_start(self, tx, item: ItemRecord, start: str, pending: tuple[str, datetime] | None) -> datetime | None:
@@ -368,29 +381,19 @@ class Runtime:
         with self.store.read() as tx:
             item = tx.item(ref)
             if item is None:
-                raise NotFound(f"no item {ref}; see 'banli item list'", ref=ref)
+                raise NotFound(_("no item {ref}; see 'banli item list'").format(ref=ref), ref=ref)
             workflow = self.store.workflows.by_id(item.definition_id)
             answers = []
             now = self.now()
             for event in workflow.definition.events.values():
-                answer = {"event": event.name, "label": str(event.label), "allowed": True, "reason": "",
+                answer = {"event": event.name, "label": str(event.label), "allowed": True, "reason": "", "blocked": "",
                           "data": [spec.key + ("*" if spec.required else "") for spec in event.data]}
-                if not self.holds_role(actor, event.roles, item, tx):
-                    answer.update(allowed=False, reason=f"needs {_roles_text(event.roles)}")
+                if not self.holds_role(actor, event.roles, item, tx):  # blocked: "role" (not theirs) or "rule"
+                    answer.update(allowed=False, blocked="role", reason=_("needs {roles}").format(roles=roles_text(event.roles)))
                 else:
                     try:
                         self._check_allowed(tx, workflow, item, event, now)
                     except NotAllowedNow as exc:
-                        answer.update(allowed=False, reason=str(exc))
+                        answer.update(allowed=False, blocked="rule", reason=str(exc))
                 answers.append(answer)
             return answers
-
-
-def _roles_text(roles: tuple[str, ...]) -> str:
-    return "the role " + " or ".join(roles) if roles else "a role nobody holds"
-
-
-def unknown_deputy_message(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.3)
-    hint = f" (did you mean {'、'.join(close)}?)" if close else ""
-    return f"unknown deputy '{name}'{hint}; deputies come from the organisation file ('banli org load')"

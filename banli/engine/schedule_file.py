@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from banli.engine.calendar import YearSchedule
 from banli.engine.times import year_problem
 from banli.files import read_yaml_model
+from banli.i18n import _
 
 
 class _Range(BaseModel):
@@ -51,20 +52,21 @@ class ScheduleFile(BaseModel):
     def _consistent(self) -> "ScheduleFile":
         problem = year_problem(self.year)
         if problem:
-            raise ValueError(f"year {self.year} {problem}")
+            raise ValueError(_("year {year} {problem}").format(year=self.year, problem=problem))
         for entry in self.holidays:  # before listing a range's days: 2030-01-01 to 9999-12-31 is 3 million
             if isinstance(entry, _Range) and (entry.start.year != self.year or entry.end.year != self.year):
-                raise ValueError(f"{entry.start} to {entry.end} is not within {self.year}")
+                raise ValueError(_("{start} to {end} is not within {year}").format(
+                    start=entry.start, end=entry.end, year=self.year))
         holidays = self.holiday_days()
         for day in sorted(holidays | set(self.workdays)):
             if day.year != self.year:
-                raise ValueError(f"{day} is not in {self.year}")
+                raise ValueError(_("{day} is not in {year}").format(day=day, year=self.year))
         both = holidays & set(self.workdays)
         if both:
-            raise ValueError(f"{min(both)} is listed both as a holiday and as a workday")
+            raise ValueError(_("{day} is listed both as a holiday and as a workday").format(day=min(both)))
         for day in self.workdays:
             if day.weekday() < 5:
-                raise ValueError(f"workday {day} is a weekday already; list only weekend days worked (调休)")
+                raise ValueError(_("workday {day} is a weekday already; list only weekend days worked (调休)").format(day=day))
         return self
 
     def holiday_days(self) -> set[date]:
@@ -78,4 +80,4 @@ class ScheduleFile(BaseModel):
 
 
 def read_schedule(path: str | Path) -> ScheduleFile:
-    return read_yaml_model(path, ScheduleFile, "calendar file")
+    return read_yaml_model(path, ScheduleFile, _("calendar file"))

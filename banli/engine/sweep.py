@@ -23,14 +23,15 @@ from datetime import datetime, timedelta
 from banli.engine.records import SYSTEM_ACTOR, ItemRecord
 from banli.engine.reminders import earliest_pending, fallen_due, has_task_reminders, is_campaign_key, schedule
 from banli.engine.model import ReminderKind
-from banli.engine.notices import reminder_text
+from banli.engine.notices import FOOTER, heading, reminder_text
 from banli.engine.people import People
 from banli.engine.roles import reached
 from banli.engine.runtime import MAX_ATTEMPTS, Runtime
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.errors import Conflict, InvalidInput, Retry
+from banli.i18n import N_, _
 
-KIND_LABELS = {ReminderKind.BEFORE: "即将到期", ReminderKind.OVERDUE: "已逾期"}
+KIND_LABELS = {ReminderKind.BEFORE: N_("due soon"), ReminderKind.OVERDUE: N_("overdue")}  # translated where shown
 BATCH_SECONDS = 0.2  # how long a batch holds its locks (SQLite: the database's write lock) at most
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -70,8 +71,8 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
     """Act on every reminder due by `as_of`. `stop_after` ends the pass after that many items
     (what a crash half-way looks like, for tests)."""
     if not dry_run and as_of > runtime.now():
-        raise InvalidInput("--as-of is in the future: reminders are only acted on once they are due "
-                           "(use --dry-run to see what will fall due)")
+        raise InvalidInput(_("--as-of is in the future: reminders are only acted on once they are due "
+                             "(use --dry-run to see what will fall due)"))
     report = SweepReport(as_of=as_of.isoformat(), dry_run=dry_run)
     if dry_run:  # what a sweep would do, counted as it counts: one notification a recipient, one event a rule
         refs = runtime.store.due_refs(utc_text(as_of), limit)
@@ -101,7 +102,7 @@ def sweep(runtime: Runtime, as_of: datetime, *, dry_run: bool = False, limit: in
             except Retry:  # the commit clashed: nothing of the batch was kept, take it again
                 continue
         else:
-            raise Conflict("the due items kept changing during the sweep; run it again")
+            raise Conflict(_("the due items kept changing during the sweep; run it again"))
         cursor, more = batch.cursor, batch.more
         report.items += batch.items
         report.actions.extend(batch.actions)
@@ -159,7 +160,7 @@ def _sweep_claimed(runtime: Runtime, tx, ref: str, as_of: datetime, people) -> t
                 return _sweep_item(runtime, tx, ref, as_of, people)
         except Retry:
             continue
-    raise Conflict(f"{ref} kept changing during the sweep; run it again")
+    raise Conflict(_("{ref} kept changing during the sweep; run it again").format(ref=ref))
 
 
 def _sweep_item(runtime: Runtime, tx, ref: str, as_of: datetime, people,
@@ -231,18 +232,19 @@ def _message(tx, recipients: list, workflow, item: ItemRecord, key: str, rule, a
     the rule's own `message`, or words for a handling deadline."""
     deadline = task_due or from_utc_text(item.deadline)
     last_day = (deadline - _MICROSECOND).astimezone(workflow.zone)  # 24:00 ends the day before
-    due_text = f"{last_day.year}年{last_day.month}月{last_day.day}日"
-    kind = KIND_LABELS[rule.kind]
-    subject = f"【{kind}】{item.ref} {item.title}" if task_due is None else f"【回访核查{kind}】{item.ref} {item.title}"
-    state = workflow.label(item.state)
-    lines = [f"{workflow.definition.title}：{item.ref}《{item.title}》",
-             f"当前状态：{state}", f"{'办理期限' if task_due is None else '核查期限'}：{due_text}"]
+    due_text = _("{year}-{month:02d}-{day:02d}").format(year=last_day.year, month=last_day.month, day=last_day.day)
+    kind = _(KIND_LABELS[rule.kind])
+    subject = (_("[{kind}] {ref} {title}") if task_due is None else _("[Follow-up check {kind}] {ref} {title}")) \
+        .format(kind=kind, ref=item.ref, title=item.title)
+    deadline_line = _("Handling deadline: {date}") if task_due is None else _("Check deadline: {date}")
+    lines = [heading(workflow, item), _("Current state: {state}").format(state=workflow.label(item.state)),
+             deadline_line.format(date=due_text)]
     if rule.message:
         lines.append(reminder_text(tx, workflow, item, rule.message, due_text))
     elif rule.kind == ReminderKind.OVERDUE:
-        lines.append("该事项已超过办理期限，请抓紧办理并及时答复。")
+        lines.append(_("This item is past its handling deadline; please handle it promptly and reply in time."))
     else:
-        lines.append(f"该事项将于{due_text}到期，请按时办结。")
-    lines.append("—— banli 办理系统")
+        lines.append(_("This item is due on {date}; please complete it on time.").format(date=due_text))
+    lines.append(_(FOOTER))
     return {"cause": f"{item.ref}#{item.entered_seq}#{key}", "people": recipients, "item": item, "subject": subject,
             "body": "\n".join(lines), "at": at}

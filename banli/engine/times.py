@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from banli.engine.naming import iso_text
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 # The zone a definition without `timezone:` uses, and the one the front-ends read dates in
 # before they know a definition: the one place that names it.
@@ -26,7 +27,7 @@ def year_problem(year: int) -> str | None:
     """Why banli does not take dates in `year`, or None."""
     if FIRST_DAY.year <= year <= LAST_DAY.year:
         return None
-    return f"is outside the dates banli takes ({RANGE_TEXT})"
+    return _("is outside the dates banli takes ({range})").format(range=RANGE_TEXT)
 
 
 def check_year(year: int, what: str) -> None:
@@ -64,7 +65,7 @@ def parse_instant(text: str, zone: ZoneInfo, option: str = "--at") -> datetime:
         else:
             instant = datetime.fromisoformat(iso)
     except ValueError as exc:
-        raise InvalidInput(f"{option} {text!r} is not a date or date-time; write e.g. 2023-05-10, 2023/5/10 "
-                           "or 2023-05-10T09:30") from exc
+        raise InvalidInput(_("{option} {text} is not a date or date-time; write e.g. 2023-05-10, 2023/5/10 "
+                             "or 2023-05-10T09:30").format(option=option, text=repr(text))) from exc
     check_year(instant.year, f"{option} {text.strip()!r}")  # as written, before any zone moves it
     return instant if instant.tzinfo else instant.replace(tzinfo=zone)

@@ -11,6 +11,7 @@ from banli.engine.limits import shown
 from banli.engine.model import Choices
 from banli.engine.times import check_year
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 _TRUE = {"true", "yes", "1", "是", "y"}
 _FALSE = {"false", "no", "0", "否", "n"}
@@ -31,12 +32,13 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
         text = str(value).strip().lower()
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
-        raise InvalidInput(f"'{key}' must be true or false (是/否), not {value!r}")
+        raise InvalidInput(_("'{key}' must be true or false (是/否), not {value}").format(key=key, value=repr(value)))
     if kind == "date":
         try:
             day = value if isinstance(value, date) else date.fromisoformat(naming.iso_text(str(value))[:10])
         except ValueError:
-            raise InvalidInput(f"'{key}' must be a date like 2023-05-10 or 2023/5/10, not {value!r}") from None
+            raise InvalidInput(_("'{key}' must be a date like 2023-05-10 or 2023/5/10, not {value}").format(
+                key=key, value=repr(value))) from None
         check_year(day.year, f"'{key}' {day.isoformat()}")
         return day.isoformat()
     if kind == "choice":
@@ -45,7 +47,8 @@ def coerce(tx, kind: str, choices: tuple[str, ...], value: object, key: str) -> 
         if chosen is None:
             named = choices.labels if isinstance(choices, Choices) else {}
             listed = ", ".join(f"{choice} ({named[choice]})" if choice in named else choice for choice in choices)
-            raise InvalidInput(f"'{key}' must be one of {listed}; got {text!r}")
+            raise InvalidInput(_("'{key}' must be one of {choices}; got {value}").format(
+                key=key, choices=listed, value=repr(text)))
         return chosen
     if kind == "unit":
         return _units(tx, [str(value).strip()], key)[0]
@@ -65,10 +68,10 @@ def _whole_number(value: object, key: str) -> int:
     counted before int(), which refuses more than 4,300 of them with an error of its own."""
     text = str(value).strip() if not isinstance(value, bool) else ""
     if not _INT.fullmatch(text):
-        raise InvalidInput(f"'{key}' must be a whole number, not {shown(str(value))!r}")
+        raise InvalidInput(_("'{key}' must be a whole number, not {value}").format(key=key, value=repr(shown(str(value)))))
     if len(text) > 25 or not INT_MIN <= int(text) <= INT_MAX:
-        raise InvalidInput(f"'{key}' {shown(text)} is too large: a whole number is at most {INT_MAX:,} "
-                           "either side of 0")
+        raise InvalidInput(_("'{key}' {value} is too large: a whole number is at most {maximum} either side of 0").format(
+            key=key, value=shown(text), maximum=f"{INT_MAX:,}"))
     return int(text)
 
 

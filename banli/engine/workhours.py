@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from banli.engine.durations import CAPS, Workdays
+from banli.i18n import _
 
 _PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _DAY = 24 * 60
@@ -20,14 +21,15 @@ def parse_period(text: object) -> tuple[int, int]:
     """`"08:30-12:00"` → (510, 720), minutes since midnight; raises ValueError with a reason."""
     match = _PERIOD.match(text) if isinstance(text, str) else None
     if not match:
-        raise ValueError(f"'{str(text)[:40]}' is not a period of office hours; write it as 'HH:MM-HH:MM', "
-                         "e.g. '08:30-12:00'")
+        raise ValueError(_("'{period}' is not a period of office hours; write it as 'HH:MM-HH:MM', "
+                           "e.g. '08:30-12:00'").format(period=str(text)[:40]))
     start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
     start, end = start_h * 60 + start_m, end_h * 60 + end_m
     if start_m > 59 or end_m > 59 or start >= _DAY or end > _DAY:
-        raise ValueError(f"'{text}' is not a time of day: hours run 00–23 (24:00 only as an end), minutes 00–59")
+        raise ValueError(_("'{period}' is not a time of day: hours run 00–23 (24:00 only as an end), "
+                           "minutes 00–59").format(period=text))
     if start >= end:
-        raise ValueError(f"'{text}' ends before it begins; a period is 'FROM-TO' within one day")
+        raise ValueError(_("'{period}' ends before it begins; a period is 'FROM-TO' within one day").format(period=text))
     return start, end
 
 
@@ -35,8 +37,8 @@ def check_periods(periods: list[tuple[int, int]]) -> str | None:
     """Why periods in this order cannot be a day's office hours (unordered, overlapping), or None."""
     for index in range(1, len(periods)):
         if periods[index][0] < periods[index - 1][1]:
-            return (f"period {index + 1} begins before period {index} ends; list the periods in the order of the day, "
-                    "without overlaps")
+            return _("period {number} begins before period {previous} ends; list the periods in the order of the day, "
+                     "without overlaps").format(number=index + 1, previous=index)
     return None
 
 

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from banli.config import Config, EmailSettings, WebhookSettings
 from banli.engine.times import from_utc_text
+from banli.i18n import _
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,7 +97,8 @@ class LogChannel:
             self._out.write(line)
         except OSError as exc:
             self.close()
-            raise SendFailed(f"cannot append to {self.file}: {exc.strerror or exc}") from exc
+            raise SendFailed(_("cannot append to {file}: {reason}").format(
+                file=self.file, reason=exc.strerror or exc)) from exc
 
     def close(self) -> None:
         if self._out is not None:
@@ -146,12 +148,13 @@ class EmailChannel:
 
     def send(self, message: Message, now: datetime) -> None:
         if not message.email:
-            raise SendFailed(f"no e-mail address for {message.who}; add 'email:' to the organisation file",
-                             permanent=True)
+            raise SendFailed(_("no e-mail address for {person}; add 'email:' to the organisation file").format(
+                person=message.who), permanent=True)
         problem = address_problem(message.email)
         if problem:
-            raise SendFailed(f"bad e-mail address {message.email!r} for {message.who}: {problem}; "
-                             "correct it in the organisation file", permanent=True)
+            raise SendFailed(_("bad e-mail address {address} for {person}: {problem}; "
+                               "correct it in the organisation file").format(
+                address=repr(message.email), person=message.who, problem=problem), permanent=True)
         if self._down:
             raise SendFailed(self._down)
         mail = self.build(message, now)
@@ -166,7 +169,8 @@ class EmailChannel:
         except smtplib.SMTPRecipientsRefused as exc:
             self.close()
             code, reply = next(iter(exc.recipients.values()))
-            raise SendFailed(f"SMTP refused {message.email}: {code} {_text(reply)}", permanent=code >= 500) from exc
+            raise SendFailed(_("SMTP refused {address}: {code} {reply}").format(
+                address=message.email, code=code, reply=_text(reply)), permanent=code >= 500) from exc
         except smtplib.SMTPResponseException as exc:  # 5xx: the server will not take it; 4xx: try later
             self.close()
             raise SendFailed(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500) from exc
@@ -187,8 +191,8 @@ class EmailChannel:
                     smtp.starttls(context=context)  # refused by the server: SMTPNotSupportedError, nothing sent
                 if s.username:
                     if not isinstance(smtp.sock, ssl.SSLSocket) and not s.allow_plaintext_auth:
-                        raise smtplib.SMTPException("refusing to send the SMTP password without TLS: "
-                                                    'set tls = "starttls" or "implicit" in [notify.email]')
+                        raise smtplib.SMTPException(_("refusing to send the SMTP password without TLS: "
+                                                      'set tls = "starttls" or "implicit" in [notify.email]'))
                     smtp.login(s.username, s.password)
             except BaseException:
                 smtp.close()
@@ -241,8 +245,8 @@ class WebhookChannel:
             with self._opener.open(request, timeout=self.settings.timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
-            raise SendFailed(f"HTTP {exc.code} {exc.reason} from {self.settings.url}",
-                             permanent=exc.code in PERMANENT_HTTP) from exc
+            raise SendFailed(_("HTTP {code} {reason} from {url}").format(
+                code=exc.code, reason=exc.reason, url=self.settings.url), permanent=exc.code in PERMANENT_HTTP) from exc
         except (urllib.error.URLError, OSError) as exc:
             self._down = f"POST {self.settings.url}: {_reason(getattr(exc, 'reason', exc))}"
             raise SendFailed(self._down) from exc
@@ -259,13 +263,13 @@ def address_problem(address: str) -> str | None:
     """Why `address` cannot go in an SMTP envelope, or None if it can."""
     local, at, domain = address.rpartition("@")
     if not (local and at and domain):
-        return "not of the form name@domain"
+        return _("not of the form name@domain")
     try:
         Address(addr_spec=address)
     except Exception as exc:  # the parser raises several kinds (HeaderParseError, ValueError, …)
-        return str(exc).rstrip(")") or "not an address"
+        return str(exc).rstrip(")") or _("not an address")
     if not address.isascii():
-        return "not ASCII (write the domain as punycode, xn--…)"
+        return _("not ASCII (write the domain as punycode, xn--…)")
     return None
 
 

@@ -16,6 +16,7 @@ from typing import Callable
 from banli.config import Config, NotifySettings
 from banli.engine.records import DeliveryStatus
 from banli.engine.times import DEFAULT_ZONE, from_utc_text, local_text, utc_text
+from banli.i18n import _
 from banli.notify.channels import Channel, Message, SendFailed, open_channels
 from banli.store import delivery as outbox
 from banli.store.repo import SqlStore
@@ -71,7 +72,8 @@ def _attempt(settings: NotifySettings, channel: Channel, row, now: datetime, sen
     try:
         channel.send(Message.from_row(row), now)
     except Exception as exc:  # one message's trouble, even a bug in a channel, must not hold up the others
-        failure = exc if isinstance(exc, SendFailed) else SendFailed(f"internal error ({type(exc).__name__}: {exc})")
+        failure = exc if isinstance(exc, SendFailed) else SendFailed(_("internal error ({kind}: {error})").format(
+            kind=type(exc).__name__, error=exc))
         give_up = failure.permanent or attempts >= settings.max_attempts
         retry_at = None if give_up else utc_text(now + backoff(settings, attempts))
         return ({"id": row.id, "attempts": attempts, "error": failure.reason, "retry_at": retry_at},

@@ -19,6 +19,7 @@ from pathlib import Path
 from banli.engine.org import IssuerSpec
 from banli.engine.times import DEFAULT_ZONE
 from banli.errors import NotFound
+from banli.i18n import _
 from banli.reports import charts
 from banli.reports.document import Block, Chart, Document, Heading, Paragraph, Signature, Table
 from banli.reports import leaders
@@ -62,8 +63,8 @@ def build_annual(store, session: str, as_of: datetime) -> AnnualReport:
     if not facts.items:
         report_queries.require_session(store, session)
         by = as_of.astimezone(DEFAULT_ZONE)
-        raise NotFound(f"no items of session '{session}' were registered by {by:%Y-%m-%d %H:%M}; "
-                       "report as of a later --as-of")
+        raise NotFound(_("no items of session '{session}' were registered by {time}; "
+                         "report as of a later --as-of").format(session=session, time=f"{by:%Y-%m-%d %H:%M}"))
     metrics = measure(facts)
     found = tuple(findings(facts))
     split, led = summarise(store, facts), leaders.summarise(store, facts)

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from banli.engine.times import DEFAULT_ZONE
 from banli.errors import InvalidInput
+from banli.i18n import _
 from banli.reports.document import Document, Heading, Paragraph, Table
 from banli.reports.ledger import RATINGS, TOTAL, in_time
 from banli.reports.replay import LEAD_UNIT, replay
@@ -125,7 +126,7 @@ def month_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The first instant of the month YYYY-MM and of the next, in `zone`."""
     match = _PERIOD.fullmatch(period or "")
     if not match or not 1 <= int(match[2]) <= 12:
-        raise InvalidInput(f"--period {period!r} must be a month written YYYY-MM, e.g. 2022-08")
+        raise InvalidInput(_("--period {period} must be a month written YYYY-MM, e.g. 2022-08").format(period=repr(period)))
     year, month = int(match[1]), int(match[2])
     start = datetime(year, month, 1, tzinfo=zone)
     return start, datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
@@ -148,7 +149,7 @@ def build_bulletin(store, period: str, *, now: datetime | None = None, session: 
     start, end = month_bounds(period, zone)
     until = min(end, now.astimezone(zone)) if now is not None else end
     if until <= start:
-        raise InvalidInput(f"{period} has not begun yet: a bulletin reports a month that has begun")
+        raise InvalidInput(_("{period} has not begun yet: a bulletin reports a month that has begun").format(period=period))
     names = unit_names(store)
     months: dict[str, UnitMonth] = {}
 

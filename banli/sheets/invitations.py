@@ -8,6 +8,7 @@ from pathlib import Path
 
 from banli.errors import InvalidInput
 from banli.files import replacing
+from banli.i18n import _
 
 HEADERS = ("账号", "姓名", "单位", "角色", "登录链接", "有效期至")
 SHEET = "登录链接"
@@ -38,9 +39,9 @@ def check_path(path: str | Path) -> Path:
     """The path the sheet will be written to, refused before any code is made if it cannot be."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise InvalidInput(f"{path}: the invitations are written as .xlsx; name the file e.g. 账号.xlsx")
+        raise InvalidInput(_("{path}: the invitations are written as .xlsx; name the file e.g. 账号.xlsx").format(path=path))
     if not path.parent.is_dir():
-        raise InvalidInput(f"cannot write {path}: its folder does not exist")
+        raise InvalidInput(_("cannot write {path}: its folder does not exist").format(path=path))
     return path
 
 

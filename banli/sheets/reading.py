@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 
 from banli.errors import InvalidInput
 from banli.files import collector_paused
+from banli.i18n import _
 from banli.sheets.columns import QUOTE, VOCABULARY, Vocabulary, unquoted
 
 HEADER_SEARCH = 10  # a title row or two above the header is common in county ledgers
@@ -36,12 +37,12 @@ def read_sheet(path: str | Path) -> Sheet:
     first sheet of an XLSX workbook, as text."""
     path = Path(path)
     if not path.is_file():
-        raise InvalidInput(f"{path}: no such file")
+        raise InvalidInput(_("{path}: no such file").format(path=path))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _sheet(str(path), _xlsx_rows(path))
     if suffix == ".xls":
-        raise InvalidInput(f"{path}: the old Excel format (.xls) is not read; save it as .xlsx or as CSV")
+        raise InvalidInput(_("{path}: the old Excel format (.xls) is not read; save it as .xlsx or as CSV").format(path=path))
     return _sheet(str(path), _csv_rows(path))
 
 
@@ -62,14 +63,14 @@ def _sheet(file: str, rows: Iterable[list[str]]) -> Sheet:
             header_row, header = _header_of(leading)
             data = [entry for entry in leading if entry[0] > header_row]
     if not leading:
-        raise InvalidInput(f"{file} is empty: it needs a header row (ref, title, …) and one row per item")
+        raise InvalidInput(_("{file} is empty: it needs a header row (ref, title, …) and one row per item").format(file=file))
     if not header_row:
         header_row, header = _header_of(leading)
         data = [entry for entry in leading if entry[0] > header_row]
     while header and not header[-1]:
         header.pop()
     if not data:
-        raise InvalidInput(f"{file} has a header row but no rows below it: nothing to import")
+        raise InvalidInput(_("{file} has a header row but no rows below it: nothing to import").format(file=file))
     return Sheet(file=file, header_row=header_row, header=header, rows=data)
 
 
@@ -88,7 +89,8 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
         try:
             yield from reader
         except csv.Error as exc:
-            raise InvalidInput(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from exc
+            raise InvalidInput(_("{path}:{line}: not readable as CSV ({reason})").format(
+                path=path, line=reader.line_num, reason=exc)) from exc
 
 
 def _encoding(path: Path) -> str:
@@ -101,8 +103,8 @@ def _encoding(path: Path) -> str:
     for encoding in ("utf-8", "gb18030"):  # GB18030: what Excel writes on a Chinese Windows
         if _decodes(path, encoding):
             return encoding
-    raise InvalidInput(f"{path}: the text is neither UTF-8 nor GB18030; in Excel, save it as "
-                       "'CSV UTF-8' or as .xlsx")
+    raise InvalidInput(_("{path}: the text is neither UTF-8 nor GB18030; in Excel, save it as "
+                         "'CSV UTF-8' or as .xlsx").format(path=path))
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -132,7 +134,7 @@ def _xlsx_rows(path: Path) -> Iterator[list[str]]:
         with python_calamine.CalamineWorkbook.from_path(str(path)) as workbook:
             rows = _first_worksheet(workbook, path).to_python(skip_empty_area=False)
     except (BadZipFile, NotImplementedError, python_calamine.CalamineError, OSError) as exc:
-        raise InvalidInput(f"{path}: not a readable .xlsx workbook ({exc})") from exc
+        raise InvalidInput(_("{path}: not a readable .xlsx workbook ({reason})").format(path=path, reason=exc)) from exc
     for values in rows:
         yield [value if value.__class__ is str else _cell_text(value) for value in values]  # most are text
 
@@ -144,7 +146,7 @@ def _first_worksheet(workbook, path: Path):
     for index, sheet in enumerate(workbook.sheets_metadata):
         if sheet.typ == SheetTypeEnum.WorkSheet:
             return workbook.get_sheet_by_index(index)
-    raise InvalidInput(f"{path}: the workbook has no sheet of cells; put the rows on its first sheet")
+    raise InvalidInput(_("{path}: the workbook has no sheet of cells; put the rows on its first sheet").format(path=path))
 
 
 def _cell_text(value: object) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol, Sequence
 
 from banli.errors import InvalidInput
 from banli.files import replacing
+from banli.i18n import _
 from banli.sheets.columns import FORMULA_STARTS, UNIT_HEADERS, neutral
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def write_ledger(ledger: Ledger, path: str | Path) -> None:
 def ledger_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InvalidInput(f"{path}: the ledger is written as .xlsx or .csv; name the file e.g. 台账.xlsx")
+        raise InvalidInput(_("{path}: the ledger is written as .xlsx or .csv; name the file e.g. 台账.xlsx").format(path=path))
     return suffix
 
 
@@ -243,8 +244,9 @@ def write_csv(ledger: Ledger, path: Path) -> None:
     """One table: a CSV file has no sheets, so a ledger of several workflows is refused."""
     if len(ledger.tables) > 1:
         names = ", ".join(table.workflow for table in ledger.tables)
-        raise InvalidInput(f"{path.name}: the ledger holds items of {len(ledger.tables)} workflows ({names}) and a "
-                           "CSV file holds one table; name one with --workflow, or write .xlsx (a sheet each)")
+        raise InvalidInput(_("{file}: the ledger holds items of {count} workflows ({names}) and a "
+                             "CSV file holds one table; name one with --workflow, or write .xlsx (a sheet each)").format(
+            file=path.name, count=len(ledger.tables), names=names))
     [table] = ledger.tables
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)

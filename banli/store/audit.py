@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from banli.engine.chain import GENESIS, SEPARATOR, canonical_json
 from banli.engine.merkle import SubtreeLog
+from banli.i18n import _
 from banli.engine.projection import CREATED, DEADLINE_RECOMPUTED, MIGRATED, Projector
 from banli.store import trace_scan, trace_workers
 from banli.store.schema import definition_t, journal_t, trace_t
@@ -125,11 +126,13 @@ def effects(connection) -> tuple[dict, list[dict]]:
             parsed[row.hash] = parse(document, where)
         except BanliError as error:
             failures.append({"ref": "@definition", "seq": row.id,
-                             "reason": f"{where}: its stored source no longer reads ({error}); restore it"})
+                             "reason": _("{where}: its stored source no longer reads ({error}); restore it").format(
+                                 where=where, error=error)})
             continue
         if content_hash(document) != row.hash:
             failures.append({"ref": "@definition", "seq": row.id,
-                             "reason": f"{where}: its stored source does not give its hash: changed after registration"})
+                             "reason": _("{where}: its stored source does not give its hash: changed after registration").format(
+                                 where=where)})
     projector = Projector(parsed.__getitem__)
     table = {}
     for def_hash, definition in parsed.items():
@@ -176,7 +179,7 @@ def _scan_trace(connection, processes: int | None, ranges: int | None, progress,
 
 def _named(connection, found: list) -> list[tuple[int, dict]]:
     """The scan's failures, (row id, order, seq, reason) each, as (row id, {"ref", "seq", "reason"})."""
-    ids = sorted({row_id for row_id, *_ in found})
+    ids = sorted({row_id for row_id, *_rest in found})
     refs = {}
     for start in range(0, len(ids), _IN_BATCH):
         refs.update(connection.execute(select(trace_t.c.id, trace_t.c.ref).where(
@@ -215,15 +218,17 @@ def _compare_items(connection, stored: dict, joined: trace_scan.Joined) -> list[
     for item_id, (ref, seq, head_hash, state, version, fields) in stored.items():
         head = heads.get(item_id)
         if head is None:
-            failures.append({"ref": ref, "seq": seq, "reason": "the item has no trace: no event establishes it"})
+            failures.append({"ref": ref, "seq": seq, "reason": _("the item has no trace: no event establishes it")})
             continue
         last_seq, last_hash, last_state = head[0], head[1].decode("ascii", "replace"), head[2].decode("utf-8", "replace")
         projected = fields_of.get(item_id, {})
         if (last_seq, last_hash, last_state, last_seq) == (seq, head_hash, state, version) and fields == projected:
             continue
         reasons = [] if (last_seq, last_hash) == (seq, head_hash) else [
-            f"the item's head is seq {seq} but its trace ends at seq {last_seq}"
-            + ("" if last_seq != seq else " with another hash")]
+            _("the item's head is seq {seq} but its trace ends at seq {last_seq}").format(seq=seq, last_seq=last_seq)
+            if last_seq != seq else
+            _("the item's head is seq {seq} but its trace ends at seq {last_seq} with another hash").format(
+                seq=seq, last_seq=last_seq)]
         failures.append({"ref": ref, "seq": seq, "reason": "; ".join(
             reasons + _differences(state, version, fields, last_state, last_seq, projected))})
     orphans = sorted(set(heads) - set(stored))
@@ -232,7 +237,8 @@ def _compare_items(connection, stored: dict, joined: trace_scan.Joined) -> list[
                 select(trace_t.c.ref, func.min(trace_t.c.seq), func.count()).where(
                     trace_t.c.item_id.in_(orphans[start:start + _IN_BATCH])).group_by(trace_t.c.item_id, trace_t.c.ref)):
             failures.append({"ref": ref, "seq": first,
-                             "reason": f"{count} trace row(s) of no item: the item row was deleted"})
+                             "reason": _("{count} trace row(s) of no item: the item row was deleted").format(
+                                 count=count)})
     return failures
 
 
@@ -241,17 +247,18 @@ def _differences(state: str, version: int, fields: dict | None, projected_state:
     """What of the stored row differs from what its trace establishes, in words (none: [])."""
     found = []
     if state != projected_state:
-        found.append(f"state {state} ≠ {projected_state}")
+        found.append(_("state {state} ≠ {projected_state}").format(state=state, projected_state=projected_state))
     if version != projected_version:
-        found.append(f"version {version} ≠ {projected_version}")
+        found.append(_("version {version} ≠ {projected_version}").format(
+            version=version, projected_version=projected_version))
     if fields is None:
-        found.append("fields are not a JSON object")
+        found.append(_("fields are not a JSON object"))
     elif fields != projected_fields:
         found += [f"{key} {_shown(fields, key)} ≠ {_shown(projected_fields, key)}"
                   for key in sorted(set(fields) | set(projected_fields), key=str)
                   if fields.get(key, _NONE) != projected_fields.get(key, _NONE)]
-    return ["stored row differs from what its trace establishes (stored ≠ trace): " + "; ".join(found)] \
-        if found else []
+    return [_("stored row differs from what its trace establishes (stored ≠ trace): {differences}").format(
+        differences="; ".join(found))] if found else []
 
 
 _NONE = object()
@@ -259,7 +266,7 @@ _NONE = object()
 
 def _shown(fields: dict, key: str) -> str:
     if key not in fields:
-        return "(none)"
+        return _("(none)")
     value = fields[key]
     return value if isinstance(value, str) else canonical_json(value)
 
@@ -270,9 +277,9 @@ def _verify_journal(connection) -> list[dict]:
         text = SEPARATOR.join(("@journal", str(row.seq), row.action, "", "", row.actor, row.recorded_at,
                                row.recorded_at, row.data, "", row.prev_hash))
         if hashlib.sha256(text.encode("utf-8")).hexdigest() != row.hash:
-            failures.append({"ref": "@journal", "seq": row.seq, "reason": "row changed: its hash does not match its content"})
+            failures.append({"ref": "@journal", "seq": row.seq, "reason": _("row changed: its hash does not match its content")})
         if row.seq != expected_seq or row.prev_hash != prev:
-            failures.append({"ref": "@journal", "seq": row.seq, "reason": "chain broken"})
+            failures.append({"ref": "@journal", "seq": row.seq, "reason": _("chain broken")})
         expected_seq, prev = row.seq + 1, row.hash
     return failures
 
@@ -287,8 +294,9 @@ def checkpoint(store: SqlStore, *, at: datetime | None = None, actor: str = "sys
 
     verified = check(store, progress)
     if not verified.report["ok"]:
-        raise AuditFailed(f"no checkpoint: the trace does not verify ({len(verified.report['failures'])} problem(s)); "
-                          "run 'banli audit verify' to see them", report=verified.report)
+        raise AuditFailed(_("no checkpoint: the trace does not verify ({count} problem(s)); "
+                            "run 'banli audit verify' to see them").format(count=len(verified.report["failures"])),
+                          report=verified.report)
     made = checkpoints.document(verified.tree, at or utc_now())
     checkpoints.journal_it(store, made, actor)
     return made

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.engine import Connection
 
 from banli.errors import RefTaken, UniqueViolation
+from banli.i18n import _
 from banli.store.failures import wrap_exceptions
 from banli.store.items import ITEM_REF_KEY
 from banli.store.schema import assignment_t, item_deputy_t, item_t, trace_t
@@ -56,7 +57,7 @@ def insert_created(conn: Connection, *, items: list[dict], deputies: list[dict],
     except UniqueViolation as exc:
         if exc.constraint != ITEM_REF_KEY:
             raise
-        raise RefTaken("an item with a ref being imported was registered meanwhile") from exc
+        raise RefTaken(_("an item with a ref being imported was registered meanwhile")) from exc
     _insert(conn, item_deputy_t, deputies)
     _insert(conn, assignment_t, assignments)
     _insert(conn, trace_t, traces)

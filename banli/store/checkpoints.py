@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from banli.engine.merkle import EMPTY_ROOT, SubtreeLog, consistency_proof, root_of, verify_consistency
 from banli.errors import InvalidInput
+from banli.i18n import _
 from banli.store import trace_scan
 from banli.store.schema import trace_t
 _HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -55,7 +56,8 @@ def write(path: str | Path, made: dict, *, append: bool = False) -> None:
         with open(path, "a" if append else "w", encoding="utf-8") as out:
             out.write(json.dumps(made, ensure_ascii=False, separators=(",", ":")) + "\n")
     except OSError as error:
-        raise InvalidInput(f"cannot write the checkpoint to {path}: {error.strerror or error}") from None
+        raise InvalidInput(_("cannot write the checkpoint to {path}: {reason}").format(
+            path=path, reason=error.strerror or error)) from None
 
 
 def read(path: str | Path) -> list[dict]:
@@ -64,9 +66,10 @@ def read(path: str | Path) -> list[dict]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InvalidInput(f"checkpoint file {path} not found") from None
+        raise InvalidInput(_("checkpoint file {path} not found").format(path=path)) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"checkpoint file {path} cannot be read: {error}") from None
+        raise InvalidInput(_("checkpoint file {path} cannot be read: {error}").format(
+            path=path, error=error)) from None
     try:
         whole = json.loads(text)
         found = [(1, whole)] if isinstance(whole, dict) else None
@@ -79,28 +82,32 @@ def read(path: str | Path) -> list[dict]:
                 try:
                     found.append((number, json.loads(line)))
                 except ValueError:
-                    raise InvalidInput(f"{path}:{number}: not a JSON checkpoint") from None
+                    raise InvalidInput(_("{path}:{number}: not a JSON checkpoint").format(
+                        path=path, number=number)) from None
     if not found:
-        raise InvalidInput(f"{path}: no checkpoint in it; make one with 'banli audit checkpoint --out FILE'")
+        raise InvalidInput(_("{path}: no checkpoint in it; make one with 'banli audit checkpoint --out FILE'").format(
+            path=path))
     return [_checked(path, number, value) for number, value in found]
 
 
 def _checked(path, number: int, value) -> dict:
     where = f"{path}:{number}"
     if not isinstance(value, dict):
-        raise InvalidInput(f"{where}: a checkpoint is a JSON object with size, root and at")
+        raise InvalidInput(_("{where}: a checkpoint is a JSON object with size, root and at").format(where=where))
     size, root = value.get("size"), value.get("root")
     if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-        raise InvalidInput(f"{where}: size must be a whole number of trace rows, not {size!r}")
+        raise InvalidInput(_("{where}: size must be a whole number of trace rows, not {size}").format(
+            where=where, size=repr(size)))
     if not isinstance(root, str) or not _HEX.match(root):
-        raise InvalidInput(f"{where}: root must be 64 hexadecimal digits (a SHA-256), not {root!r}")
+        raise InvalidInput(_("{where}: root must be 64 hexadecimal digits (a SHA-256), not {root}").format(
+            where=where, root=repr(root)))
     checked = {"file": str(path), "line": number, "size": size, "root": root, "at": str(value.get("at", "?"))}
     width, heads = value.get("subtree"), value.get("heads")
     if heads is not None:  # optional: without them the first differing row cannot be located
         if not (isinstance(width, int) and width >= 1 and width & (width - 1) == 0 and isinstance(heads, list)
                 and len(heads) == -(-size // width) and all(isinstance(h, str) and _HEX.match(h) for h in heads)):
-            raise InvalidInput(f"{where}: subtree must be a power of two and heads one SHA-256 per {width!r} rows "
-                               "(the last over the rest)")
+            raise InvalidInput(_("{where}: subtree must be a power of two and heads one SHA-256 per {width} rows "
+                                 "(the last over the rest)").format(where=where, width=repr(width)))
         checked["subtree"], checked["heads"] = width, [bytes.fromhex(head) for head in heads]
     return checked
 
@@ -133,9 +140,11 @@ def prove(connection, tree: SubtreeLog, checkpoints: list[dict], row_failures: l
 def _first_difference(connection, tree: SubtreeLog, item: dict, row_failures: list) -> dict:
     """The failure naming the first row that differs from the checkpoint, as precisely as can be."""
     size = item["size"]
-    label = f"the log does not extend the checkpoint of {item['at']} ({size} rows, {item['file']}:{item['line']})"
+    label = _("the log does not extend the checkpoint of {at} ({size} rows, {file}:{line})").format(
+        at=item["at"], size=size, file=item["file"], line=item["line"])
     if size > tree.size:
-        label += f": it holds {size - tree.size} row(s) more than the log has now ({tree.size}), so rows were deleted"
+        label = _("{label}: it holds {extra} row(s) more than the log has now ({rows}), so rows were deleted").format(
+            label=label, extra=size - tree.size, rows=tree.size)
     last = _row_at(connection, min(size, tree.size) - 1)
     # the first row inside the checkpoint that fails its own checks (a changed row, a broken link)
     failing = row_failures[0] if row_failures and last is not None and row_failures[0][0] <= last[0] else None
@@ -145,15 +154,18 @@ def _first_difference(connection, tree: SubtreeLog, item: dict, row_failures: li
         first, final = _row_at(connection, start), _row_at(connection, end - 1)
         if failing is None or final[0] < failing[0]:  # the subtree ends before that row: it is nearer the start
             return {"ref": first[1], "seq": first[2],
-                    "reason": f"{label}; the first difference is among rows {start + 1}–{end} of the log "
-                              f"({first[1]} seq {first[2]} … {final[1]} seq {final[2]}): one of them was changed, "
-                              "deleted, inserted or re-chained since"}
+                    "reason": _("{label}; the first difference is among rows {start}–{end} of the log "
+                                "({first_ref} seq {first_seq} … {last_ref} seq {last_seq}): one of them was changed, "
+                                "deleted, inserted or re-chained since").format(
+                        label=label, start=start + 1, end=end, first_ref=first[1], first_seq=first[2],
+                        last_ref=final[1], last_seq=final[2])}
     if failing is not None:
         failure = failing[1]
         return {"ref": failure["ref"], "seq": failure["seq"],
-                "reason": f"{label}; the first row that differs is this one ({failure['reason']})"}
+                "reason": _("{label}; the first row that differs is this one ({reason})").format(
+                    label=label, reason=failure["reason"])}
     return {"ref": "@checkpoint", "seq": item["line"],
-            "reason": f"{label}; {note or 'rows were deleted from its end'}"}
+            "reason": _("{label}; {note}").format(label=label, note=note or _("rows were deleted from its end"))}
 
 
 def _located(tree: SubtreeLog, item: dict) -> tuple[tuple[int, int] | None, str]:
@@ -161,9 +173,9 @@ def _located(tree: SubtreeLog, item: dict) -> tuple[tuple[int, int] | None, str]
     (at the coarser of its width and the log's), and why there is none when the heads cannot tell."""
     heads, width = item.get("heads"), item.get("subtree")
     if heads is None:
-        return None, "the checkpoint carries no subtree heads to locate the rows by"
+        return None, _("the checkpoint carries no subtree heads to locate the rows by")
     if root_of(heads) != bytes.fromhex(item["root"]):
-        return None, "its subtree heads do not give its root: the checkpoint file itself was altered"
+        return None, _("its subtree heads do not give its root: the checkpoint file itself was altered")
     if width < tree.width:  # taken when the log was smaller: its heads, combined, at the log's width
         ratio = tree.width // width
         heads = [root_of(heads[index:index + ratio]) for index in range(0, len(heads), ratio)]

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from banli.errors import InvalidInput
+from banli.i18n import _
 
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -39,13 +40,14 @@ def open_engine(url: str) -> Engine:
     if url.startswith("postgresql"):
         # no pre-ping: it costs a round trip per checkout; recycle instead of testing
         return create_engine(url, pool_recycle=1800, pool_size=2, max_overflow=4)
-    raise InvalidInput(f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://HOST/DB")
+    raise InvalidInput(_("unsupported database URL {url}: use sqlite:///FILE or postgresql://HOST/DB").format(url=repr(url)))
 
 
 def _sqlite_engine(url: str) -> Engine:
     synchronous = os.environ.get("BANLI_SQLITE_SYNCHRONOUS", "FULL").upper()
     if synchronous not in SYNCHRONOUS_LEVELS:
-        raise InvalidInput(f"BANLI_SQLITE_SYNCHRONOUS={synchronous} is not one of {', '.join(SYNCHRONOUS_LEVELS)}")
+        raise InvalidInput(_("BANLI_SQLITE_SYNCHRONOUS={value} is not one of {levels}").format(
+            value=synchronous, levels=", ".join(SYNCHRONOUS_LEVELS)))
     # LIFO: the connection used last is used next. Each connection has its own page cache, which
     # it must read afresh once another connection has written: taking the pool's connections in
     # turn (its default) made every event re-read the pages it touches.

@@ -28,6 +28,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, text, update
 
 from banli.engine.chain import canonical_json
 from banli.errors import InvalidInput
+from banli.i18n import _
 from banli.store.failures import DATABASE_ERRORS
 from banli.store.schema import metadata
 
@@ -122,8 +123,8 @@ def import_lines(store: SqlStore, lines: Iterable[str], source: str = "<history>
 def _require_empty(connection) -> None:
     for table in carried_tables():
         if connection.execute(select(1).select_from(table).limit(1)).first():
-            raise InvalidInput("import-history needs an empty database: it brings its own definitions, organisation "
-                               "and journal. Give a new database with --db (do not run 'banli init' on it first)")
+            raise InvalidInput(_("import-history needs an empty database: it brings its own definitions, organisation "
+                                 "and journal. Give a new database with --db (do not run 'banli init' on it first)"))
 
 
 class _Loader:
@@ -143,19 +144,20 @@ class _Loader:
         self.deferred: list[tuple[int, Table, str, object, dict]] = []
 
     def fail(self, number: int, message: str) -> None:
-        raise InvalidInput(f"{self.source}:{number}: {message}; nothing was imported")
+        raise InvalidInput(_("{file}:{line}: {problem}; nothing was imported").format(
+            file=self.source, line=number, problem=message))
 
     def take(self, number: int, line: str) -> None:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            self.fail(number, f"not valid JSON ({exc.msg})")
+            self.fail(number, _("not valid JSON ({reason})").format(reason=exc.msg))
         if not isinstance(record, dict):
-            self.fail(number, "not a JSON object")
+            self.fail(number, _("not a JSON object"))
         if not self.header:
             self.on_header(number, record)
         elif self.ended is not None:
-            self.fail(number, "lines after the end line")
+            self.fail(number, _("lines after the end line"))
         elif record.get("type") == "end" and "table" not in record:
             self.flush()
             counts = record.get("counts")
@@ -163,40 +165,43 @@ class _Loader:
         elif "table" in record:
             self.on_row(number, record.get("table"), record.get("row"))
         else:
-            self.fail(number, "neither a table row nor the end line")
+            self.fail(number, _("neither a table row nor the end line"))
 
     def on_header(self, number: int, record: dict) -> None:
         if record.get("type") != "banli-history":
-            self.fail(number, f"not a banli history file of format {FORMAT} (it must start with its header line)")
+            self.fail(number, _("not a banli history file of format {format} (it must start with its header line)")
+                      .format(format=FORMAT))
         if record.get("format") == 1:
-            self.fail(number, "a history of format 1, written by an older banli, which left out the campaigns and "
-                              "their tasks; export the source database again with this banli (format 2)")
+            self.fail(number, _("a history of format 1, written by an older banli, which left out the campaigns and "
+                                "their tasks; export the source database again with this banli (format 2)"))
         if record.get("format") != FORMAT:
-            self.fail(number, f"a history of format {record.get('format')!r}; this banli reads format {FORMAT} "
-                              "(import it with the banli that wrote it)")
+            self.fail(number, _("a history of format {found}; this banli reads format {format} "
+                                "(import it with the banli that wrote it)").format(
+                found=repr(record.get("format")), format=FORMAT))
         if not _known_revision(record.get("schema")):
-            self.fail(number, f"written at schema {record.get('schema')!r}, which this banli does not know "
-                              "(import it with a banli at least as new as the one that wrote it)")
+            self.fail(number, _("written at schema {schema}, which this banli does not know "
+                                "(import it with a banli at least as new as the one that wrote it)").format(
+                schema=repr(record.get("schema"))))
         tables = record.get("tables")
         if not isinstance(tables, list) or not tables:
-            self.fail(number, "the header line lacks its list of tables")
+            self.fail(number, _("the header line lacks its list of tables"))
         unknown = [name for name in tables if name not in self.tables]
         if unknown:
-            self.fail(number, f"the file carries tables this banli does not know: {', '.join(map(str, unknown))} "
-                              "(import it with the banli that wrote it)")
+            self.fail(number, _("the file carries tables this banli does not know: {tables} "
+                                "(import it with the banli that wrote it)").format(tables=", ".join(map(str, unknown))))
         self.counts = {name: 0 for name in tables}
         self.header = True
 
     def on_row(self, number: int, name: object, row: object) -> None:
         if name not in self.counts:
-            self.fail(number, f"a row of table {name!r}, which the header does not list")
+            self.fail(number, _("a row of table {table}, which the header does not list").format(table=repr(name)))
         if not isinstance(row, dict):
-            self.fail(number, f"a {name} line without its row object")
+            self.fail(number, _("a {table} line without its row object").format(table=name))
         table = self.tables[name]
         columns = self.columns.get(name) or self.columns.setdefault(name, _columns(table))
-        problem = _check_row(row, columns)
+        problem = _check_row(name, row, columns)
         if problem:
-            self.fail(number, f"a {name} row {problem}")
+            self.fail(number, problem)
         row = dict(row)
         for column, target in _own_references(table):
             value = row.get(column)
@@ -220,53 +225,61 @@ class _Loader:
         table = self.tables[self.batch_key[0]]
         try:
             with self.conn.begin_nested():
-                self.conn.execute(insert(table), [row for _, row in batch])
+                self.conn.execute(insert(table), [row for _number, row in batch])
         except DATABASE_ERRORS as exc:
             for number, row in batch:
                 try:
                     with self.conn.begin_nested():
                         self.conn.execute(insert(table), [row])
                 except DATABASE_ERRORS as refused:
-                    self.fail(number, f"the database refuses this {table.name} row ({_reason(refused)})")
-            self.fail(batch[0][0], f"the database refuses these {table.name} rows ({_reason(exc)})")
+                    self.fail(number, _("the database refuses this {table} row ({reason})").format(
+                        table=table.name, reason=_reason(refused)))
+            self.fail(batch[0][0], _("the database refuses these {table} rows ({reason})").format(
+                table=table.name, reason=_reason(exc)))
 
     def finish(self) -> dict:
         if self.ended is None:
-            raise InvalidInput(f"{self.source}: the file ends without its end line (cut short?); nothing was imported")
+            raise InvalidInput(_("{file}: the file ends without its end line (cut short?); nothing was imported")
+                               .format(file=self.source))
         if self.ended != self.counts:
-            raise InvalidInput(f"{self.source}: the end line counts {self.ended} but the file holds "
-                               f"{self.counts}; nothing was imported")
+            raise InvalidInput(_("{file}: the end line counts {ended} but the file holds "
+                                 "{counts}; nothing was imported").format(
+                file=self.source, ended=self.ended, counts=self.counts))
         for number, table, column, value, key in self.deferred:
             try:
                 with self.conn.begin_nested():
                     self.conn.execute(update(table).where(*[table.c[k] == bindparam(f"key_{k}") for k in key])
                                       .values({column: value}), {f"key_{k}": v for k, v in key.items()})
             except DATABASE_ERRORS as refused:
-                self.fail(number, f"the database refuses this {table.name} row's {column} ({_reason(refused)})")
+                self.fail(number, _("the database refuses this {table} row's {column} ({reason})").format(
+                    table=table.name, column=column, reason=_reason(refused)))
         if self.conn.dialect.name == "postgresql":
             _advance_sequences(self.conn)
         return dict(self.counts)
 
 
-def _check_row(row: dict, columns: dict[str, _Column]) -> str | None:
-    """What is wrong with a row, as a phrase after "a TABLE row", or None. Checked here rather
-    than left to the database, so that SQLite and PostgreSQL refuse the same rows."""
+def _check_row(table: str, row: dict, columns: dict[str, _Column]) -> str | None:
+    """What is wrong with a row of `table`, in words ("a TABLE row …"), or None. Checked here
+    rather than left to the database, so that SQLite and PostgreSQL refuse the same rows."""
     unknown = sorted(set(row) - set(columns))
     if unknown:
-        return f"has columns its table lacks: {', '.join(unknown)}"
+        return _("a {table} row has columns its table lacks: {columns}").format(table=table, columns=", ".join(unknown))
     for column in columns.values():
         if column.name not in row:
             if not (column.nullable or column.defaulted):
-                return f"lacks its column {column.name}"
+                return _("a {table} row lacks its column {column}").format(table=table, column=column.name)
             continue
         value = row[column.name]
         if value is None:
             if not column.nullable:
-                return f"has no value for {column.name}, which needs one"
+                return _("a {table} row has no value for {column}, which needs one").format(
+                    table=table, column=column.name)
         elif type(value) is not column.kind:
-            return f"has {column.name} = {value!r}, not a {column.kind.__name__}"
+            return _("a {table} row has {column} = {value}, not a {kind}").format(
+                table=table, column=column.name, value=repr(value), kind=column.kind.__name__)
         elif column.length is not None and len(value) > column.length:
-            return f"has a {column.name} longer than {column.length} characters"
+            return _("a {table} row has a {column} longer than {length} characters").format(
+                table=table, column=column.name, length=column.length)
     return None
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from banli.engine.chain import canonical_json
 from banli.engine.limits import shown
 from banli.errors import NotFound
+from banli.i18n import _
 from banli.store.schema import item_t, trace_t, unit_t
 
 if TYPE_CHECKING:
@@ -108,5 +109,5 @@ def unit_id(unit: str, names: dict[str, str]) -> str:
     by_name = [known for known, name in names.items() if name == unit]
     if by_name:
         return by_name[0]
-    listed = ', '.join(f'{known} ({name})' for known, name in names.items()) or 'none'
-    raise NotFound(f"no unit '{shown(unit)}'; units: {listed}")
+    listed = ", ".join(f"{known} ({name})" for known, name in names.items()) or _("none")
+    raise NotFound(_("no unit '{unit}'; units: {units}").format(unit=shown(unit), units=listed))

@@ -11,6 +11,7 @@ from banli.engine.calendar import YearSchedule
 from banli.engine.catalogue import Catalogue
 from banli.engine.records import Actor, DefinitionRow, ItemRecord, Person
 from banli.errors import InvalidInput, Retry
+from banli.i18n import _
 from banli.store.memory_tx import Data, MemoryTx
 
 
@@ -90,8 +91,9 @@ class MemoryStore:
         if version is None:
             version = latest + 1
         elif version <= latest:
-            raise InvalidInput(f"{workflow_id} version {version} is already registered with other content; "
-                               f"raise 'version' to {latest + 1} or remove it to take the next one")
+            raise InvalidInput(_("{workflow} version {version} is already registered with other content; "
+                               "raise 'version' to {next_version} or remove it to take the next one").format(
+                workflow=workflow_id, version=version, next_version=latest + 1))
         self._publish(lambda data: data.definitions.append({
             "id": len(data.definitions) + 1, "workflow_id": workflow_id, "version": version, "hash": content_hash,
             "title": title, "source": source, "registered_at": at, "registered_by": by}))

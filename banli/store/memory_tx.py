@@ -14,6 +14,7 @@ from banli.engine.chain import canonical_json
 from banli.engine.records import ItemRecord, OpenTask, OrgNames, Person
 from banli.engine.times import utc_text
 from banli.errors import InvalidInput, RefTaken, Retry, UniqueViolation
+from banli.i18n import _
 from banli.store.outbox import notification_key
 
 # the item columns an event's update writes (SqlStore's too): never its ref, title, content,
@@ -141,7 +142,7 @@ class MemoryTx:
                     content: str, state: str, fields: dict, created_at: str) -> ItemRecord:
         data = self._write()
         if ref in data.ids:
-            raise InvalidInput(f"item {ref} already exists; choose another ref")
+            raise InvalidInput(_("item {ref} already exists; choose another ref").format(ref=ref))
         item = ItemRecord(id=data.next_id, ref=ref, workflow_id=workflow_id, definition_id=definition_id,
                           parent_id=parent_id, title=title, content=content, state=state, version=0, seq=0,
                           head_hash="", fields=dict(fields), created_at=created_at, entered_at=created_at,
@@ -265,7 +266,7 @@ class MemoryTx:
         data = self._write()
         refs = [row["ref"] for row in items]
         if len(set(refs)) < len(refs) or any(ref in data.ids for ref in refs):
-            raise RefTaken("an item with a ref being imported was registered meanwhile")
+            raise RefTaken(_("an item with a ref being imported was registered meanwhile"))
         for row in items:
             if row["id"] in data.items:
                 raise UniqueViolation(f"item id {row['id']} is taken", constraint="item_pkey")

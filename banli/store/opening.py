@@ -15,6 +15,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from banli.errors import DatabaseUnusable
+from banli.i18n import _
 from banli.store.db import normalise_url
 from banli.store.failures import DATABASE_ERRORS
 from banli.store.repo import SqlStore
@@ -35,7 +36,8 @@ def open_store(url: str, *, creating: bool = False) -> SqlStore:
         revision = _revision(store)
     except DATABASE_ERRORS as exc:
         store.close()
-        raise DatabaseUnusable(f"cannot use the database {_shown(store)}: {first_line(exc)}; check --db (env BANLI_DB)") from exc
+        raise DatabaseUnusable(_("cannot use the database {database}: {reason}; check --db (env BANLI_DB)").format(
+            database=_shown(store), reason=first_line(exc))) from exc
     problem = _schema_problem(store, revision, creating)
     if problem:
         store.close()
@@ -55,7 +57,8 @@ def lost_database(exc: BaseException) -> DatabaseUnusable | None:
     from sqlalchemy.exc import InterfaceError, OperationalError
 
     if isinstance(exc, (OperationalError, InterfaceError)):
-        return DatabaseUnusable(f"the database stopped answering: {first_line(exc)}; check it and run the command again")
+        return DatabaseUnusable(_("the database stopped answering: {reason}; check it and run the command again").format(
+            reason=first_line(exc)))
     return None
 
 
@@ -67,13 +70,15 @@ def _check_file(url: str, creating: bool) -> None:
         return
     path = Path(database)
     if path.is_dir():
-        raise DatabaseUnusable(f"{path} is a folder, not a database file: give a file, e.g. --db sqlite:///{path}/banli.db")
+        raise DatabaseUnusable(_("{path} is a folder, not a database file: give a file, e.g. --db sqlite:///{path}/banli.db")
+                               .format(path=path))
     if creating:
         if not path.parent.is_dir():
-            raise DatabaseUnusable(f"the folder {path.parent} does not exist: create it first, or choose another --db")
+            raise DatabaseUnusable(_("the folder {folder} does not exist: create it first, or choose another --db").format(
+                folder=path.parent))
     elif not path.exists():
-        raise DatabaseUnusable(f"no database at {path}: create it with 'banli --db sqlite:///{path} init --org ORG.yaml', "
-                               "or check --db (env BANLI_DB)")
+        raise DatabaseUnusable(_("no database at {path}: create it with 'banli --db sqlite:///{path} init --org ORG.yaml', "
+                                 "or check --db (env BANLI_DB)").format(path=path))
 
 
 def _revision(store: SqlStore) -> str | None:
@@ -86,13 +91,14 @@ def _revision(store: SqlStore) -> str | None:
 def _schema_problem(store: SqlStore, revision: str | None, creating: bool) -> str | None:
     shown = _shown(store)
     if revision is None:
-        return None if creating else (f"{shown} is not initialised: run 'banli --db {shown} init --org ORG.yaml' "
-                                      "first (or check --db, env BANLI_DB)")
+        return None if creating else _("{database} is not initialised: run 'banli --db {database} init --org ORG.yaml' "
+                                       "first (or check --db, env BANLI_DB)").format(database=shown)
     if revision not in REVISIONS:
-        return (f"{shown} has schema {revision}, newer than this banli knows ({HEAD}): "
-                "upgrade banli to a version that knows it")
+        return _("{database} has schema {revision}, newer than this banli knows ({head}): "
+                 "upgrade banli to a version that knows it").format(database=shown, revision=revision, head=HEAD)
     if revision != HEAD and not creating:
-        return f"{shown} has the older schema {revision}: run 'banli --db {shown} init' to upgrade it to {HEAD}"
+        return _("{database} has the older schema {revision}: run 'banli --db {database} init' to upgrade it to {head}")\
+            .format(database=shown, revision=revision, head=HEAD)
     return None
 
 

@@ -15,6 +15,7 @@ from banli.engine.chain import GENESIS, canonical_json, row_hash
 from banli.engine.parse import MAX_VERSION
 from banli.engine.times import DEFAULT_ZONE, from_utc_text, local_text
 from banli.errors import InvalidInput
+from banli.i18n import _
 from banli.store.schema import definition_t, deputy_t, journal_t, org_setting_t, person_t, unit_t
 
 if TYPE_CHECKING:
@@ -45,12 +46,13 @@ def save_definition(store: SqlStore, *, workflow_id: str, version: int | None, c
                 definition_t.c.workflow_id == workflow_id)).scalar() or 0
             if version is None:
                 if latest >= MAX_VERSION:
-                    raise InvalidInput(f"{workflow_id} is at version {latest}, the last there can be: "
-                                       "register it under a new id")
+                    raise InvalidInput(_("{workflow} is at version {version}, the last there can be: "
+                                         "register it under a new id").format(workflow=workflow_id, version=latest))
                 version = latest + 1
             elif version <= latest:
-                raise InvalidInput(f"{workflow_id} version {version} is already registered with other content; "
-                                   f"raise 'version' to {latest + 1} or remove it to take the next one")
+                raise InvalidInput(_("{workflow} version {version} is already registered with other content; "
+                                   "raise 'version' to {next_version} or remove it to take the next one").format(
+                    workflow=workflow_id, version=version, next_version=latest + 1))
             connection.execute(insert(definition_t).values(
                 workflow_id=workflow_id, version=version, hash=content_hash, title=title, source=source,
                 registered_at=at, registered_by=by))

@@ -13,6 +13,7 @@ from banli.engine.clock import PAUSED, pause_shown
 from banli.engine.limits import shown
 from banli.engine.times import from_utc_text, local_text, utc_text
 from banli.errors import InvalidInput
+from banli.i18n import _
 from banli.store.audit import log
 from banli.store.ledger_queries import unit_id, unit_names
 from banli.store.schema import assignment_t, definition_t, item_deputy_t, item_t, unit_t
@@ -73,8 +74,12 @@ def check_state(store: SqlStore, state: str, workflow: str | None = None) -> Non
     states = list(dict.fromkeys(name for definition_id in ids
                                 for name in store.workflows.by_id(definition_id).definition.states))
     if state not in states:
-        scope = f"workflow {workflow}" if workflow else "the registered workflows"
-        raise InvalidInput(f"no state '{shown(state)}' in {scope}; states are: {', '.join(states) or 'none'}")
+        listed = ", ".join(states) or _("none")
+        if workflow:
+            raise InvalidInput(_("no state '{state}' in workflow {workflow}; states are: {states}").format(
+                state=shown(state), workflow=workflow, states=listed))
+        raise InvalidInput(_("no state '{state}' in the registered workflows; states are: {states}").format(
+            state=shown(state), states=listed))
 
 
 def show_item(store: SqlStore, ref: str, *, as_of) -> dict | None:
@@ -143,7 +148,8 @@ def visible_rows(store: SqlStore, scope, *, as_of, session: str | None = None, s
     is the scope's rule written in SQL (its unit's items and their child items, or the
     deputy's own). Rows, not JSON: a page of a long list makes JSON of what it shows."""
     if sort not in LIST_SORTS:
-        raise InvalidInput(f"cannot sort by {sort!r}; sort by one of {', '.join(LIST_SORTS)}")
+        raise InvalidInput(_("cannot sort by {sort}; sort by one of {sorts}").format(
+            sort=repr(sort), sorts=", ".join(LIST_SORTS)))
     as_of_text = utc_text(as_of)
     column = getattr(item_t.c, sort)
     query = select(*VISIBLE_COLUMNS).order_by(column.desc() if descending else column, item_t.c.ref)

@@ -12,6 +12,7 @@ from sqlalchemy import and_, select
 
 from banli.engine.limits import shown
 from banli.errors import NotFound
+from banli.i18n import _
 from banli.store.schema import campaign_t, item_t, unit_t
 from banli.store.ledger_queries import session_field
 
@@ -52,7 +53,8 @@ def require_session(store: SqlStore, session: str) -> None:
     `session` came out empty, so a full one costs no query."""
     known = sessions(store)
     if session not in known:
-        raise NotFound(f"no items of session '{shown(session)}'; sessions with items: {', '.join(known) or 'none'}")
+        raise NotFound(_("no items of session '{session}'; sessions with items: {sessions}").format(
+            session=shown(session), sessions=", ".join(known) or _("none")))
 
 
 def units(store: SqlStore) -> dict[str, UnitInfo]:

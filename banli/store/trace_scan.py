@@ -23,6 +23,7 @@ from itertools import islice
 
 from banli.engine.chain import GENESIS, HASHED_FIELDS
 from banli.engine.merkle import LEAF_PREFIX, root_of
+from banli.i18n import N_, _, language, use
 
 FETCH = 10_000  # rows per fetch, and between progress reports
 MAX_HEADS = 4096  # aligned subtree heads a scan keeps at most (and a checkpoint carries)
@@ -31,10 +32,11 @@ MAX_HEADS = 4096  # aligned subtree heads a scan keeps at most (and a checkpoint
 # that it imports the same banli and drivers as the caller.
 BOOTSTRAP = ("import pickle, sys; request = pickle.load(sys.stdin.buffer); sys.path[:] = request['path']; "
              "from banli.store.trace_scan import work; work(request)")
-CHANGED = "row changed: its hash does not match its content"
-CHAIN_BROKEN = "chain broken: prev_hash is not the previous row's hash"
-UNKNOWN_DEFINITION = "recorded under no registered workflow definition (its def_hash is unknown)"
-BAD_DATA = "its data is not a JSON object, so the fields it sets cannot be told"
+# the reasons of a failed row, translated where a failure is made
+CHANGED = N_("row changed: its hash does not match its content")
+CHAIN_BROKEN = N_("chain broken: prev_hash is not the previous row's hash")
+UNKNOWN_DEFINITION = N_("recorded under no registered workflow definition (its def_hash is unknown)")
+BAD_DATA = N_("its data is not a JSON object, so the fields it sets cannot be told")
 START = (0, GENESIS.encode(), b"")  # before an item's first row: seq 0, the genesis hash, no state
 SEPARATOR = b"\x1f"
 _SEQ, _EVENT, _FROM, _TO, _DATA, _DEFINITION, _PREV = (HASHED_FIELDS.index(name) for name in (
@@ -82,16 +84,17 @@ def range_query(dialect: str) -> str:
 
 
 def sequence_broken(expected: int, found: int) -> str:
-    return f"sequence broken: expected seq {expected}, found {found} (a row was deleted or rows were reordered)"
+    return _("sequence broken: expected seq {expected}, found {found} (a row was deleted or rows were reordered)").format(
+        expected=expected, found=found)
 
 
 def state_broken(from_state: bytes, state: bytes) -> str:
-    return (f"state broken: the row leaves from {_text(from_state) or '(none)'} but the row before left the item "
-            f"in {_text(state)}")
+    return _("state broken: the row leaves from {from_state} but the row before left the item in {state}").format(
+        from_state=_text(from_state) or _("(none)"), state=_text(state))
 
 
 def not_an_event(event: bytes) -> str:
-    return f"{_text(event)} is not an event of the workflow definition that recorded it"
+    return _("{event} is not an event of the workflow definition that recorded it").format(event=_text(event))
 
 
 def _text(value: bytes) -> str:
@@ -186,7 +189,7 @@ def scan(connection, dialect: str, low: int, high: int, opens_chains: bool, defi
                 if len(parts) != fields_count or hexlify(digest) != stored:
                     parts, digest = _exact(connection, dialect, row_id)
                     if hexlify(digest) != stored:
-                        failures.append((row_id, 0, _seq(parts), CHANGED))
+                        failures.append((row_id, 0, _seq(parts), _(CHANGED)))
                 leaf(sha256(prefix + digest).digest())
                 try:
                     seq = int(parts[_SEQ])
@@ -198,7 +201,7 @@ def scan(connection, dialect: str, low: int, high: int, opens_chains: bool, defi
                 elif seq != head[0] + 1:
                     failures.append((row_id, 1, seq, sequence_broken(head[0] + 1, seq)))
                 elif parts[_PREV] != head[1]:
-                    failures.append((row_id, 1, seq, CHAIN_BROKEN))
+                    failures.append((row_id, 1, seq, _(CHAIN_BROKEN)))
                 elif parts[_FROM] != head[2]:
                     failures.append((row_id, 2, seq, state_broken(parts[_FROM], head[2])))
                 heads[item_id] = (seq, stored, parts[_TO])
@@ -212,7 +215,7 @@ def scan(connection, dialect: str, low: int, high: int, opens_chains: bool, defi
                         if end != len(data) or given.__class__ is not dict:
                             raise ValueError(data)
                     except (ValueError, StopIteration):  # UnicodeDecodeError is a ValueError
-                        failures.append((row_id, 3, seq, BAD_DATA))
+                        failures.append((row_id, 3, seq, _(BAD_DATA)))
                         continue
                     if keys is None:  # `created`: the fields at registration, the start of the item's own
                         base = given.get("fields") or {}
@@ -229,7 +232,7 @@ def scan(connection, dialect: str, low: int, high: int, opens_chains: bool, defi
                         current.update(fixed)
                 elif effect is None:
                     failures.append((row_id, 3, seq,
-                                     UNKNOWN_DEFINITION if table is None else not_an_event(parts[_EVENT])))
+                                     _(UNKNOWN_DEFINITION) if table is None else not_an_event(parts[_EVENT])))
             result.leaves.add(leaves)
             result.rows += count
             if progress and count:
@@ -283,7 +286,7 @@ def join(results: list[RangeResult], width: int = 1, keep: frozenset = frozenset
             if seq != last_seq + 1:
                 joined.failures.append((row_id, 1, seq, sequence_broken(last_seq + 1, seq)))
             elif prev != last_hash:
-                joined.failures.append((row_id, 1, seq, CHAIN_BROKEN))
+                joined.failures.append((row_id, 1, seq, _(CHAIN_BROKEN)))
             elif from_state != state:
                 joined.failures.append((row_id, 2, seq, state_broken(from_state, state)))
         heads.update(result.heads)
@@ -348,7 +351,13 @@ def rows_before(connection, dialect: str, origin: int, low: int) -> int:
 def work(request: dict) -> None:
     """In a worker process: scan request["ranges"], (low, high, opens_chains) each, in turn,
     the first at the log position its rows from request["origin"] give; write ("progress",
-    rows so far) messages to stdout, then ("done", [RangeResult, …]), pickled."""
+    rows so far) messages to stdout, then ("done", [RangeResult, …]), pickled. The reasons of
+    failures are in the caller's language (request["language"])."""
+    with use(request.get("language") or language()):
+        _work(request)
+
+
+def _work(request: dict) -> None:
     gc.disable()  # as in audit.check: many containers, no cycles
     out = sys.stdout.buffer
     results: list[RangeResult] = []

@@ -14,6 +14,7 @@ import sys
 import tempfile
 import threading
 
+from banli.i18n import _, language
 from banli.store import trace_scan
 
 logger = logging.getLogger("banli")
@@ -77,9 +78,9 @@ class Workers:
         for index, (child, errors) in enumerate(self.children):
             if child.wait() != 0 or index not in done:
                 errors.seek(0)
-                lines = errors.read().decode("utf-8", "replace").strip().splitlines() or ["it said nothing"]
-                logger.warning("audit verify: a worker process failed (%s); scanning in this process instead",
-                               lines[-1])
+                lines = errors.read().decode("utf-8", "replace").strip().splitlines() or [_("it said nothing")]
+                logger.warning(_("audit verify: a worker process failed ({reason}); scanning in this process instead")
+                               .format(reason=lines[-1]))
                 return None
         return [result for index in range(len(self.children)) for result in done[index]]
 
@@ -101,12 +102,14 @@ def start(engine, ranges: list[tuple[int, int]], processes: int, request: dict) 
             child = subprocess.Popen([sys.executable, "-I", "-c", trace_scan.BOOTSTRAP], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=errors)
             workers.children.append((child, errors))
-            child.stdin.write(pickle.dumps(dict(opening, **request, ranges=share, path=sys.path)))
+            child.stdin.write(pickle.dumps(dict(opening, **request, ranges=share, path=sys.path,
+                                                 language=language())))
             child.stdin.close()
             threading.Thread(target=_read_messages, args=(index, child.stdout, workers.messages), daemon=True).start()
     except OSError as error:  # no such program, or a worker that ended before reading its request
         workers.__exit__()
-        logger.warning("audit verify: could not start a worker process (%s); scanning in this process instead", error)
+        logger.warning(_("audit verify: could not start a worker process ({error}); scanning in this process instead")
+                       .format(error=error))
         return None
     return workers
 

@@ -17,6 +17,7 @@ from banli.engine.records import ItemRecord, OpenTask
 from banli.engine.roles import assignments
 from banli.engine.times import utc_text
 from banli.errors import InvalidInput, Retry, UniqueViolation
+from banli.i18n import _
 from banli.store import bulk, campaigns, outbox, sweep_queries
 from banli.store import items as sql
 from banli.store.failures import is_clash, wrap_exceptions
@@ -196,7 +197,7 @@ class Tx(OrgReader):
         except UniqueViolation as exc:
             if exc.constraint != sql.ITEM_REF_KEY:
                 raise
-            raise InvalidInput(f"item {ref} already exists; choose another ref") from exc
+            raise InvalidInput(_("item {ref} already exists; choose another ref").format(ref=ref)) from exc
         values.update(id=item_id, fields=dict(fields))
         return ItemRecord(**values)
 

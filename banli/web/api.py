@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from banli.engine import access
 from banli.errors import InvalidInput
+from banli.i18n import _
 from banli.web import reading
 from banli.web.auth import Caller, check_csrf, require
 from banli.web.context import web
@@ -103,7 +104,7 @@ def verify(request: Request, who: Caller = Depends(caller)) -> dict:
     """As `banli audit verify --json` (auditor, supervisor, admin)."""
     from banli.store.audit import verify as run_verify
 
-    access.check_roles(who.actor, access.AUDIT_ROLES, "verifying the trace")
+    access.check_roles(who.actor, access.AUDIT_ROLES, _("verifying the trace"))
     return run_verify(web(request).store)
 
 
@@ -113,7 +114,8 @@ def expected_version(header: str | None) -> int | None:
         return None
     match = _VERSION.match(header)
     if not match:
-        raise InvalidInput(f'If-Match {header!r} must name the item\'s version, e.g. If-Match: "7"')
+        raise InvalidInput(_('If-Match {header} must name the item\'s version, e.g. If-Match: "7"').format(
+            header=repr(header)))
     return int(match.group(1))
 
 

@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from banli.engine import registry
 from banli.engine.times import utc_now
+from banli.i18n import _
 from banli.web import errors
 from banli.web.context import IDLE, MAX_BODY, STATIC, Web
 
@@ -114,7 +115,7 @@ def _replay(body: bytes, receive):
 
 async def _too_large(scope, send) -> None:
     api = scope["path"].startswith("/api/")
-    message = f"the request body is larger than {MAX_BODY // 1024} KiB"
+    message = _("the request body is larger than {size} KiB").format(size=MAX_BODY // 1024)
     if api:
         body, kind = json.dumps({"error": {"exit_code": 3, "message": message}}).encode(), b"application/json"
     else:

@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from banli.engine.records import Actor
+from banli.i18n import _
 from banli.web.context import web
 from banli.web.refusals import CsrfRefused, NotSignedIn
 
@@ -47,7 +48,7 @@ def _identify(request: Request) -> Caller | None:
     now = context.now()
     header = request.headers.get("authorization", "")
     if header:
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
         user = accounts.token_user(context.store, token.strip(), now=now)
@@ -72,8 +73,8 @@ def _actor(context, user: str | None) -> Actor | None:
 def require(request: Request) -> Caller:
     caller = identify(request)
     if caller is None:
-        raise NotSignedIn("not signed in: sign in at /login, or send 'Authorization: Bearer TOKEN' "
-                          "(a token from 'banli user token USER')")
+        raise NotSignedIn(_("not signed in: sign in at /login, or send 'Authorization: Bearer TOKEN' "
+                            "(a token from 'banli user token USER')"))
     return caller
 
 
@@ -84,7 +85,7 @@ def check_csrf(request: Request, caller: Caller, submitted: str | None = None) -
         return
     given = submitted or request.headers.get(CSRF_HEADER) or ""
     if not caller.csrf_token or not hmac.compare_digest(given.encode(), caller.csrf_token.encode()):
-        raise CsrfRefused("the form or request lacks its CSRF token (or it is stale): reload the page and try again")
+        raise CsrfRefused(_("the form or request lacks its CSRF token (or it is stale): reload the page and try again"))
 
 
 def login_token(request: Request) -> str:
@@ -95,7 +96,7 @@ def login_token(request: Request) -> str:
 def check_login_token(request: Request, submitted: str | None) -> None:
     expected = request.cookies.get(LOGIN_COOKIE) or ""
     if not expected or not submitted or not hmac.compare_digest(submitted.encode(), expected.encode()):
-        raise CsrfRefused("the sign-in form lacks its CSRF token (or it is stale): reload the page and try again")
+        raise CsrfRefused(_("the sign-in form lacks its CSRF token (or it is stale): reload the page and try again"))
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from banli.errors import BanliError, InvalidInput, LockedOut
+from banli.i18n import _
 from banli.web.refusals import NotSignedIn
 
 log = logging.getLogger("banli.web")
@@ -72,14 +73,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        problems = "; ".join(_problem(entry) for entry in error.errors()) or "the request is not valid"
+        problems = "; ".join(_problem(entry) for entry in error.errors()) or _("the request is not valid")
         return answer(request, InvalidInput(problems))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         exit_code = {404: 7, 405: 3, 401: 4, 403: 4}.get(error.status_code, 3)
-        message = {404: f"no such page or route: {request.url.path}",
-                   405: f"{request.method} is not allowed on {request.url.path}"}.get(error.status_code, str(error.detail))
+        if error.status_code == 404:
+            message = _("no such page or route: {path}").format(path=request.url.path)
+        elif error.status_code == 405:
+            message = _("{method} is not allowed on {path}").format(method=request.method, path=request.url.path)
+        else:
+            message = str(error.detail)
         if wants_json(request):
             return error_json(error.status_code, exit_code, message)
         return error_page(request, error.status_code, message)
@@ -89,7 +94,7 @@ def install(app: FastAPI) -> None:
         # the route's pattern, not the path: a path may hold a secret (an invitation's code)
         route = getattr(request.scope.get("route"), "path", "(no route)")
         log.error("internal error on %s %s", request.method, route, exc_info=error)
-        message = "internal error; it has been logged on the server"
+        message = _("internal error; it has been logged on the server")
         if wants_json(request):
             return error_json(500, 1, message)
         return error_page(request, 500, message)
@@ -97,4 +102,5 @@ def install(app: FastAPI) -> None:
 
 def _problem(entry: dict) -> str:
     where = ".".join(str(part) for part in entry.get("loc", ()) if part not in ("body", "query"))
-    return f"{where}: {entry.get('msg', 'invalid')}" if where else str(entry.get("msg", "invalid"))
+    said = str(entry.get("msg") or _("invalid"))
+    return f"{where}: {said}" if where else said

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from banli.engine import access
+from banli.i18n import _
 from banli.web import reading, views
 from banli.web.auth import check_csrf, require
 from banli.web.charts import COLOURS, bars
@@ -55,7 +56,7 @@ def ledger(request: Request, session: str = "", unit: str = "", state: str = "",
 @router.get("/dashboard")
 def dashboard(request: Request, session: str = "") -> Response:
     caller = require(request)
-    access.check_roles(caller.actor, access.REPORT_ROLES, "the dashboard")
+    access.check_roles(caller.actor, access.REPORT_ROLES, _("the dashboard"))
     context = web(request)
     units, _people = views.names(context)
     states, overdue, ratings, categories = Counter(), Counter(), Counter(), Counter()
@@ -90,7 +91,7 @@ def dashboard(request: Request, session: str = "") -> Response:
 @router.get("/reports")
 def reports(request: Request, session: str = "", period: str = "") -> Response:
     caller = require(request)
-    access.check_roles(caller.actor, access.REPORT_ROLES, "the reports")
+    access.check_roles(caller.actor, access.REPORT_ROLES, _("the reports"))
     context = web(request)
     sessions = reading.sessions(context)
     session = session or (sessions[-1] if sessions else "")
@@ -122,7 +123,7 @@ def bulletin(request: Request, period: str) -> Response:
     from banli.reports.render.html import html
 
     caller = require(request)
-    access.check_roles(caller.actor, access.REPORT_ROLES, "the bulletin")
+    access.check_roles(caller.actor, access.REPORT_ROLES, _("the bulletin"))
     context = web(request)
     return HTMLResponse(html(document(build_bulletin(context.store, period, now=context.now()))))
 
@@ -132,7 +133,7 @@ def audit(request: Request) -> Response:
     from banli.store.audit import verify
 
     caller = require(request)
-    access.check_roles(caller.actor, access.AUDIT_ROLES, "the audit")
+    access.check_roles(caller.actor, access.AUDIT_ROLES, _("the audit"))
     result = verify(web(request).store)
     return page(request, "audit.html", {"result": result, "checkpoint": None})
 
@@ -144,7 +145,7 @@ async def checkpoint(request: Request) -> Response:
     form = await request.form()
     caller = await run_in_threadpool(require, request)
     check_csrf(request, caller, str(form.get("csrf_token", "")))
-    access.check_roles(caller.actor, access.AUDIT_ROLES, "the audit")
+    access.check_roles(caller.actor, access.AUDIT_ROLES, _("the audit"))
     store = web(request).store
     made = await run_in_threadpool(make, store)
     result = await run_in_threadpool(verify, store)
@@ -154,7 +155,7 @@ async def checkpoint(request: Request) -> Response:
 @router.get("/audit/items/{ref:path}")
 def audit_item(request: Request, ref: str) -> Response:
     caller = require(request)
-    access.check_roles(caller.actor, access.AUDIT_ROLES, "the audit")
+    access.check_roles(caller.actor, access.AUDIT_ROLES, _("the audit"))
     context = web(request)
     info = reading.item_info(context, caller, ref)
     workflow = views.pinned(context.store, ref)

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from banli.engine import access
 from banli.errors import BanliError, Conflict, InvalidInput, LockedOut, NotAllowedNow, NotPermitted
+from banli.i18n import _
 from banli.web import reading, views
 from banli.web.auth import (LOGIN_COOKIE, SESSION_COOKIE, check_csrf, check_login_token, clear_cookie, identify,
                             login_token, require, set_cookie)
@@ -50,7 +51,7 @@ def _sign_in(request: Request, username: str, password: str):
 
     context = web(request)
     if not username or not password:
-        raise NotPermitted("请输入用户名和密码")
+        raise NotPermitted(_("enter your user name and your password"))
     return accounts.sign_in(context.store, username, password, now=context.now(), idle=context.idle)
 
 
@@ -105,7 +106,7 @@ async def invite(request: Request, code: str) -> Response:
     context = web(request)
     try:
         if password != again:
-            raise InvalidInput("两次输入的密码不一致。")
+            raise InvalidInput(_("the two passwords differ: type the same password twice"))
         user = await run_in_threadpool(accounts.redeem, context.store, code, password, now=context.now())
     except BanliError as error:
         token = login_token(request)
@@ -135,7 +136,8 @@ def home(request: Request) -> Response:
         return RedirectResponse("/dashboard", status_code=303)
     if roles & access.AUDIT_ROLES:
         return RedirectResponse("/audit", status_code=303)
-    return page(request, "error.html", {"title": "没有可办理的事项", "message": "您的账户没有可使用的角色，请联系督查室。"})
+    return page(request, "error.html", {"title": _("nothing to handle"),
+                                        "message": _("your account has no role to work with; ask the supervision office")})
 
 
 RECENT = 3  # a deputy's latest suggestions shown in full beside those awaiting them
@@ -160,7 +162,7 @@ def _deputy_items(context, caller) -> tuple[list[dict], list[dict]]:
 @router.get("/items/{ref:path}")
 def item(request: Request, ref: str, done: str = "") -> Response:
     caller = require(request)
-    return _item_page(request, caller, ref, notice=f"已办理：{done}" if done else "")
+    return _item_page(request, caller, ref, notice=_("done: {event}").format(event=done) if done else "")
 
 
 def _item_page(request: Request, caller, ref: str, *, notice: str = "", error: str = "", status: int = 200) -> Response:
@@ -184,7 +186,8 @@ async def fire(request: Request, ref: str, event: str) -> Response:
         message = error.message
         if isinstance(error, Conflict) or (isinstance(error, NotAllowedNow) and await run_in_threadpool(
                 _changed_since, request, ref, str(form.get("version", "")))):
-            message = "此事项刚被他人更新，您的操作没有执行。请查看下面的最新情况后再决定。（" + error.message + "）"
+            message = _("someone else has just updated this item and your action was not carried out; look at how it "
+                        "stands now below before you decide ({reason})").format(reason=error.message)
         return await run_in_threadpool(lambda: _item_page(request, caller, ref, error=message, status=status))
     return RedirectResponse(f"/items/{quote(ref, safe='/')}?done={quote(label)}", status_code=303)
 
@@ -206,6 +209,6 @@ def _fire(request: Request, caller, ref: str, event_name: str, form) -> str:
     data = posted_data(event, form) if event else {}
     version = str(form.get("version", "")).strip()
     if version and not version.isdigit():
-        raise InvalidInput(f"the form's version {version!r} is not a number")
+        raise InvalidInput(_("the form's version {version} is not a number").format(version=repr(version)))
     context.runtime.fire(ref, event_name, caller.user, data, expect_version=int(version) if version else None)
     return workflow.label(event_name)

@@ -9,6 +9,7 @@ from pathlib import Path
 from banli.engine import access
 from banli.engine.records import ItemRecord
 from banli.errors import NotFound
+from banli.i18n import _
 from banli.web.auth import Caller
 from banli.web.context import Web
 
@@ -19,7 +20,7 @@ def visible_item(context: Web, caller: Caller, ref: str) -> ItemRecord:
     with context.store.read() as tx:
         item = tx.item(ref)
         if item is None:
-            raise NotFound(f"no item {ref}", ref=ref)
+            raise NotFound(_("no item {ref}").format(ref=ref), ref=ref)
         access.check_sees(tx, caller.actor, item)
     return item
 
@@ -32,7 +33,7 @@ def item_info(context: Web, caller: Caller, ref: str) -> dict:
     visible_item(context, caller, ref)
     info = show_item(context.store, ref, as_of=context.now())
     if info is None:
-        raise NotFound(f"no item {ref}", ref=ref)
+        raise NotFound(_("no item {ref}").format(ref=ref), ref=ref)
     # as `item show`: the leader, and the earlier items (多次提议) the caller may see
     info.update(related(context.store, ref, sees=lambda tx, other: access.may_see(tx, caller.actor, other)))
     return info
@@ -70,7 +71,7 @@ def ledger_bytes(context: Web, caller: Caller, session: str | None, workflow: st
     from banli.reports.ledger import build_ledger
     from banli.sheets.writing import write_ledger
 
-    access.check_roles(caller.actor, access.REPORT_ROLES, "the ledger")
+    access.check_roles(caller.actor, access.REPORT_ROLES, _("the ledger"))
     ledger = build_ledger(context.store, as_of=context.now(), session=session or None, workflow=workflow or None)
     return _written(lambda path: write_ledger(ledger, path), ".xlsx")
 
@@ -78,7 +79,7 @@ def ledger_bytes(context: Web, caller: Caller, session: str | None, workflow: st
 def annual(context: Web, caller: Caller, session: str):
     from banli.reports.annual import build_annual
 
-    access.check_roles(caller.actor, access.REPORT_ROLES, "the annual report")
+    access.check_roles(caller.actor, access.REPORT_ROLES, _("the annual report"))
     return build_annual(context.store, session, context.now())
 
 
@@ -86,7 +87,7 @@ def annual_bytes(context: Web, caller: Caller, session: str, suffix: str) -> byt
     """The annual report as a document (.docx or .html), as `banli report annual --out` writes it."""
     from banli.reports.annual import write_annual
 
-    access.check_roles(caller.actor, access.REPORT_ROLES, "the annual report")
+    access.check_roles(caller.actor, access.REPORT_ROLES, _("the annual report"))
     return _written(lambda path: write_annual(context.store, session, path, context.now()), suffix)
 
 

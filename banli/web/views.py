@@ -76,7 +76,7 @@ def item_page(context, caller, info: dict, answers: list[dict]) -> dict:
             forms.append(event_form(workflow, event, units, people))
             if definition.initial not in event.sources:
                 awaited.append(forms[-1])
-        elif info["state"] in event.sources and not answer["reason"].startswith("needs"):
+        elif info["state"] in event.sources and answer["blocked"] != "role":
             # possible in this state and one's own to fire, but held back (a guard, a closed window)
             blocked.append({"label": answer["label"], "reason": answer["reason"]})
     days = workdays_left(workflow, info["deadline"], now)

@@ -134,10 +134,12 @@ def _help(command: click.Command, name: str, parent: click.Context | None) -> li
 
 
 def cli_reference() -> str:
+    """Every command's help, in the language of the moment (the manual's: Chinese)."""
     from banli.cli import cli
+    from banli.cli.localized import localized
 
     lines = []
-    for path, text in _help(cli, "banli", None):
+    for path, text in _help(localized(cli), "banli", None):
         lines += [f"## {path}" if path == "banli" or path.count(" ") == 1 else f"### {path}", ""]
         lines += _code("text", text)
     return "\n".join(lines)
@@ -146,11 +148,14 @@ def cli_reference() -> str:
 def on_page_markdown(markdown: str, page, config, files) -> str:
     from mkdocs.exceptions import PluginError
 
+    from banli.i18n import CHINESE, use
+
     try:
-        if DEFINITIONS_MARK in markdown:
-            markdown = markdown.replace(DEFINITIONS_MARK, definition_reference())
-        if CLI_MARK in markdown:
-            markdown = markdown.replace(CLI_MARK, cli_reference())
+        with use(CHINESE):  # the manual's language: the validator's errors and the help in Chinese
+            if DEFINITIONS_MARK in markdown:
+                markdown = markdown.replace(DEFINITIONS_MARK, definition_reference())
+            if CLI_MARK in markdown:
+                markdown = markdown.replace(CLI_MARK, cli_reference())
     except ReferenceError_ as exc:
         raise PluginError(f"docs/hooks/reference.py: {exc}") from exc
     return markdown

@@ -28,7 +28,7 @@ def test_an_outcome_is_refused_in_one_line_or_reopens_the_item(banli, tmp_path):
 
     fired = banli("fire", "L-1", "report", "--data", "result=责成重新办理", "--at", "2026-03-20T10:00", user="li")
     assert fired.exit_code == 0, fired.stderr
-    assert fired.stdout.startswith("L-1 report: closed → rehandling")
+    assert fired.stdout.startswith("L-1 report: closed → rehandling")  # a definition without labels
     shown = banli("item", "show", "L-1", "--json").json()
     assert shown["state"] == "rehandling"
 

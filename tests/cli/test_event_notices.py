@@ -4,6 +4,7 @@ writes none."""
 
 from __future__ import annotations
 
+from banli.i18n import use
 from tests.cli.conftest import TO_HANDLING, walk
 
 
@@ -12,7 +13,8 @@ def test_event_notices_are_delivered_once(banli, suggestion, tmp_path, monkeypat
     refused = banli("fire", suggestion, "assign", "--data", "lead_unit=zjj", "--data", "mode=单独办理",
                     "--at", "2026-01-20T09:00", user="wang")
     assert refused.exit_code == 5, refused.stderr  # not filed yet: nothing written
-    walk(banli, suggestion, TO_HANDLING)  # assigned to 县住建局 (li) with 县财政局 (zhao)
+    with use("zh_CN"):  # the notifications are made in Chinese, as a county's are
+        walk(banli, suggestion, TO_HANDLING)  # assigned to 县住建局 (li) with 县财政局 (zhao)
     listed = banli("notify", "list", "--json")
     assert listed.exit_code == 0, listed.stderr
     assert sorted(row["recipient"] for row in listed.json()) == ["li", "zhao"]

@@ -37,11 +37,11 @@ def test_item_show_names_the_leader_and_the_earlier_items(banli, tmp_path):
 
     shown = banli("item", "show", "16-1-001")
     assert shown.exit_code == 0, shown.stderr
-    assert "  分管县领导 周副县长 (ld-zhou)" in shown.stdout
+    assert "  分管县领导 周副县长\n" in shown.stdout  # the name; the id is in --json
     assert "  多次提议: also made 2 time(s) before" in shown.stdout
     assert "    15-5-001 (15-5) 关于加强物业管理的建议: 已登记" in shown.stdout
     assert "    15-4-001 (15-4) 关于加强物业管理的建议: 已登记" in shown.stdout
-    assert "instruct" in shown.stdout  # in the history
+    assert "领导批示" in shown.stdout  # in the history, by its label
     data = banli("item", "show", "16-1-001", "--json").json()
     assert data["role_holders"][0]["name"] == "周副县长"
     assert [entry["ref"] for entry in data["earlier"]] == ["15-5-001", "15-4-001"]

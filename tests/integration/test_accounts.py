@@ -79,7 +79,8 @@ def test_a_wrong_password_and_an_unknown_person_are_refused_in_the_same_words(st
         sign_in(store, clock, user="nobody")
     with pytest.raises(NotPermitted) as no_password:  # zhao is a person, but has set no password
         sign_in(store, clock, user="zhao")
-    assert wrong.value.message == unknown.value.message == no_password.value.message == "用户名或密码不正确"
+    assert wrong.value.message == unknown.value.message == no_password.value.message \
+        == "the user name or the password is not right"
 
 
 def test_passwords_sessions_tokens_and_codes_are_never_in_the_database_in_clear(store, clock, li):
@@ -132,7 +133,7 @@ def test_five_failures_within_fifteen_minutes_lock_the_account_for_fifteen_minut
         clock.advance(minutes=3)
     with pytest.raises(LockedOut) as locked:  # 3 minutes after the fifth: even the right password
         sign_in(store, clock)
-    assert locked.value.exit_code == 4 and "12 分钟" in locked.value.message
+    assert locked.value.exit_code == 4 and "12 minutes" in locked.value.message
     clock.advance(minutes=11, seconds=59)
     with pytest.raises(LockedOut):
         sign_in(store, clock)
@@ -238,7 +239,7 @@ def test_an_invitation_code_sets_the_password_once(store, clock):
 def test_an_invitation_expires(store, clock):
     [(_user, code)] = accounts.invite(store, ["zhang"], now=clock(), valid_for=timedelta(days=7))
     clock.advance(days=7, seconds=1)
-    with pytest.raises(NotFound, match="过期"):
+    with pytest.raises(NotFound, match="expired"):
         accounts.redeem(store, code, "张三的密码-2026", now=clock())
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from banli.errors import InvalidInput, NotAllowedNow, NotPermitted
+from banli.i18n import use
 from banli.store.audit import log, verify
 from banli.store.queries import show_item
 from banli.store.schema import notification_t
@@ -37,6 +38,13 @@ def _workflow_of(store, ref: str) -> str:
     return store.workflows.by_id(item.definition_id).definition.id
 
 
+@pytest.fixture
+def chinese():
+    """Notifications made in Chinese, the language these tests read them in."""
+    with use("zh_CN"):
+        yield
+
+
 def _notices(store, ref: str, event: str) -> list[str]:
     with store.engine.connect() as connection:
         rows = connection.execute(select(notification_t.c.subject, notification_t.c.body).distinct()).all()
@@ -47,7 +55,7 @@ def _trace(store, ref: str, event: str) -> list[dict]:
     return [row["data"] for row in log(store, ref) if row["event"] == event]
 
 
-def test_joint_handling_one_reply_after_and_with_every_co_units_opinion(store, runtime, clock):
+def test_joint_handling_one_reply_after_and_with_every_co_units_opinion(store, runtime, clock, chinese):
     clock.now = AFTER_THE_YEAR
     _filed(runtime, "16-1-001", "会办", ["czj", "jyj"])
     assert {_workflow_of(store, "16-1-001/czj"), _workflow_of(store, "16-1-001/jyj")} == {"unit-task"}
@@ -82,7 +90,7 @@ def test_a_released_co_unit_is_not_waited_for_and_gives_no_opinion(store, runtim
     assert _trace(store, "16-1-002", "reply")[0]["co_opinions"] == "县教育局：同意主办单位方案。"
 
 
-def test_a_single_units_reply_records_no_opinions(store, runtime, clock):
+def test_a_single_units_reply_records_no_opinions(store, runtime, clock, chinese):
     clock.now = AFTER_THE_YEAR
     assigned(runtime, "16-1-003", unit="zjj")
     then(runtime, "16-1-003", (*reply("zjj"), "2022-06-10T10:00"))
@@ -111,7 +119,8 @@ def test_split_handling_each_unit_replies_on_its_part_and_each_reply_is_rated(st
         runtime.fire(part, "reply", "zhao", {**answer, "text": "您好：现答复如下。"}, at="2022-07-01T10:00")
     with pytest.raises(InvalidInput, match="needs data .contact_person."):
         runtime.fire(part, "reply", "zhao", {**answer, "contact_person": ""}, at="2022-07-01T10:00")
-    then(runtime, part, ("zhao", "reply", answer, "2022-07-01T10:00"))
+    with use("zh_CN"):  # the notice of the reply in Chinese
+        then(runtime, part, ("zhao", "reply", answer, "2022-07-01T10:00"))
     assert show_item(store, part, as_of=AFTER_THE_YEAR)["state"] == "awaiting_feedback"
     [notice] = _notices(store, part, "分办答复")
     assert "分办单位县财政局已就所分办的部分答复您的建议（B类）" in notice

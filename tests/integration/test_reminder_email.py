@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from banli.engine.sweep import sweep
+from banli.i18n import use
 from banli.notify import deliver
 from tests.integration.test_notify import config, emails, smtp_server  # noqa: F401 - fixtures
 from tests.unit.steps import assigned_on
@@ -17,7 +18,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def test_overdue_reminder_arrives_by_email(store, runtime, clock, emails, smtp_server, config):  # noqa: F811
     clock.now = datetime(2026, 9, 1, 12, tzinfo=SHANGHAI)
     assigned_on(runtime, "16-1-500", "2026-03-02")  # reply due by the end of 2 June 2026
-    report = sweep(runtime, datetime(2026, 6, 3, 8, tzinfo=SHANGHAI))
+    with use("zh_CN"):  # the reminder in Chinese
+        report = sweep(runtime, datetime(2026, 6, 3, 8, tzinfo=SHANGHAI))
     # overdue: 李华 of the lead unit and the supervisor 王明 (no "due soon": the deadline has passed)
     assert report.notifications == 2 and report.skipped == 1
     settings = config('channels = ["email"]', "[notify.email]", 'host = "127.0.0.1"',

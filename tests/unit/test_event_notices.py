@@ -10,11 +10,19 @@ import pytest
 from banli.engine.definitions import register_text
 from banli.engine.parse import parse_text
 from banli.errors import DefinitionErrors, NotAllowedNow, NotPermitted
+from banli.i18n import use
 from banli.store.memory import MemoryStore
 from tests.unit.conftest import notifications
 from tests.unit.steps import YEAR, register_for_year
 
 REF = "16-1-300"
+
+
+@pytest.fixture
+def chinese():
+    """Notifications made in Chinese, the language these tests read them in."""
+    with use("zh_CN"):
+        yield
 
 
 def told(store, ref: str = REF) -> list[tuple[str, str]]:
@@ -46,7 +54,7 @@ def play(runtime, steps) -> None:
         runtime.fire(REF + suffix, event, user, data, at=at)
 
 
-def test_a_year_of_npc_suggestion_tells_each_party_once(store, runtime):
+def test_a_year_of_npc_suggestion_tells_each_party_once(store, runtime, chinese):
     register_for_year(runtime, REF)  # deputies 张三 (zhang) and 李四 (lisi)
     play(runtime, YEAR)
     title = "关于县城供水管网改造的建议"
@@ -121,7 +129,7 @@ events:
 """
 
 
-def test_recipients_named_by_a_field_each_once(store, runtime):
+def test_recipients_named_by_a_field_each_once(store, runtime, chinese):
     register_text(store, NAMED.replace("（{missing_note}）", ""), "named.yaml", "test")
     runtime.create(workflow_id="named-notices", ref="N-1", title="一件事", actor="wang", deputies=["张三"],
                    at="2026-01-05T09:00")

@@ -12,6 +12,7 @@ from banli.engine.definitions import register_text
 from banli.engine.parse import parse_text
 from banli.engine.sweep import sweep
 from banli.errors import DefinitionErrors
+from banli.i18n import use
 from banli.store.memory import MemoryStore
 from tests.unit.conftest import SHANGHAI
 
@@ -62,8 +63,9 @@ def opened(store, runtime, clock):
 
 
 def test_a_reminder_says_its_own_words_with_the_item_filled_in(store, runtime, opened):
-    sweep(runtime, datetime(2026, 6, 9, 10, tzinfo=SHANGHAI))
-    sweep(runtime, datetime(2026, 6, 12, 10, tzinfo=SHANGHAI))
+    with use("zh_CN"):  # the deadline and the sweep's own words in Chinese
+        sweep(runtime, datetime(2026, 6, 9, 10, tzinfo=SHANGHAI))
+        sweep(runtime, datetime(2026, 6, 12, 10, tzinfo=SHANGHAI))
     told = bodies(store, opened)
     assert "县住建局承诺的事项（年底前完成管网改造）将于2026年6月11日到期，请按期落实。" in told["li"][0]
     assert "该事项已超过办理期限，请抓紧办理并及时答复。" in told["wang"][0]  # no message: the sweep's words

@@ -13,6 +13,7 @@ import pytest
 
 from banli.engine.sweep import sweep
 from banli.errors import InvalidInput, NotAllowedNow, Retry
+from banli.i18n import use
 from tests.unit.conftest import deadline, done_rules, events, log, notifications, verified
 from tests.unit.steps import assigned_on
 
@@ -42,7 +43,14 @@ def item(runtime, clock):
     return "16-1-200"
 
 
-def test_sweeps_at_chosen_instants(store, runtime, item):
+@pytest.fixture
+def chinese():
+    """Reminders made in Chinese, the language the test reads them in."""
+    with use("zh_CN"):
+        yield
+
+
+def test_sweeps_at_chosen_instants(store, runtime, item, chinese):
     assert deadline(store, item, local(2026, 5, 1))[0] == "2026-06-03T00:00:00+08:00"
     assert sweep(runtime, local(2026, 5, 20)).items == 0  # nothing before anything is due
 

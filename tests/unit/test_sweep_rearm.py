@@ -11,10 +11,26 @@ import pytest
 
 from banli.engine.definitions import register_text
 from banli.engine.sweep import sweep
+from banli.i18n import use
 from tests.unit.conftest import SHANGHAI, deadline, done_rules, events, item, notifications, verified
 from tests.unit.steps import assigned_on
 
 SOON, LATE = "【即将到期】", "【已逾期】"
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Reminders made in Chinese, the language these tests read them in."""
+    with use("zh_CN"):
+        yield
+
+
+@pytest.fixture
+def english():
+    """Problems of a definition read in English, as the rest of the suite reads them."""
+    with use("en"):
+        yield
+
 
 REPEATING = """
 id: repeating
@@ -189,7 +205,7 @@ def test_a_long_mark_fits_the_name_column_and_stays_unique(store, runtime, clock
     ("{overdue: 0 days, every: soon, notify: [supervisor]}",
      "9:34: state 'open'.reminders[0].every: bad duration 'soon'"),
 ])
-def test_every_and_times_are_checked_with_their_positions(reminder, problem):
+def test_every_and_times_are_checked_with_their_positions(reminder, problem, english):
     from banli.engine.parse import parse_text
     from banli.errors import DefinitionErrors
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from banli.errors import InvalidInput
 from banli.files import replacing
+from banli.i18n import _
 from banli.reports.document import Document
 
 FORMATS = (".md", ".docx", ".html")
@@ -16,7 +17,8 @@ FORMATS = (".md", ".docx", ".html")
 def report_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InvalidInput(f"{path}: the report is written as .md, .docx or .html; name the file e.g. 办理情况报告.docx")
+        raise InvalidInput(_("{path}: the report is written as .md, .docx or .html; name the file e.g. 办理情况报告.docx")
+                           .format(path=path))
     return suffix
 
 
