@@ -8,7 +8,7 @@ from typing import Iterable
 
 from banli.engine.records import Actor, ItemRecord
 from banli.errors import NotPermitted
-from banli.i18n import _
+from banli.i18n import _, either
 
 SEE_EVERYTHING = frozenset({"admin", "supervisor", "npc_office", "auditor", "registrar", "leader"})  # a county leader oversees
 CHILD_SEPARATOR = "/"  # a child item's ref is its parent's ref, "/", and its unit
@@ -81,4 +81,4 @@ def check_roles(actor: Actor, roles: frozenset[str], what: str) -> None:
     language of the moment)."""
     if not actor.roles & roles:
         raise NotPermitted(_("{what} is for the role {roles}; user '{user}' has none of them").format(
-            what=what, roles=" or ".join(sorted(roles)), user=actor.id))
+            what=what, roles=either(sorted(roles)), user=actor.id))

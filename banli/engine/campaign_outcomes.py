@@ -15,7 +15,7 @@ from banli.engine.model import Campaign, Definition
 from banli.engine.records import SYSTEM_ACTOR, Fired, ItemRecord
 from banli.engine.times import utc_text
 from banli.errors import InvalidInput
-from banli.i18n import _
+from banli.i18n import _, either
 
 
 def record(tx, definition: Definition, item: ItemRecord, event: str, fields: dict, when: datetime) -> str | None:
@@ -50,7 +50,7 @@ def _check(tx, campaign: Campaign, item: ItemRecord, event: str, outcome: str) -
     if allowed and outcome not in allowed:
         raise InvalidInput(_("'{event}' on {ref}: '{outcome}' is not an outcome of a {kind} item in {campaign}; "
                              "choose {allowed}").format(event=event, ref=item.ref, outcome=outcome, kind=kind,
-                                                        campaign=campaign.label, allowed=" or ".join(allowed)),
+                                                        campaign=campaign.label, allowed=either(allowed)),
                            ref=item.ref, event=event)
 
 

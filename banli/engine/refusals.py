@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import difflib
 
-from banli.i18n import _
+from banli.i18n import _, either
 
 
 def roles_text(roles: tuple[str, ...]) -> str:
     """"the role a or b", as a refusal names what an event needs."""
-    return _("the role {roles}").format(roles=" or ".join(roles)) if roles else _("a role nobody holds")
+    return _("the role {roles}").format(roles=either(roles)) if roles else _("a role nobody holds")
 
 
 def close_names(name: str, known: list[str]) -> list[str]:

@@ -77,6 +77,14 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalog(language()).ngettext(singular, plural, n)
 
 
+def either(words) -> str:
+    """Alternatives as a sentence says them: "a", "a or b", "a, b or c" (in Chinese a、b 或 c)."""
+    words = [str(word) for word in words]
+    if len(words) < 2:
+        return "".join(words)
+    return _("{some} or {last}").format(some=_(", ").join(words[:-1]), last=words[-1])
+
+
 def N_(message: str) -> str:
     """Mark `message` for the catalogs without translating it: it is translated with `_()`
     where it is shown (a table of help texts made at import)."""

@@ -131,3 +131,14 @@ def _import_time_nodes(node):
     yield node
     for child in ast.iter_child_nodes(node):
         yield from _import_time_nodes(child)
+
+
+@pytest.mark.parametrize("code", i18n.LANGUAGES)
+def test_the_build_compiled_each_catalog(code):
+    """The install (setup.py, run again by scripts/_venv when a .po changes) compiled every
+    catalog, and banli reads the compiled one."""
+    from banli.i18n.compiling import compiled
+
+    po = build.po_path(code)
+    assert po.with_suffix(".mo").read_bytes() == compiled(po)
+    assert i18n.catalog(code).info()["language"] == code
