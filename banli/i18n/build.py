@@ -1,6 +1,7 @@
 """Making the catalogs: extract every message from banli's source (`_()`, `N_()`,
-`ngettext()`, and the help texts of click commands and options), update the catalog of each
-language, compile them, and check that each message has a translation in each language.
+`ngettext()`, the help texts of click commands and options, and the `_()` of the web's page
+templates), update the catalog of each language, compile them, and check that each message
+has a translation in each language.
 
     python -m banli.i18n.build update [--add FILE.json …]   # extract, merge, write the .po files
     python -m banli.i18n.build check [PATH …] [--add FILE.json …]  # every message translated?
@@ -26,6 +27,7 @@ from banli.i18n import CHINESE, DOMAIN, ENGLISH, LANGUAGES, LOCALE_DIR
 from banli.i18n.compiling import compiled
 
 PACKAGE = Path(__file__).resolve().parents[1]
+TEMPLATES = PACKAGE / "web" / "templates"
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 CLICK_DECORATORS = {"command", "group"}
 CLICK_TEXT_KEYWORDS = {"help", "short_help", "epilog"}
@@ -42,13 +44,27 @@ def messages(paths: Iterable[Path] | None = None) -> dict[str | tuple[str, str],
     """Every message of `paths` (default: all of banli's modules) → the files it is in. A
     plural message is the pair (singular, plural)."""
     found: dict = {}
-    for path in sorted(paths or PACKAGE.rglob("*.py")):
+    for path in sorted(paths or [*PACKAGE.rglob("*.py"), *TEMPLATES.glob("*.html")]):
         where = _relative(path)
-        for message in file_messages(path.read_text(encoding="utf-8")):
+        source = path.read_text(encoding="utf-8")
+        for message in (template_messages(source) if path.suffix == ".html" else file_messages(source)):
             found.setdefault(message, [])
             if where not in found[message]:
                 found[message].append(where)
     return found
+
+
+def template_messages(source: str) -> Iterator[str | tuple[str, str]]:
+    """The messages of one web page template: its `_()` and `ngettext()` calls (Jinja's extractor)."""
+    from jinja2.ext import babel_extract
+
+    for _line, _function, message, _comments in babel_extract(BytesIO(source.encode()), KEYWORDS, [], {}):
+        if isinstance(message, tuple):
+            words = tuple(part for part in message if part is not None)
+            if len(words) == 2 and all(words):
+                yield words
+        elif message:
+            yield message
 
 
 def click_messages() -> dict[str | tuple[str, str], list[str]]:
@@ -253,7 +269,7 @@ def main(argv: list[str]) -> int:
 
 
 def _expand(paths: list[Path]) -> list[Path]:
-    return [p for path in paths for p in (sorted(path.rglob("*.py")) if path.is_dir() else [path])]
+    return [p for path in paths for p in (sorted([*path.rglob("*.py"), *path.rglob("*.html")]) if path.is_dir() else [path])]
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ def ledger(request: Request, session: str | None = None, workflow: str | None = 
            who: Caller = Depends(caller)) -> Response:
     """The ledger workbook (台账), as `banli ledger export`: a sheet per workflow, or only `workflow`'s."""
     content = reading.ledger_bytes(web(request), who, session, workflow)
-    return Response(content, media_type=XLSX, headers=_attachment("台账" + (f"-{session}" if session else "") + ".xlsx"))
+    return Response(content, media_type=XLSX, headers=_attachment(_("Ledger") + (f"-{session}" if session else "") + ".xlsx"))
 
 
 @router.get("/api/reports/annual", tags=["reports"])

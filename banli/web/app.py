@@ -119,7 +119,8 @@ async def _too_large(scope, send) -> None:
     if api:
         body, kind = json.dumps({"error": {"exit_code": 3, "message": message}}).encode(), b"application/json"
     else:
-        body, kind = "<!doctype html><meta charset=utf-8><title>413</title><p>提交的内容过大（超过 1 MiB）。</p>".encode(), \
+        words = _("What you submitted is too large (over {size} MiB).").format(size=MAX_BODY // (1024 * 1024))
+        body, kind = f"<!doctype html><meta charset=utf-8><title>413</title><p>{words}</p>".encode(), \
             b"text/html; charset=utf-8"
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())] + SECURITY_HEADERS})

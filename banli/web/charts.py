@@ -7,14 +7,17 @@ from html import escape
 
 from markupsafe import Markup
 
+from banli.i18n import _, ngettext
+
 ROW, LABEL_W, BAR_W = 26, 130, 240
 COLOURS = ("#3b6ea8", "#c0504d", "#4f9a57", "#d49a2a", "#7a5ba6")
 
 
-def bars(title: str, counts: dict[str, int], *, colour: str = COLOURS[0], unit: str = "件") -> Markup:
-    """A bar per (label, count), longest first as given; an empty chart says so."""
+def bars(title: str, counts: dict[str, int], *, colour: str = COLOURS[0]) -> Markup:
+    """A bar per (label, count of items), longest first as given; an empty chart says so."""
     if not counts:
-        return Markup(f'<p class="muted">{escape(title)}：暂无数据</p>')
+        empty = _("{title}: no data yet").format(title=title)
+        return Markup(f'<p class="muted">{escape(empty)}</p>')
     top = max(counts.values()) or 1
     height = ROW * len(counts) + 30
     width = LABEL_W + BAR_W + 70
@@ -27,7 +30,8 @@ def bars(title: str, counts: dict[str, int], *, colour: str = COLOURS[0], unit: 
         parts.append(f'<text x="{LABEL_W - 6}" y="{y + 15}" font-size="12" text-anchor="end" fill="#2b3a4f">'
                      f'{escape(str(label))}</text>')
         parts.append(f'<rect x="{LABEL_W}" y="{y + 3}" width="{length:.1f}" height="{ROW - 8}" fill="{colour}" rx="2"/>')
+        items = ngettext("{count} item", "{count} items", count).format(count=count)
         parts.append(f'<text x="{LABEL_W + length + 6:.1f}" y="{y + 15}" font-size="12" fill="#2b3a4f">'
-                     f'{count}{escape(unit)}</text>')
+                     f'{escape(items)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -14,6 +14,7 @@ import jinja2
 from starlette.requests import Request
 
 from banli.engine.runtime import Runtime
+from banli.i18n import ENGLISH, _, language, ngettext
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -27,6 +28,8 @@ def _environment() -> jinja2.Environment:
                                      trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     # a ref may hold characters that mean something in a URL ("#", "?"); "/" separates a child's unit
     environment.filters["url"] = lambda text: quote(str(text), safe="/")
+    # the pages' words, in the language of the moment: {{ _("Sign in") }} (extracted by banli.i18n.build)
+    environment.globals.update(_=_, ngettext=ngettext, html_lang=lambda: "en" if language() == ENGLISH else "zh-CN")
     return environment
 
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from html import escape
 
 from banli.engine.model import Definition
+from banli.i18n import _
 
 BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 150, 38, 40, 74, 20
 
@@ -100,7 +101,7 @@ def svg(definition: Definition) -> str:
     back_lane = 0
     for (source, target), labels in moves.items():
         (x1, y1), (x2, y2) = centre[source], centre[target]
-        text = escape("、".join(labels))
+        text = escape(_(", ").join(labels))
         if source == target:
             continue
         if rank[target] > rank[source]:

@@ -1,5 +1,5 @@
 """Errors over HTTP (SPEC §9): each BanliError's exit code becomes a status, and every answer
-is `{"error": {"exit_code", "message"}}` for the API or a page in Chinese for a person;
+is `{"error": {"exit_code", "message"}}` for the API or a page in the person's language;
 never a traceback (an unexpected error is logged on the server and answered 500)."""
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from banli.errors import BanliError, InvalidInput, LockedOut
-from banli.i18n import _
+from banli.i18n import N_, _
 from banli.web.refusals import NotSignedIn
 
 log = logging.getLogger("banli.web")
 
 STATUS = {3: 422, 4: 403, 5: 409, 6: 412, 7: 404, 8: 409, 9: 503}
 TITLES = {  # what a person reads above the details
-    401: "请先登录", 403: "无权访问", 404: "未找到", 409: "现在不能办理", 412: "事项已被他人更新",
-    413: "提交的内容过大", 422: "填写有误", 429: "登录失败次数过多，请稍后再试", 500: "系统出错",
-    503: "数据库暂不可用",
+    401: N_("Please sign in first"), 403: N_("Access denied"), 404: N_("Not found"),
+    409: N_("This cannot be done now"), 412: N_("Someone else has updated this item"),
+    413: N_("What you submitted is too large"), 422: N_("Something in the form is wrong"),
+    429: N_("Too many failed sign-ins; please try again later"), 500: N_("System error"),
+    503: N_("The database is not available for now"),
 }
 
 
@@ -45,7 +47,8 @@ def error_json(status: int, exit_code: int, message: str) -> JSONResponse:
 def error_page(request: Request, status: int, message: str) -> Response:
     from banli.web.render import page  # the pages' renderer needs the caller; imported late
 
-    return page(request, "error.html", {"title": TITLES.get(status, "出错了"), "message": message}, status=status)
+    return page(request, "error.html", {"title": _(TITLES[status]) if status in TITLES else _("Something went wrong"),
+                                             "message": message}, status=status)
 
 
 def answer(request: Request, error: BanliError) -> Response:

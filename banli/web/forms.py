@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from banli.engine.model import Choices, Event
-from banli.web.render import KEY_LABELS, VALUE_LABELS
+from banli.i18n import _
+from banli.web.render import key_label, value_label
 
 LONG_TEXT = frozenset({"text", "reason", "comment", "note"})  # keys whose answers run to paragraphs
 
@@ -35,7 +36,7 @@ def event_form(workflow, event: Event, units: dict[str, str], people: dict[str, 
     inputs = []
     for spec in event.data:
         field = definition.fields.get(spec.key) if spec.is_field else None
-        label = str(field.label) if field else str(spec.label) if spec.label else KEY_LABELS.get(spec.key, spec.key)
+        label = str(field.label) if field else str(spec.label) if spec.label else key_label(spec.key)
         inputs.append(_input(spec, label, units, people))
     return EventForm(event=event.name, label=str(event.label), inputs=tuple(inputs))
 
@@ -44,10 +45,10 @@ def _input(spec, label: str, units: dict[str, str], people: dict[str, str]) -> I
     common = {"key": spec.key, "label": label, "required": spec.required}
     if spec.type == "choice":
         named = spec.choices.labels if isinstance(spec.choices, Choices) else {}
-        return Input(widget="select", options=tuple((c, named.get(c) or VALUE_LABELS.get(c, c)) for c in spec.choices),
+        return Input(widget="select", options=tuple((c, named.get(c) or value_label(c) or c) for c in spec.choices),
                      **common)
     if spec.type == "bool":
-        return Input(widget="select", options=(("true", "是"), ("false", "否")), **common)
+        return Input(widget="select", options=(("true", _("Yes")), ("false", _("No"))), **common)
     if spec.type == "unit":
         return Input(widget="select", options=tuple(units.items()), **common)
     if spec.type == "units":

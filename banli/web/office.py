@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from banli.engine import access
-from banli.i18n import _
+from banli.i18n import N_, _
 from banli.web import reading, views
 from banli.web.auth import check_csrf, require
 from banli.web.charts import COLOURS, bars
@@ -22,7 +22,7 @@ from banli.web.render import page
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 100
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-SORTS = {"ref": "编号", "deadline": "期限", "state": "状态", "title": "标题"}
+SORTS = {"ref": N_("Number"), "deadline": N_("Deadline"), "state": N_("State"), "title": N_("Title")}
 
 
 @router.get("/ledger")
@@ -47,7 +47,7 @@ def ledger(request: Request, session: str = "", unit: str = "", state: str = "",
     return page(request, "ledger.html", {
         "rows": rows, "total": len(found), "page_number": page_number, "pages": pages, "filters": filters,
         "query": lambda **changes: urlencode({**{k: v for k, v in filters.items() if v}, **changes}),
-        "sessions": reading.sessions(context), "units": units, "sorts": SORTS,
+        "sessions": reading.sessions(context), "units": units, "sorts": {key: _(name) for key, name in SORTS.items()},
         "states": {name: str(state.label) for name, state in workflow.definition.states.items()},
         "categories": category_field.choices if category_field else (),
         "may_export": bool(caller.actor.roles & access.REPORT_ROLES)})
@@ -64,10 +64,10 @@ def dashboard(request: Request, session: str = "") -> Response:
         workflow, count = context.store.workflows.by_id(group["definition_id"]), group["count"]
         states[workflow.label(group["state"])] += count
         if group["late"] and group["state"] not in workflow.final_states:
-            overdue[units.get(group["lead_unit"], "未交办")] += count
+            overdue[units.get(group["lead_unit"], _("Not assigned yet"))] += count
         if group["rating"]:
             ratings[group["rating"]] += count
-        categories[group["category"] or "未分类"] += count
+        categories[group["category"] or _("No category")] += count
     campaigns = []
     for entry in context.store.campaign_status(session=session or None):
         tasks = entry["tasks"]
@@ -81,10 +81,10 @@ def dashboard(request: Request, session: str = "") -> Response:
         "session": session, "sessions": reading.sessions(context), "total": sum(states.values()),
         "overdue_total": sum(overdue.values()), "rated": rated,
         "satisfaction": f"{100 * satisfied / rated:.2f}%" if rated else "—",
-        "charts": [bars("按状态", dict(states.most_common())),
-                   bars("逾期事项（按主办单位）", dict(overdue.most_common()), colour=COLOURS[1]),
-                   bars("代表评价", dict(ratings.most_common()), colour=COLOURS[2]),
-                   bars("按类别", dict(categories.most_common()), colour=COLOURS[3])],
+        "charts": [bars(_("By state"), dict(states.most_common())),
+                   bars(_("Overdue items (by lead unit)"), dict(overdue.most_common()), colour=COLOURS[1]),
+                   bars(_("Deputies' ratings"), dict(ratings.most_common()), colour=COLOURS[2]),
+                   bars(_("By category"), dict(categories.most_common()), colour=COLOURS[3])],
         "campaigns": campaigns})
 
 
@@ -107,7 +107,7 @@ def reports(request: Request, session: str = "", period: str = "") -> Response:
 def annual_docx(request: Request, session: str) -> Response:
     caller = require(request)
     content = reading.annual_bytes(web(request), caller, session, ".docx")
-    name = quote(f"办理情况报告-{session}.docx")
+    name = quote(_("Handling report-{session}").format(session=session) + ".docx")
     return Response(content, media_type=DOCX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 

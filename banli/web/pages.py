@@ -74,9 +74,9 @@ def _login_page(request: Request, *, next: str = "/", username: str = "", error:
                 notice: str = "") -> Response:
     token = login_token(request)
     if not notice and request.query_params.get("signed_out"):
-        notice = "您已退出登录。"
+        notice = _("You have signed out.")
     if not notice and request.query_params.get("password_set"):
-        notice = "密码已设置，请用新密码登录。"
+        notice = _("Your password is set; sign in with your new password.")
     response = page(request, "login.html", {"next": _local(next), "username": username, "error": error,
                                             "notice": notice, "login_token": token}, status=status)
     set_cookie(request, response, LOGIN_COOKIE, token)

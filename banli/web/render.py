@@ -10,51 +10,74 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from banli.engine.access import AUDIT_ROLES, REPORT_ROLES, SEE_EVERYTHING
+from banli.i18n import N_, _, ngettext
 from banli.web.auth import identify
 from banli.web.context import web
 
-ROLE_NAMES = {"registrar": "登记", "reviewer": "审核", "supervisor": "督查室", "unit": "承办单位", "deputy": "代表",
-              "npc_office": "人大选工委", "auditor": "审计", "admin": "管理员", "leader": "县领导"}
+ROLE_NAMES = {"registrar": N_("Registrar"), "reviewer": N_("Reviewer"), "supervisor": N_("Supervision office"),
+              "unit": N_("Handling unit"), "deputy": N_("Deputy"), "npc_office": N_("NPC liaison office"),
+              "auditor": N_("Auditor"), "admin": N_("Administrator"), "leader": N_("County leader")}
 # event-only data keys and internal choice values, in the words of the people who read them
-KEY_LABELS = {"note": "备注", "reason": "理由", "text": "内容", "signer": "签发领导", "contact_person": "联系人",
-              "extend_by": "延期时长", "comment": "意见", "method": "方式", "stage": "阶段"}
-VALUE_LABELS = {"phone": "电话", "face_to_face": "面对面", "visit": "走访", "letter": "信函", "meeting": "座谈",
-                "before": "办理前", "during": "办理中", "after": "办理后", True: "是", False: "否"}
+KEY_LABELS = {"note": N_("Note"), "reason": N_("Reason"), "text": N_("Text"), "signer": N_("Signing leader"),
+              "contact_person": N_("Contact person"), "extend_by": N_("Extended by"), "comment": N_("Comment"),
+              "method": N_("Method"), "stage": N_("Stage")}
+VALUE_LABELS = {"phone": N_("Phone"), "face_to_face": N_("Face to face"), "visit": N_("Visit"), "letter": N_("Letter"),
+                "meeting": N_("Meeting"), "before": N_("Before handling"), "during": N_("During handling"),
+                "after": N_("After handling"), True: N_("Yes"), False: N_("No")}
+
+
+def role_names() -> dict[str, str]:
+    """Role id → its name, in the language of the moment (the pages' `role_names`)."""
+    return {role: _(name) for role, name in ROLE_NAMES.items()}
+
+
+def key_label(key: str) -> str:
+    """An event-only data key's name for people, or the key itself when we have none."""
+    return _(KEY_LABELS[key]) if key in KEY_LABELS else key
+
+
+def value_label(value) -> str | None:
+    """An internal choice value's (or a boolean's) word for people, or None when it has none."""
+    if isinstance(value, bool) or value in VALUE_LABELS:
+        return _(VALUE_LABELS[value])
+    return None
 
 
 def nav(actor) -> list[tuple[str, str]]:
     """The links of the top bar: (path, label), by role."""
-    links = [("/", "首页")]
+    links = [("/", _("Home"))]
     if actor.roles & SEE_EVERYTHING or "unit" in actor.roles:
-        links.append(("/ledger", "台账" if actor.roles & SEE_EVERYTHING else "我的事项"))
+        links.append(("/ledger", _("Ledger") if actor.roles & SEE_EVERYTHING else _("My items")))
     if actor.roles & REPORT_ROLES:
-        links += [("/dashboard", "统计"), ("/reports", "报告")]
+        links += [("/dashboard", _("Statistics")), ("/reports", _("Reports"))]
     if actor.roles & AUDIT_ROLES:
-        links.append(("/audit", "审计"))
-    links.append(("/workflows", "流程图"))
+        links.append(("/audit", _("Audit")))
+    links.append(("/workflows", _("Workflows")))
     return links
 
 
 def page(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
     caller = identify(request) if hasattr(request.app.state, "web") else None
     values = {"caller": caller, "nav": nav(caller.actor) if caller else [], "path": request.url.path,
-              "csrf_token": caller.csrf_token if caller else "", "role_names": ROLE_NAMES,
+              "csrf_token": caller.csrf_token if caller else "", "role_names": role_names(),
               "value_text": value_text, **context}
     html = web(request).templates.get_template(template).render(values)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def value_text(value, units: dict[str, str] | None = None) -> str:
-    """A field's value for people: unit ids as names, lists joined, booleans 是/否."""
+    """A field's value for people: unit ids as names, lists joined, booleans as yes or no."""
     units = units or {}
     if isinstance(value, list):
-        return "、".join(value_text(part, units) for part in value)
+        return _(", ").join(value_text(part, units) for part in value)
     if isinstance(value, bool):
-        return VALUE_LABELS[value]
+        return value_label(value)
     if value is None:
         return ""
     text = str(value)
-    return units.get(text, VALUE_LABELS.get(text, text))
+    if text in units:
+        return units[text]
+    return value_label(text) or text
 
 
 def local_day(text: str | None) -> str:
@@ -97,8 +120,13 @@ def _count_workdays(calendar, first: date, last: date) -> int:
 
 
 def due_text(days: int | None, overdue: bool) -> str:
+    """A deadline in workdays, as a clerk says it: overdue by some, due today, due in some."""
     if days is None:
         return ""
     if overdue or days < 0:
-        return f"已逾期 {abs(days)} 个工作日" if days else "已逾期"
-    return "今日到期" if days == 0 else f"还剩 {days} 个工作日"
+        if not days:
+            return _("Overdue")
+        return ngettext("Overdue by {count} workday", "Overdue by {count} workdays", abs(days)).format(count=abs(days))
+    if days == 0:
+        return _("Due today")
+    return ngettext("Due in {count} workday", "Due in {count} workdays", days).format(count=days)

@@ -7,19 +7,28 @@ from __future__ import annotations
 from datetime import datetime
 
 from banli.engine.model import SYSTEM
+from banli.i18n import N_, _
 from banli.web.forms import event_form
-from banli.web.render import KEY_LABELS, due_text, local_day, value_text, workdays_left
+from banli.web.render import due_text, key_label, local_day, value_text, workdays_left
 
-TRACE_LABELS = {"created": "登记", "migrated": "迁移流程版本", "deadline_recomputed": "重算期限"}
+TRACE_LABELS = {"created": N_("Registered"), "migrated": N_("Moved to a new workflow version"),
+                "deadline_recomputed": N_("Deadline recomputed")}
+SOON = 5  # workdays: an item due within them is "due soon" on a unit's home page
 REPLY_EVENT = "reply"  # the well-known event whose data is the answer to the deputy (SPEC §7)
 # where a suggestion stands, in a deputy's words; {lead} is the lead unit's name
 PLAIN = {
-    "registered": "已收到您的建议，正在登记分类", "sorted": "正在审查", "reviewed": "正在审查", "audited": "正在审查",
-    "filed": "已立案，即将交办承办单位", "not_filed": "未予立案", "withdrawn": "您已撤回这件建议",
-    "assigned": "已交办{lead}，等待签收", "change_requested": "承办单位申请改办，督查室正在协调",
-    "handling": "{lead}正在办理", "replied": "{lead}已答复，督查室正在审核答复",
-    "awaiting_feedback": "{lead}已答复，请您评价", "rehandling": "根据您的意见，{lead}正在重新办理",
-    "awaiting_final_feedback": "重新办理后已答复，请您再次评价", "closed": "已办结",
+    "registered": N_("We have received your suggestion and are registering it"),
+    "sorted": N_("Under review"), "reviewed": N_("Under review"), "audited": N_("Under review"),
+    "filed": N_("Accepted; it will soon be assigned to a handling unit"), "not_filed": N_("Not accepted"),
+    "withdrawn": N_("You have withdrawn this suggestion"),
+    "assigned": N_("Assigned to {lead}, waiting for them to sign for it"),
+    "change_requested": N_("The handling unit has asked to hand it over; the supervision office is settling it"),
+    "handling": N_("{lead} is handling it"),
+    "replied": N_("{lead} has replied; the supervision office is reviewing the reply"),
+    "awaiting_feedback": N_("{lead} has replied; please rate the reply"),
+    "rehandling": N_("{lead} is handling it again, following your comments"),
+    "awaiting_final_feedback": N_("Replied again after handling it again; please rate it once more"),
+    "closed": N_("Handled and closed"),
 }
 
 
@@ -55,7 +64,7 @@ def awaits_deputy(context, item: dict) -> bool:
 def plain_words(item: dict, units: dict[str, str]) -> str:
     lead = item["fields"].get("lead_unit")
     words = PLAIN.get(item["state"]) if item["workflow"] == "npc-suggestion" else None
-    return words.format(lead=units.get(lead, "承办单位")) if words else item["state_label"]
+    return _(words).format(lead=units.get(lead, _("the handling unit"))) if words else item["state_label"]
 
 
 def item_page(context, caller, info: dict, answers: list[dict]) -> dict:
@@ -104,17 +113,17 @@ def history_row(row: dict, workflow, people: dict[str, str], units: dict[str, st
         if row["event"] == "created" and key != "deputies":  # the title, content and fields are shown above
             continue
         if key == "deputies":
-            data.append(("代表", value_text(value)))
+            data.append((_("Deputies"), value_text(value)))
             continue
         if key.startswith("@"):
             if key == "@deadline" and isinstance(value, dict) and value.get("due"):
-                data.append(("办理期限", local_day(value["due"])))
+                data.append((_("Deadline for handling"), local_day(value["due"])))
             continue
         data.append((_data_label(definition, row["event"], key), value_text(value, units)))
     return {"seq": row["seq"], "at": row["occurred_at"][:16].replace("T", " "),
-            "event": TRACE_LABELS.get(row["event"]) or workflow.label(row["event"]),
+            "event": _(TRACE_LABELS[row["event"]]) if row["event"] in TRACE_LABELS else workflow.label(row["event"]),
             "from": workflow.label(row["from"]) if row["from"] else "", "to": workflow.label(row["to"]),
-            "moved": row["from"] != row["to"], "actor": people.get(row["actor"], "系统" if row["actor"] == SYSTEM else row["actor"]),
+            "moved": row["from"] != row["to"], "actor": people.get(row["actor"], _("System") if row["actor"] == SYSTEM else row["actor"]),
             "data": data, "hash": row["hash"], "prev_hash": row["prev_hash"]}
 
 
@@ -129,12 +138,12 @@ def _data_label(definition, event: str, key: str) -> str:
     if field is not None:
         return str(field.label)
     spec = definition.events[event].data_spec(key) if event in definition.events else None
-    return str(spec.label) if spec is not None and spec.label else KEY_LABELS.get(key, key)
+    return str(spec.label) if spec is not None and spec.label else key_label(key)
 
 
 def _awaited(definition) -> set[str] | None:
     """The child workflows an item's events wait for (`children_done` guards naming a
-    workflow: co-units' opinions, not 分办 parts that reply on their own); None: every child."""
+    workflow: co-units' opinions, not the parts of a split item that reply on their own); None: every child."""
     named = set()
     for event in definition.events.values():
         for guard in event.guards:
@@ -173,11 +182,12 @@ def unit_sections(context, caller, items: list[dict]) -> list[tuple[str, list[di
             to_sign.append(row)
         elif row["overdue"]:
             overdue.append(row)
-        elif row["workdays"] is not None and row["workdays"] <= 5:
+        elif row["workdays"] is not None and row["workdays"] <= SOON:
             soon.append(row)
         elif open_children:
-            waiting.append({**row, "waiting_for": "、".join(child["lead_name"] for child in open_children)})
+            waiting.append({**row, "waiting_for": _(", ").join(child["lead_name"] for child in open_children)})
         else:
             rest.append(row)
-    return [("待签收", to_sign), ("已逾期", overdue), ("即将到期（5个工作日内）", soon), ("等待协办单位意见", waiting),
-            ("在办", rest)]
+    return [(_("To sign for"), to_sign), (_("Overdue"), overdue),
+            (_("Due soon (within {count} workdays)").format(count=SOON), soon),
+            (_("Waiting for co-units' opinions"), waiting), (_("In hand"), rest)]

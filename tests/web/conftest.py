@@ -26,6 +26,13 @@ TO_ASSIGNED = [
 
 
 @pytest.fixture(autouse=True)
+def chinese_pages(monkeypatch):
+    """The pages in Chinese, the language banli serves in by default (the rest of the suite
+    reads English): every word of a page, and the refusals shown on it."""
+    monkeypatch.setenv("BANLI_LANG", "zh_CN")
+
+
+@pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch):
     """argon2 at a low cost: these tests are about who gets in, not how slowly."""
     monkeypatch.setattr(accounts, "_hasher", lambda: CHEAP)

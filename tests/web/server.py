@@ -28,7 +28,7 @@ def serving(db_url: str, *extra: str):
     port = free_port()
     command = [sys.executable, "-m", "banli", "--db", db_url, "serve", "--port", str(port), *extra]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", "BANLI_LANG": "zh_CN"})
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process)

@@ -67,7 +67,7 @@ def test_errors_map_to_statuses_with_the_cli_exit_code(li_api, suggestions, ref,
 
 def test_an_event_at_a_time_in_the_future_is_invalid(li_api, suggestions):
     response = li_api.post("/api/items/16-1-001/events/sign_for", json={"data": SIGN_FOR, "at": "2030-01-01"})
-    assert response.status_code == 422 and "future" in response.json()["error"]["message"]
+    assert response.status_code == 422 and "将来的时间" in response.json()["error"]["message"]
 
 
 def test_item_show_and_list_have_the_cli_shapes(browser, suggestions):

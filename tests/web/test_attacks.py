@@ -246,7 +246,7 @@ def test_of_two_people_firing_at_once_exactly_one_applies(browser, runtime, sugg
     # before it (412: the version it carried is gone); either way it is told why
     assert codes in ([303, 409], [303, 412])
     loser = next(answer for answer in answers if answer.status_code != 303)
-    assert "someone else has just updated this item" in loser.text
+    assert "刚被他人更新" in loser.text
     trace = [row["event"] for row in browser("wang").get("/api/items/16-1-001").json()["trace"]]
     assert trace.count("sign_for") == 1
 
@@ -256,5 +256,5 @@ def test_a_stale_form_is_refused_not_applied_over_the_newer_state(browser, runti
     stale = form_of(li.get("/items/16-1-001").text, "contact")
     runtime.fire("16-1-001", "sign_for", "li", SIGN_FOR)
     response = li.post("/items/16-1-001/events/contact", data={**stale, "method": "phone"})
-    assert response.status_code == 412 and "someone else has just updated this item" in response.text
+    assert response.status_code == 412 and "刚被他人更新" in response.text
     assert [row["event"] for row in li.get("/api/items/16-1-001").json()["trace"]].count("contact") == 0

@@ -46,7 +46,7 @@ def test_a_clerk_fires_through_the_form_and_sees_the_item_move(browser, suggesti
     done = li.post("/items/16-1-001/events/sign_for", data={**form_of(li.get("/items/16-1-001").text, "sign_for"),
                                                            "leader": "王局长", "handler": "李科长"},
                    follow_redirects=True)
-    assert done.status_code == 200 and "done: 签收" in done.text and "办理中" in done.text
+    assert done.status_code == 200 and "已办理：签收" in done.text and "办理中" in done.text
     assert "王局长" in done.text  # in the history
 
 
@@ -137,3 +137,23 @@ def test_every_workflow_has_its_diagram(browser, suggestions):
     for label in ("已登记", "办理中", "办结", "答复代表", "代表评价"):
         assert label in svg.text
     assert li.get("/workflows/nothing.svg").status_code == 404
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_the_pages_read_in_english_with_banli_lang_en(anonymous, browser, suggestions, monkeypatch):
+    """Every fixed word of a page is a message: in English nothing Chinese is left on the
+    sign-in page, and on a unit's pages only the data is (titles, names, the definition's labels)."""
+    monkeypatch.setenv("BANLI_LANG", "en")
+    login = anonymous.get("/login").text
+    assert '<html lang="en">' in login and "Sign in" in login
+    assert CJK.findall(login) == []
+    home = browser("li").get("/").text
+    assert '<html lang="en">' in home and "Sign out" in home
+    data = ("关于加强物业管理的建议", "关于改善乡村学校供暖的建议", "县住建局", "县财政局", "县教育局", "李华", "张三", "李四",
+            "王五", "城市建设", "科教文卫", "已交办", "办理中", "签收", "人大代表建议", "承办单位")
+    left = home
+    for text in data:
+        left = left.replace(text, "")
+    assert CJK.findall(left) == [], left

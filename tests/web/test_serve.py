@@ -33,4 +33,4 @@ def test_serve_refuses_a_database_that_is_not_initialised(tmp_path):
     result = subprocess.run([sys.executable, "-m", "banli", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "serve",
                              "--port", "1"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 9
-    assert "not initialised" in result.stderr and " init " in result.stderr and "Traceback" not in result.stderr
+    assert "尚未初始化" in result.stderr and " init " in result.stderr and "Traceback" not in result.stderr
