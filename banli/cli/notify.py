@@ -6,7 +6,10 @@ import click
 
 from banli.cli.render import emit_json, json_option, table
 from banli.engine.records import DeliveryStatus
-from banli.i18n import _, ngettext
+from banli.i18n import N_, _, ngettext
+
+# a delivery's status for people (the value itself is in --json)
+STATUS_WORDS = {"pending": N_("waiting"), "sent": N_("delivered"), "failed": N_("failed for good")}
 
 STATUSES = tuple(status.value for status in DeliveryStatus)
 
@@ -87,6 +90,7 @@ def list_(settings, status: str | None, as_json: bool) -> None:
         emit_json(rows)
         return
     table([_("ref"), _("recipient"), _("channel"), _("status"), _("attempts"), _("next / sent"), _("last error")],
-          [[r["ref"], r["recipient_name"] or r["recipient"], r["channel"] or _("(not yet)"), r["status"], r["attempts"],
+          [[r["ref"], r["recipient_name"] or r["recipient"], r["channel"] or _("(not yet)"),
+            _(STATUS_WORDS[r["status"]]) if r["status"] in STATUS_WORDS else r["status"], r["attempts"],
             (r["sent_at"] or r["next_attempt_at"] or "")[:16], (r["last_error"] or "")[:60]] for r in rows])
     click.echo(ngettext("{count} delivery", "{count} deliveries", len(rows)).format(count=len(rows)))

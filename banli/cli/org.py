@@ -82,6 +82,7 @@ def show(settings, as_json: bool) -> None:
       banli org show
       banli org show --json
     """
+    from banli.engine.wording import role_names
     from banli.store.operator import show_org
 
     data = show_org(settings.store)
@@ -91,7 +92,10 @@ def show(settings, as_json: bool) -> None:
     table([_("unit"), _("name"), _("government")],
           [[u["id"], u["name"], _("yes") if u["government"] else _("no")] for u in data["units"]])
     click.echo()
+    # a person's id is what --as takes; their roles and unit by name (all ids are in --json)
+    roles, units = role_names(), {u["id"]: u["name"] for u in data["units"]}
     table([_("person"), _("name"), _("roles"), _("unit"), _("deputy")],
-          [[p["id"], p["name"], ",".join(p["roles"]), p["unit_id"], p["deputy"]] for p in data["people"]])
+          [[p["id"], p["name"], _(", ").join(roles.get(role, role) for role in p["roles"]),
+            units.get(p["unit_id"], p["unit_id"] or ""), p["deputy"] or ""] for p in data["people"]])
     click.echo()
     click.echo(_("deputies: {names}").format(names="、".join(data["deputies"])))

@@ -8,6 +8,10 @@ from banli.engine.records import OrgNames
 from banli.i18n import N_, _
 
 JOIN = "、"
+# the global roles (SPEC §3), by the names people call them
+ROLE_NAMES = {"registrar": N_("Registrar"), "reviewer": N_("Reviewer"), "supervisor": N_("Supervision office"),
+              "unit": N_("Handling unit"), "deputy": N_("Deputy"), "npc_office": N_("NPC liaison office"),
+              "auditor": N_("Auditor"), "admin": N_("Administrator"), "leader": N_("County leader")}
 # the trace's own events, which no definition names
 ENGINE_EVENTS = {"created": N_("registration"), "migrated": N_("moved to another version of the workflow"),
                  "deadline_recomputed": N_("deadline recomputed")}
@@ -32,6 +36,11 @@ def field_text(field: Field | None, value: object, names: OrgNames) -> str:
     if field is not None and hasattr(field.choices, "label"):
         return field.choices.label(text)
     return text
+
+
+def role_names() -> dict[str, str]:
+    """Role id → its name, in the language of the moment."""
+    return {role: _(name) for role, name in ROLE_NAMES.items()}
 
 
 def person_text(person: str | None, names: OrgNames) -> str:

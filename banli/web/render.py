@@ -10,13 +10,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from banli.engine.access import AUDIT_ROLES, REPORT_ROLES, SEE_EVERYTHING
+from banli.engine.wording import role_names
 from banli.i18n import N_, _, ngettext
 from banli.web.auth import identify
 from banli.web.context import web
 
-ROLE_NAMES = {"registrar": N_("Registrar"), "reviewer": N_("Reviewer"), "supervisor": N_("Supervision office"),
-              "unit": N_("Handling unit"), "deputy": N_("Deputy"), "npc_office": N_("NPC liaison office"),
-              "auditor": N_("Auditor"), "admin": N_("Administrator"), "leader": N_("County leader")}
 # event-only data keys and internal choice values, in the words of the people who read them
 KEY_LABELS = {"note": N_("Note"), "reason": N_("Reason"), "text": N_("Text"), "signer": N_("Signing leader"),
               "contact_person": N_("Contact person"), "extend_by": N_("Extended by"), "comment": N_("Comment"),
@@ -24,11 +22,6 @@ KEY_LABELS = {"note": N_("Note"), "reason": N_("Reason"), "text": N_("Text"), "s
 VALUE_LABELS = {"phone": N_("Phone"), "face_to_face": N_("Face to face"), "visit": N_("Visit"), "letter": N_("Letter"),
                 "meeting": N_("Meeting"), "before": N_("Before handling"), "during": N_("During handling"),
                 "after": N_("After handling"), True: N_("Yes"), False: N_("No")}
-
-
-def role_names() -> dict[str, str]:
-    """Role id → its name, in the language of the moment (the pages' `role_names`)."""
-    return {role: _(name) for role, name in ROLE_NAMES.items()}
 
 
 def key_label(key: str) -> str:
