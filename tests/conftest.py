@@ -38,6 +38,16 @@ class Clock:
 
 
 @pytest.fixture
+def chinese():
+    """Messages, notifications and reports made in Chinese, the users' language, inside the
+    test (the suite otherwise reads English). A subprocess needs BANLI_LANG=zh_CN instead."""
+    from banli.i18n import use
+
+    with use("zh_CN"):
+        yield
+
+
+@pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc))
 

@@ -38,12 +38,6 @@ def _workflow_of(store, ref: str) -> str:
     return store.workflows.by_id(item.definition_id).definition.id
 
 
-@pytest.fixture
-def chinese():
-    """Notifications made in Chinese, the language these tests read them in."""
-    with use("zh_CN"):
-        yield
-
 
 def _notices(store, ref: str, event: str) -> list[str]:
     with store.engine.connect() as connection:

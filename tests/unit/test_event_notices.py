@@ -10,19 +10,12 @@ import pytest
 from banli.engine.definitions import register_text
 from banli.engine.parse import parse_text
 from banli.errors import DefinitionErrors, NotAllowedNow, NotPermitted
-from banli.i18n import use
 from banli.store.memory import MemoryStore
 from tests.unit.conftest import notifications
 from tests.unit.steps import YEAR, register_for_year
 
 REF = "16-1-300"
 
-
-@pytest.fixture
-def chinese():
-    """Notifications made in Chinese, the language these tests read them in."""
-    with use("zh_CN"):
-        yield
 
 
 def told(store, ref: str = REF) -> list[tuple[str, str]]:

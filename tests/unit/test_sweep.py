@@ -13,7 +13,6 @@ import pytest
 
 from banli.engine.sweep import sweep
 from banli.errors import InvalidInput, NotAllowedNow, Retry
-from banli.i18n import use
 from tests.unit.conftest import deadline, done_rules, events, log, notifications, verified
 from tests.unit.steps import assigned_on
 
@@ -42,12 +41,6 @@ def item(runtime, clock):
     assigned_on(runtime, "16-1-200", "2026-03-02")  # reply due 3 months later: end of 2 June 2026
     return "16-1-200"
 
-
-@pytest.fixture
-def chinese():
-    """Reminders made in Chinese, the language the test reads them in."""
-    with use("zh_CN"):
-        yield
 
 
 def test_sweeps_at_chosen_instants(store, runtime, item, chinese):

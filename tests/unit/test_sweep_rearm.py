@@ -18,11 +18,8 @@ from tests.unit.steps import assigned_on
 SOON, LATE = "【即将到期】", "【已逾期】"
 
 
-@pytest.fixture(autouse=True)
-def chinese():
-    """Reminders made in Chinese, the language these tests read them in."""
-    with use("zh_CN"):
-        yield
+# the reminders in Chinese, the language these tests read them in
+pytestmark = pytest.mark.usefixtures("chinese")
 
 
 @pytest.fixture
