@@ -33,8 +33,8 @@ def report() -> None:
 @json_option
 @click.pass_obj
 def annual(settings, session: str, out: str | None, as_of_text: str | None, as_json: bool) -> None:
-    """The annual report of a session, in Chinese: basic facts, how the work was done (per
-    unit), problems found, and charts. Without --out, the report is printed as Markdown;
+    """The annual report of a session, in the reader's language (BANLI_LANG): basic facts, how
+    the work was done (per unit), problems found, and charts. Without --out, the report is printed as Markdown;
     with --json, its figures are printed instead (what each means: docs/year.md).
 
     \b

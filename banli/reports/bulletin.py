@@ -1,7 +1,8 @@
 """The monthly bulletin (通报): each lead unit's month — replies on time or late, items overdue
 at the month's end, urges, the deputies' ratings — with the units praised and criticised,
-as Chinese prose and a table — a document the report renderers write as Markdown, Word or
-HTML (banli/reports/render/) — and the job the scheduler runs for it.
+as prose (Chinese, or English with BANLI_LANG=en) and a table — a document the report
+renderers write as Markdown, Word or HTML (banli/reports/render/) — and the job the
+scheduler runs for it.
 
 The seed: "对工作台账实施跟踪督办、定期通报，办理好的通报表扬，办理差的通报批评". Praised: a unit
 that replied in the month, every reply on time, no 不满意 rating in the month and nothing
@@ -20,12 +21,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import reduce
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from banli.engine.times import DEFAULT_ZONE
 from banli.errors import InvalidInput
-from banli.i18n import _
+from banli.i18n import N_, _
 from banli.reports.document import Document, Heading, Paragraph, Table
 from banli.reports.ledger import RATINGS, TOTAL, in_time
 from banli.reports.replay import LEAD_UNIT, replay
@@ -37,8 +39,14 @@ log = logging.getLogger("banli.bulletin")
 
 REPLY, URGE, RATING = "reply", "urge", "rating"
 UNSATISFIED = ("不满意", "unsatisfied")
-COLUMNS = ("承办单位", "承办件数", "本月答复", "按期答复", "逾期答复", "月末逾期未答复", "本月催办", *RATINGS)
-NOTE = "注：答复是否按期，以答复时有效的办理期限（含批准的延期）为准；逾期未答复件以统计期末仍待答复且已过期限计。"
+# the table's headers, then the rating values (data: the choices of the definitions' rating field)
+HEADERS = (N_("Handling unit"), N_("Items led"), N_("Replied this month"), N_("Replied on time"), N_("Replied late"),
+           N_("Overdue at the month's end"), N_("Urges this month"))
+NOTE = N_("Note: a reply is on time when it came by the handling deadline in force when it was made (approved "
+          "extensions included); an item is overdue without a reply when at the end of the period it still "
+          "waits for its reply and its deadline has passed.")
+MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+          N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
 _PERIOD = re.compile(r"(\d{4})-(\d{2})")
 _INSTANT = timedelta(microseconds=1)
 
@@ -87,7 +95,7 @@ class UnitMonth:
 @dataclass(frozen=True, kw_only=True)
 class Bulletin:
     period: str  # YYYY-MM
-    title: str  # 人大代表建议办理情况通报（2022年8月）
+    title: str  # 人大代表建议办理情况通报（2022年8月）, in the language it was built in
     start: datetime
     end: datetime  # the first instant of the next month
     until: datetime  # `end`, or the time of writing while the month is under way
@@ -107,7 +115,7 @@ class Bulletin:
         return [unit for unit in self.units if unit.criticised]
 
     def total(self) -> UnitMonth:
-        total = UnitMonth(unit="", name=TOTAL)
+        total = UnitMonth(unit="", name=_(TOTAL))
         for unit in self.units:
             total.add(unit)
         return total
@@ -183,8 +191,13 @@ def build_bulletin(store, period: str, *, now: datetime | None = None, session: 
             counts.overdue += waiting and item.deadline is not None and until > item.deadline
     titles = {str(workflow.definition.title) for workflow in workflows}
     subject = titles.pop() if len(titles) == 1 else ""
-    subject += "" if subject.endswith("办理") else "办理"  # 人大代表建议办理情况通报
-    heading = f"{subject}情况通报（{start.year}年{start.month}月）"
+    if not subject:
+        heading = _("Handling bulletin ({month})")
+    elif subject.endswith("办理"):  # a title that already says "handling" (…办理): not said twice
+        heading = _("{subject}: bulletin ({month})")
+    else:  # 人大代表建议 → 人大代表建议办理情况通报
+        heading = _("Bulletin on the handling of {subject} ({month})")
+    heading = heading.format(subject=subject, month=_month(start))
     ordered = sorted(months.values(), key=lambda unit: (-unit.items, unit.unit))
     return Bulletin(period=period, title=heading, start=start, end=end, until=until, units=tuple(ordered),
                     session=session)
@@ -194,7 +207,12 @@ def build_bulletin(store, period: str, *, now: datetime | None = None, session: 
 
 
 def _day(instant: datetime) -> str:
-    return f"{instant.year}年{instant.month}月{instant.day}日"
+    return _("{year}-{month:02d}-{day:02d}").format(year=instant.year, month=instant.month, day=instant.day)
+
+
+def _month(instant: datetime) -> str:
+    """August 2022 (2022年8月)."""
+    return _("{month} {year}").format(month=_(MONTHS[instant.month - 1]), year=instant.year)
 
 
 def _rating_order(rating: str) -> tuple:
@@ -202,45 +220,69 @@ def _rating_order(rating: str) -> tuple:
 
 
 def _ratings_text(ratings: Counter) -> str:
-    return "、".join(f"{rating}{ratings[rating]}件" for rating in sorted(ratings, key=_rating_order) if ratings[rating])
+    """满意4件、基本满意1件: each rating value (data) with its count."""
+    return _(", ").join(_("{count} {rating}").format(rating=rating, count=ratings[rating])
+                        for rating in sorted(ratings, key=_rating_order) if ratings[rating])
+
+
+def _listed(entries: list[str]) -> str:
+    """The units praised or criticised, one after another (A（…）；B（…）)."""
+    return reduce(lambda earlier, entry: _("{earlier}; {entry}").format(earlier=earlier, entry=entry), entries)
 
 
 def covered(bulletin: Bulletin) -> str:
     last = bulletin.until - timedelta(microseconds=1)  # the month's end is 24:00 of its last day
-    return f"（统计期间：{_day(bulletin.start)}至{_day(last)}）"
+    return _("(Period covered: {start} to {end})").format(start=_day(bulletin.start), end=_day(last))
 
 
 def document(bulletin: Bulletin) -> Document:
     """The bulletin as a document (banli/reports/document.py) the report renderers write."""
     total = bulletin.total()
-    month = f"{bulletin.start.year}年{bulletin.start.month}月"
-    ends = f"{bulletin.start.month}月底" if bulletin.complete else _day(bulletin.until)
+    month = _month(bulletin.start)
+    ends = _("the end of {month}").format(month=_(MONTHS[bulletin.start.month - 1])) if bulletin.complete \
+        else _day(bulletin.until)
     rated = sum(total.ratings.values())
-    summary = (f"{month}，{len(bulletin.units)}个承办单位承办的{total.items}件建议中，本月答复{total.replied}件，"
-               f"其中按期答复{total.on_time}件、逾期答复{total.late}件；截至{ends}，逾期未答复{total.overdue}件；"
-               f"本月催办{total.urges}次；代表评价{rated}件" + (f"（{_ratings_text(total.ratings)}）" if rated else "") + "。")
-    praised = [f"{unit.name}（本月答复{unit.replied}件，均按期答复"
-               + (f"，代表评价{_ratings_text(unit.ratings)}" if unit.ratings else "") + "）"
+    figures = {"month": month, "units": len(bulletin.units), "items": total.items, "replied": total.replied,
+               "on_time": total.on_time, "late": total.late, "ends": ends, "overdue": total.overdue,
+               "urges": total.urges, "rated": rated}
+    if rated:
+        summary = _("{month}: lead units: {units}; suggestions they lead: {items}; replied this month: {replied} "
+                    "(on time: {on_time}, late: {late}); overdue without a reply at {ends}: {overdue}; urges this "
+                    "month: {urges}; rated by deputies: {rated} ({ratings}).").format(
+                        **figures, ratings=_ratings_text(total.ratings))
+    else:
+        summary = _("{month}: lead units: {units}; suggestions they lead: {items}; replied this month: {replied} "
+                    "(on time: {on_time}, late: {late}); overdue without a reply at {ends}: {overdue}; urges this "
+                    "month: {urges}; rated by deputies: {rated}.").format(**figures)
+    praised = [(_("{unit} (replied this month: {replied}, all on time; rated by deputies: {ratings})")
+                if unit.ratings else _("{unit} (replied this month: {replied}, all on time)"))
+               .format(unit=unit.name, replied=unit.replied, ratings=_ratings_text(unit.ratings))
                for unit in bulletin.praised]
     criticised = []
     for unit in bulletin.criticised:
-        facts = [f"逾期答复{unit.late}件" if unit.late else "",
-                 f"截至{ends}逾期未答复{unit.overdue}件" if unit.overdue else "",
-                 f"本月被催办{unit.urges}次" if unit.urges else "",
-                 f"代表不满意{unit.unsatisfied}件" if unit.unsatisfied else ""]
-        criticised.append(f"{unit.name}（{'，'.join(fact for fact in facts if fact)}）")
-    praise = (f"以下单位本月答复全部按期、代表无不满意评价、无逾期未答复件，予以通报表扬：{'；'.join(praised)}。"
-              if praised else "本月无通报表扬的单位。")
-    criticism = (f"以下单位存在逾期答复或逾期未答复的建议，予以通报批评：{'；'.join(criticised)}。"
-                 "请以上单位认真查找原因，加强与代表的沟通，对逾期未答复的建议限期答复。"
-                 if criticised else "本月无通报批评的单位。")
-    table = Table(caption=f"表1  各承办单位{month}办理情况", headers=COLUMNS,
+        facts = [_("replied late: {late}").format(late=unit.late) if unit.late else "",
+                 _("overdue without a reply at {ends}: {overdue}").format(ends=ends, overdue=unit.overdue)
+                 if unit.overdue else "",
+                 _("urged this month: {urges}").format(urges=unit.urges) if unit.urges else "",
+                 _("rated unsatisfactory by deputies: {unsatisfied}").format(unsatisfied=unit.unsatisfied)
+                 if unit.unsatisfied else ""]
+        facts_text = _("; ").join(fact for fact in facts if fact)
+        criticised.append(_("{unit} ({facts})").format(unit=unit.name, facts=facts_text))
+    praise = (_("The following units replied on time to everything they answered this month, had no rating of "
+                "unsatisfactory from deputies and nothing overdue without a reply, and are commended: {units}.")
+              .format(units=_listed(praised)) if praised else _("No unit is commended this month."))
+    criticism = (_("The following units replied late or have suggestions overdue without a reply, and are "
+                   "criticised: {units}. These units should find the causes, keep in closer touch with the "
+                   "deputies and reply to the overdue suggestions within a set time.").format(units=_listed(criticised))
+                 if criticised else _("No unit is criticised this month."))
+    table = Table(caption=_("Table 1  Handling by lead unit, {month}").format(month=month),
+                  headers=(*map(_, HEADERS), *RATINGS),
                   rows=tuple(tuple(unit.cells()) for unit in bulletin.units), total=tuple(total.cells()))
-    blocks = (Paragraph(text=summary), Heading(text="一、通报表扬"), Paragraph(text=praise),
-              Heading(text="二、通报批评"), Paragraph(text=criticism), Heading(text="三、各单位办理情况"), table,
-              Paragraph(text=NOTE, indent=False))
+    blocks = (Paragraph(text=summary), Heading(text=_("1. Commendations")), Paragraph(text=praise),
+              Heading(text=_("2. Criticisms")), Paragraph(text=criticism),
+              Heading(text=_("3. Handling by unit")), table, Paragraph(text=_(NOTE), indent=False))
     return Document(title=bulletin.title, title_lines=(bulletin.title,), subtitle=covered(bulletin), blocks=blocks,
-                    created=bulletin.until, keywords=("通报", bulletin.period))
+                    created=bulletin.until, keywords=(_("Bulletin"), bulletin.period))
 
 
 def render_markdown(bulletin: Bulletin) -> str:

@@ -8,6 +8,8 @@ import io
 from functools import cache
 from pathlib import Path
 
+from banli.i18n import _, ngettext
+
 FONT_FILE = Path(__file__).with_name("fonts") / "NotoSansSC-banli.otf"
 FONT_FAMILY = "Banli Noto Sans SC"
 # after the shipped font: a system CJK font for a rare character it lacks, then matplotlib's own
@@ -49,24 +51,35 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def bar_chart(title: str, labels: list[str], values: list[int], *, unit: str = "件") -> bytes:
-    """Vertical bars, each with its count above it."""
+def _counted(value: int, unit: str | None) -> str:
+    """A count as a chart labels it: 12件 (12 items), or with the caller's `unit`."""
+    if unit is not None:
+        return f"{value}{unit}"
+    return ngettext("{count} item", "{count} items", value).format(count=value)
+
+
+def _axis(unit: str | None) -> str:
+    return unit if unit is not None else _("number of items")
+
+
+def bar_chart(title: str, labels: list[str], values: list[int], *, unit: str | None = None) -> bytes:
+    """Vertical bars, each with its count above it (in items, or in the caller's `unit`)."""
     import matplotlib
 
     with matplotlib.rc_context(_style()):
         figure = _figure(6.4, 3.4)
         axes = figure.add_subplot()
         bars = axes.bar(labels, values, color=[COLOURS[i % len(COLOURS)] for i in range(len(labels))], width=0.6)
-        axes.bar_label(bars, labels=[f"{value}{unit}" for value in values], padding=2)
+        axes.bar_label(bars, labels=[_counted(value, unit) for value in values], padding=2)
         axes.set_title(title)
-        axes.set_ylabel(unit)
+        axes.set_ylabel(_axis(unit))
         axes.set_ylim(0, max([*values, 1]) * 1.18)
         axes.yaxis.get_major_locator().set_params(integer=True)
         return _png(figure)
 
 
 def share_chart(title: str, labels: list[str], values: list[int], shares: list[str], *, muted: tuple[str, ...] = (),
-                unit: str = "件") -> bytes:
+                unit: str | None = None) -> bytes:
     """A ring of shares, each labelled with its count and its percent as the caller prints it
     (`shares`), so that the ring, the text and the tables say the same figure; the `title`
     names the base the percents are of. Labels in `muted` are drawn in greys."""
@@ -83,7 +96,9 @@ def share_chart(title: str, labels: list[str], values: list[int], shares: list[s
             wedges, _texts = axes.pie([value for _label, value, _share in shown], colors=colours, startangle=90,
                                       counterclock=False, wedgeprops={"width": 0.42, "edgecolor": "white"})
             # a legend beside the ring: the labels of thin neighbouring shares would overlap at its edge
-            axes.legend(wedges, [f"{label}  {value}{unit}（{share}）" for label, value, share in shown],
+            legend = [_("{label}  {count} ({share})").format(label=label, count=_counted(value, unit), share=share)
+                      for label, value, share in shown]
+            axes.legend(wedges, legend,
                         loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False)
         axes.set_title(title)
         axes.set_aspect("equal")
@@ -104,7 +119,7 @@ def timeliness_chart(title: str, units: list[str], on_time: list[int], late: lis
             axes.barh(rows, values, left=left, color=colour, label=name, height=0.62)
             left = [a + b for a, b in zip(left, values)]
         axes.set_yticks(rows, units)
-        axes.set_xlabel("件")
+        axes.set_xlabel(_axis(None))
         axes.xaxis.get_major_locator().set_params(integer=True)
         axes.set_title(title)
         axes.set_xlim(0, max([*left, 1]) * 1.05)

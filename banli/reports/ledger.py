@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from banli.engine.ledger_spec import LedgerSpec, default
+from banli.i18n import N_, _
 from banli.reports.ledger_cells import centred, shows_people, spec_of
 from banli.reports.ledger_cells import cells as column_cells
 from banli.reports.promises import promise_of
@@ -30,8 +31,8 @@ from banli.reports.replay import Replayed, replay
 from banli.store.ledger_queries import unit_names
 from banli.store.report_queries import require_session
 
-TOTAL = "合计"
-RATINGS = ("满意", "基本满意", "不满意")
+TOTAL = N_("Total")  # the bottom line of the per-unit tables, translated where it is made
+RATINGS = ("满意", "基本满意", "不满意")  # the values of the rating field (data), in their order
 FACE_TO_FACE = "face_to_face"
 _INSTANT = timedelta(microseconds=1)
 
@@ -124,7 +125,7 @@ class Ledger:
 
     def total(self) -> UnitTotals:
         """The per-unit sheet's bottom line: every row with a lead unit."""
-        total = UnitTotals(unit="", name=TOTAL)
+        total = UnitTotals(unit="", name=_(TOTAL))
         for row in self.rows:
             if row.lead_unit:
                 total.add(row)
@@ -199,7 +200,7 @@ def ledger_row(item: Replayed, as_of: datetime, names: dict[str, str], spec: Led
     replied_on = replied.astimezone(zone).date() if replied else None
     state_label = workflow.label(item.state)
     values = () if spec is None else column_cells(spec, {
-        "ref": item.ref, "title": item.title, "deputies": "、".join(item.deputies), "state": state_label,
+        "ref": item.ref, "title": item.title, "deputies": _(", ").join(item.deputies), "state": state_label,
         "deadline": deadline, "replied_on": replied_on, "overdue_days": overdue,
         "promise": _promise(item, as_of) if spec.shows("promise") else ""}, item, names, people or {})
     return LedgerRow(

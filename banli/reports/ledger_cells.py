@@ -2,7 +2,7 @@
 (banli/engine/ledger_spec.py): built-in values, the item's fields, what its events say.
 
 A cell is text, a whole number, a date, or None for blank: unit and person ids are shown
-as their names, lists joined with 、, yes/no as 是/否, dates as dates.
+as their names, lists joined with 、 (, in English), yes/no as 是/否, dates as dates.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from banli.engine.ledger_spec import LedgerColumn, LedgerSpec, default, matches
+from banli.i18n import N_, _
 
-JOIN = "、"
-YES_NO = {True: "是", False: "否"}
+JOIN = N_(", ")  # a list's values in one cell: 、 in Chinese
+YES_NO = {True: N_("yes"), False: N_("no")}
 
 
 def spec_of(definition) -> LedgerSpec:
@@ -75,9 +76,9 @@ def field_cell(value, kind: str, names: dict[str, str]):
     if kind in ("unit", "person"):  # `names`: of units, or of people
         return names.get(str(value), str(value))
     if kind == "units" or isinstance(value, list):
-        return JOIN.join(names.get(str(one), str(one)) if kind == "units" else str(one) for one in value)
+        return _(JOIN).join(names.get(str(one), str(one)) if kind == "units" else str(one) for one in value)
     if kind == "bool" and isinstance(value, bool):
-        return YES_NO[value]
+        return _(YES_NO[value])
     if kind == "date" and isinstance(value, str):
         try:
             return date.fromisoformat(value[:10])
@@ -95,7 +96,7 @@ def _event_cell(column: LedgerColumn, events, zone, types: dict[str, str], names
         if column.part is None:
             return len(events)
         part = sum(matches(event.data, column.part.when) for event in events)
-        return f"{len(events)}（{column.part.label}{part}）"
+        return _("{count} ({label} {part})").format(count=len(events), label=column.part.label, part=part)
     if not events:
         return "" if column.show == "data" else None
     chosen = events[0] if column.show == "date" else events[-1]

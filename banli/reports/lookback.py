@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from banli.engine.campaign_keys import KIND_KEY
+from banli.i18n import _, ngettext
 from banli.reports.replay import Replayed
 
 
@@ -42,11 +43,21 @@ def follow_up_text(marks: list[LookbackMark]) -> str:
     reopened = Counter(entry.reopened_by for entry in marks if entry.reopened_by)
     text = ""
     if kinds:
-        text += "按类别，" + "、".join(f"{kind}{count}件" for kind, count in kinds.most_common()) + "。"
+        text = _("By kind: {kinds}.").format(kinds=_(", ").join(
+            _("{kind}: {count}").format(kind=kind, count=count) for kind, count in kinds.most_common()))
     if reopened:
-        ended = sum(entry.ended_again for entry in marks)
-        text += (f"根据“回头看”结果，重新办理或再次征求代表意见{sum(reopened.values())}件（"
-                 + "、".join(f"{outcome}{count}件" for outcome, count in reopened.most_common())
-                 + f"），已重新办结{ended}件" + (f"，仍在办理{sum(reopened.values()) - ended}件。" if
-                                               sum(reopened.values()) > ended else "。"))
+        total, ended = sum(reopened.values()), sum(entry.ended_again for entry in marks)
+        outcomes = _(", ").join(_("{outcome}: {count}").format(outcome=outcome, count=count)
+                                for outcome, count in reopened.most_common())
+        said = (ngettext("After the “look-back”, {total} suggestion was handled again or its deputy asked again "
+                         "({outcomes}); {ended} of them has been concluded again and {still} is still being handled.",
+                         "After the “look-back”, {total} suggestions were handled again or their deputies asked again "
+                         "({outcomes}); {ended} of them have been concluded again and {still} are still being handled.",
+                         total) if total > ended else
+                ngettext("After the “look-back”, {total} suggestion was handled again or its deputy asked again "
+                         "({outcomes}); {ended} of them has been concluded again.",
+                         "After the “look-back”, {total} suggestions were handled again or their deputies asked again "
+                         "({outcomes}); {ended} of them have been concluded again.", total))
+        said = said.format(total=total, outcomes=outcomes, ended=ended, still=total - ended)
+        text = _("{first} {then}").format(first=text, then=said) if text else said
     return text

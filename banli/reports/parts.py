@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from banli.engine.projection import Projection, Projector
+from banli.i18n import _, ngettext
 from banli.reports.metrics import BASICALLY, RATING_KINDS, SATISFIED, UNSATISFIED, SessionFacts
 from banli.reports.replay import deadline_after
 from banli.store.ledger_queries import TracedItem, unit_names
@@ -127,21 +128,42 @@ def text(summary: PartsSummary) -> str:
         return ""
     said = []
     if summary.joint:
-        said.append(f"会办的建议{summary.joint}件，协办单位向主办单位提出协办意见{summary.opinions}份，"
-                    "主办单位在各协办单位提出意见后统一答复代表，答复中附各协办单位的意见")
+        said.append(ngettext("Suggestions handled jointly: {joint}; the co-units gave the lead units {opinions} opinion, "
+                             "and each lead unit answered the deputy once all its co-units had given theirs, attaching "
+                             "their opinions to the reply",
+                             "Suggestions handled jointly: {joint}; the co-units gave the lead units {opinions} opinions, "
+                             "and each lead unit answered the deputy once all its co-units had given theirs, attaching "
+                             "their opinions to the reply", summary.opinions).format(joint=summary.joint,
+                                                                                      opinions=summary.opinions))
     if summary.split:
         parts = summary.parts
         released = sum(part.released for part in parts)
-        sentence = (f"分办的建议{summary.split}件，除主办单位答复其承办部分外，另交分办单位办理{len(parts)}件"
-                    + (f"（其中{released}件经审核退回）" if released else "")
-                    + f"，各分办单位分别答复代表{summary.replies}次，其中按期{summary.on_time}次、逾期{summary.late}次")
+        sentence = ngettext("Suggestions split between units: {split}; besides the lead units' own parts, {parts} part "
+                            "went to another unit",
+                            "Suggestions split between units: {split}; besides the lead units' own parts, {parts} parts "
+                            "went to other units", len(parts)).format(split=summary.split, parts=len(parts))
+        if released:
+            sentence = _("{parts} ({released} of them released on review)").format(parts=sentence, released=released)
+        sentence = ngettext("{parts}, which answered the deputies {replies} time themselves: {on_time} on time, {late} late",
+                            "{parts}, which answered the deputies {replies} times themselves: {on_time} on time, {late} late",
+                            summary.replies).format(parts=sentence, replies=summary.replies, on_time=summary.on_time,
+                                                    late=summary.late)
         still = sum(part.open_overdue for part in parts)
-        sentence += f"，另有{still}件超过期限尚未答复" if still else ""
+        if still:
+            sentence = ngettext("{parts}, and {still} part is past its deadline without a reply",
+                                "{parts}, and {still} parts are past their deadline without a reply",
+                                still).format(parts=sentence, still=still)
         ratings = summary.ratings
         if ratings:
-            sentence += (f"；代表对分办答复作出评价{sum(ratings.values())}件，满意{ratings[SATISFIED]}件、"
-                         f"基本满意{ratings[BASICALLY]}件、不满意{ratings[UNSATISFIED]}件")
+            sentence = _("{parts}; the deputies rated the split parts' replies {rated} times: satisfied {satisfied}, "
+                         "basically satisfied {basically}, not satisfied {unsatisfied}").format(
+                parts=sentence, rated=sum(ratings.values()), satisfied=ratings[SATISFIED], basically=ratings[BASICALLY],
+                unsatisfied=ratings[UNSATISFIED])
         said.append(sentence)
-    closing = ("。分办件的答复按次、评价按件（重新办理的以再次评价为准）单独统计，不计入上文按建议件数计算的按期答复率和代表满意率，"
-               "后者只计主办单位的答复及代表对它的评价。") if summary.split else "。"
-    return "；".join(said) + closing
+    handled = said[0] if len(said) == 1 else _("{earlier}. {later}").format(earlier=said[0], later=said[1])
+    if not summary.split:
+        return _("{handled}.").format(handled=handled)
+    return _("{handled}. The split parts' replies (counted per reply) and ratings (per part, the second rating where "
+             "a part was handled again) are counted apart: they are not in the on-time and satisfaction rates above, "
+             "which count each suggestion once, by its lead unit's reply and the deputy's rating of that reply.").format(
+        handled=handled)

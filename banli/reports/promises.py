@@ -18,10 +18,12 @@ from functools import lru_cache
 
 from banli.engine.due_dates import OnDate
 from banli.engine.model import Definition
+from banli.i18n import N_, _, ngettext
 from banli.reports.replay import Replayed
 
 KEPT, KEPT_LATE, DUE, LATE = "kept", "kept_late", "due", "late"
-STATUS_LABELS = {KEPT: "按期落实", KEPT_LATE: "逾期落实", DUE: "未到期", LATE: "逾期未落实"}
+STATUS_LABELS = {KEPT: N_("kept on time"), KEPT_LATE: N_("kept late"), DUE: N_("not yet due"),
+                 LATE: N_("overdue and not kept")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +36,7 @@ class Promise:
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return _(STATUS_LABELS[self.status])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +112,8 @@ def promise_text(figures: PromiseFigures) -> str:
     """The annual report's sentence on the promises, or "" when none was made."""
     if not figures.made:
         return ""
-    parts = [f"{STATUS_LABELS[status]}{count}件" for status, count in
-             ((KEPT, figures.kept), (KEPT_LATE, figures.kept_late), (DUE, figures.due), (LATE, figures.late)) if count]
-    return f"B类答复中作出承诺的{figures.made}件，" + "、".join(parts) + "。"
+    statuses = _(", ").join(_("{count} {status}").format(status=_(STATUS_LABELS[status]), count=count)
+                            for status, count in ((KEPT, figures.kept), (KEPT_LATE, figures.kept_late),
+                                                  (DUE, figures.due), (LATE, figures.late)) if count)
+    return ngettext("{made} class B reply made a promise: {statuses}.", "{made} class B replies made promises: {statuses}.",
+                    figures.made).format(made=figures.made, statuses=statuses)

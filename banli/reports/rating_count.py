@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from banli.engine.ratings import COUNTS, DEEMED, EACH, FIRST_SIGNER, LAPSED, LOWEST, RATINGS
+from banli.i18n import N_, _, ngettext
 
-RULES = {FIRST_SIGNER: "联名建议以领衔代表的评价为准", LOWEST: "联名建议以最低评价为准",
-         EACH: "联名建议每位代表的评价分别计入，满意率按评价份数计算"}
+RULES = {FIRST_SIGNER: N_("A joint suggestion counts its first signer's rating"),
+         LOWEST: N_("A joint suggestion counts its lowest rating"),
+         EACH: N_("Each deputy's rating of a joint suggestion counts, and the satisfaction rate is over ratings")}
 DEEMED_LAPSE, UNRATED_LAPSE = "deemed", "unrated"
 
 
@@ -70,8 +72,9 @@ def counted_figures(policy: RatingPolicy | None, items) -> dict:
 
 
 def rating_unit(items) -> str:
-    """How the report counts ratings: 份 (ratings) when some item's count each deputy's, else 件."""
-    return "份" if any(item.each_latest for item in items) else "件"
+    """How the report counts ratings: by rating (份) when some item's count each deputy's, else by
+    suggestion (件)."""
+    return _("counted by rating") if any(item.each_latest for item in items) else _("counted by suggestion")
 
 
 def counting_text(policy: RatingPolicy | None, items, rated: int) -> str:
@@ -81,20 +84,40 @@ def counting_text(policy: RatingPolicy | None, items, rated: int) -> str:
     parts = []
     joint = sum(item.joint and item.replies > 0 for item in items)
     if policy.counts in RULES:
-        rule = RULES[policy.counts]
+        rule = _(RULES[policy.counts])
         if policy.counts == EACH:
-            rule += f"（共{rated}份评价）"
-        parts.append(rule + (f"，已答复的联名建议{joint}件" if joint else ""))
+            rule = _("{rule} ({rated} ratings in all)").format(rule=rule, rated=rated)
+        if joint:
+            rule = ngettext("{rule}; {joint} joint suggestion has been answered",
+                            "{rule}; {joint} joint suggestions have been answered", joint).format(rule=rule, joint=joint)
+        parts.append(rule)
     deemed = [item for item in items if item.lapsed == DEEMED_LAPSE]
     unrated = [item for item in items if item.lapsed == UNRATED_LAPSE]
     if deemed:
-        parts.append(f"逾期未评价、视为{policy.deem or '满意'}的{len(deemed)}件")
+        parts.append(ngettext("{count} suggestion was not rated in time and is taken as {deem}",
+                              "{count} suggestions were not rated in time and are taken as {deem}",
+                              len(deemed)).format(count=len(deemed), deem=policy.deem or _("satisfied")))
     if unrated:
-        refs = "、".join(item.row.ref for item in unrated[:10]) + ("等" if len(unrated) > 10 else "")
+        refs = _(", ").join(item.row.ref for item in unrated[:10])
+        refs = _("{refs} and others").format(refs=refs) if len(unrated) > 10 else refs
         uncounted = sum(not item.rating_kinds for item in unrated)
-        counted = ("，不计入满意率" if uncounted == len(unrated) else
-                   f"，其中{uncounted}件不计入满意率、{len(unrated) - uncounted}件按此前的评价计入")
-        parts.append(f"逾期未评价、不作评价的{len(unrated)}件（{refs}）{counted}")
+        if uncounted == len(unrated):
+            said = ngettext("{count} suggestion was not rated in time and is left unrated ({refs}), not counted in the "
+                            "satisfaction rate",
+                            "{count} suggestions were not rated in time and are left unrated ({refs}), not counted in "
+                            "the satisfaction rate", len(unrated))
+        else:
+            said = ngettext("{count} suggestion was not rated in time and is left unrated ({refs}): {uncounted} not "
+                            "counted in the satisfaction rate, {earlier} counted by its earlier rating",
+                            "{count} suggestions were not rated in time and are left unrated ({refs}): {uncounted} not "
+                            "counted in the satisfaction rate, {earlier} counted by their earlier rating", len(unrated))
+        parts.append(said.format(count=len(unrated), refs=refs, uncounted=uncounted, earlier=len(unrated) - uncounted))
     if not deemed and not unrated and policy.deem is not None:
-        parts.append("没有逾期未评价的建议" if policy.deem == "" else f"逾期未评价的视为{policy.deem}，本届次没有此类建议")
-    return "；".join(parts) + "。" if parts else ""
+        parts.append(_("No suggestion's rating lapsed") if policy.deem == "" else
+                     _("A rating not made in time is taken as {deem}; none lapsed this session").format(deem=policy.deem))
+    if not parts:
+        return ""
+    text = parts[0]
+    for part in parts[1:]:
+        text = _("{earlier}. {later}").format(earlier=text, later=part)
+    return _("{counting}.").format(counting=text)

@@ -25,12 +25,13 @@ from datetime import datetime
 
 from banli.engine.compile import CompiledWorkflow, matches
 from banli.engine.model import ScoringRule
+from banli.i18n import N_, _
 from banli.reports.ledger import in_time
 from banli.reports.replay import Replayed, Step, replay
 from banli.store.ledger_queries import unit_id, unit_names
 from banli.store.report_queries import require_session
 
-UNASSIGNED = "未交办"
+UNASSIGNED = N_("(not assigned)")  # the name of the unit "": points earned before any unit led the item
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +72,7 @@ def rule_label(rule: ScoringRule, workflow: CompiledWorkflow) -> str:
         return rule.label
     parts = [workflow.label(rule.event)]
     if rule.on_time is not None:
-        parts.append("按时" if rule.on_time else "逾期")
+        parts.append(_("on time") if rule.on_time else _("late"))
     parts += [f"{name}={'/'.join(map(str, values))}" for name, values in rule.when]
     return "·".join(parts)
 
@@ -111,7 +112,7 @@ def build_scores(store, *, session: str | None = None, unit: str | None = None,
                 found.setdefault(award.unit, []).append(award)
     if wanted is not None:
         found = {wanted: found.get(wanted, [])}
-    scores = [UnitScore(unit=led, name=names.get(led, led) if led else UNASSIGNED,
+    scores = [UnitScore(unit=led, name=names.get(led, led) if led else _(UNASSIGNED),
                         awards=tuple(listed)) for led, listed in found.items()]
     return tuple(sorted(scores, key=lambda entry: (-entry.score, entry.unit == "", entry.unit)))
 

@@ -16,7 +16,7 @@ def _rows(path) -> list[tuple]:
     return list(load_workbook(path)["台账"].iter_rows(values_only=True))
 
 
-def test_export_xlsx_judges_the_deadline_as_of_the_given_time(banli, suggestion, tmp_path):
+def test_export_xlsx_judges_the_deadline_as_of_the_given_time(banli, suggestion, tmp_path, chinese):
     walk(banli, suggestion, HANDLED + [  # assigned 2026-02-01: reply due by the end of 1 May 2026
         ("wang", "urge", {}, "2026-05-05T09:00"), ("li", "contact", {"method": "face_to_face"}, "2026-05-06T09:00")])
     late, early = tmp_path / "late.xlsx", tmp_path / "early.xlsx"

@@ -35,8 +35,8 @@ def banli(seed_url, monkeypatch):
     monkeypatch.setitem(COMMANDS, "report", ("banli.cli.report", "report", "Annual report, bulletins, unit scores."))
     runner = CliRunner()
 
-    def invoke(*args: str):
-        return runner.invoke(cli, ["--db", seed_url, *args], catch_exceptions=False)
+    def invoke(*args: str, env: dict | None = None):
+        return runner.invoke(cli, ["--db", seed_url, *args], catch_exceptions=False, env=env)
 
     return invoke
 
@@ -51,7 +51,7 @@ def test_json_has_the_fixed_keys_with_the_seed_figures(banli):
 
 
 def test_without_out_the_report_is_printed_as_markdown(banli):
-    result = banli("report", "annual", "--session", "16-1", "--as-of", "2023-05-10T09:00")
+    result = banli("report", "annual", "--session", "16-1", "--as-of", "2023-05-10T09:00", env={"BANLI_LANG": "zh_CN"})
 
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("# 示范县人民政府关于人大十六届一次会议代表建议办理情况的报告")

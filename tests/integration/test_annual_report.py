@@ -15,11 +15,14 @@ from docx import Document as read_docx
 from docx.oxml.ns import qn
 
 from banli.errors import InvalidInput, NotFound
+from banli.i18n import use
 from banli.reports import charts
 from banli.reports.annual import build_annual, write_annual
 from banli.reports.render.markdown import markdown
 from tests.conftest import _backends
 from tests.integration.seed_report import REPORT_DAY, SESSION, SIX_JUDGED, seed_database, six_items
+
+pytestmark = pytest.mark.usefixtures("chinese")  # the report is read in Chinese, the users' language
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SEED_SENTENCES = (
@@ -41,7 +44,8 @@ def seed(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def report(seed):
-    return build_annual(seed, SESSION, REPORT_DAY)
+    with use("zh_CN"):  # module-wide, so made before the tests' `chinese`
+        return build_annual(seed, SESSION, REPORT_DAY)
 
 
 def test_the_text_prints_the_seed_reports_figures_as_the_seed_does(report):
@@ -173,9 +177,9 @@ def test_charts_need_no_font_but_the_shipped_one(seed, monkeypatch):
 
 
 def test_an_unknown_session_or_format_is_refused(seed, tmp_path):
-    with pytest.raises(NotFound, match="sessions with items: 16-1"):
+    with use("en"), pytest.raises(NotFound, match="sessions with items: 16-1"):
         build_annual(seed, "16-9", REPORT_DAY)
-    with pytest.raises(InvalidInput, match=r"\.md, \.docx or \.html"):
+    with use("en"), pytest.raises(InvalidInput, match=r"\.md, \.docx or \.html"):
         write_annual(seed, SESSION, tmp_path / "report.pdf", REPORT_DAY)
     assert list(tmp_path.iterdir()) == []
 

@@ -41,6 +41,8 @@ from banli.reports.scores import build_scores
 from tests.conftest import _backends
 from tests.integration.seed_report import REPORT_DAY, SESSION, ZONE, seed_database
 
+pytestmark = pytest.mark.usefixtures("chinese")  # the report is read in Chinese, the users' language
+
 CATEGORIES = {"科教文卫": 40, "工交财贸": 34, "农业农村": 44, "城市建设": 15, "社会建设": 18}
 NOTHING_YET = {"A": 0, "B": 0, "C": 0}
 INSTANTS = {

@@ -14,8 +14,11 @@ from docx import Document
 from banli.cli import Settings
 from banli.cli.report_extra import bulletin as bulletin_command
 from banli.errors import InvalidInput
+from banli.i18n import use
 from banli.reports.bulletin import build_bulletin, bulletin_job, render_markdown, write_bulletin
 from tests.integration.handling import AFTER_THE_YEAR, ZONE, assigned, reply, then
+
+pytestmark = pytest.mark.usefixtures("chinese")  # the bulletin is read in Chinese
 
 
 @pytest.fixture
@@ -85,10 +88,10 @@ def test_a_month_under_way_is_judged_as_of_now(store, august):
     assert figures(on_the_20th)["czj"]["overdue"] == 0  # not due until the end of 27 August
     assert [unit.unit for unit in on_the_20th.praised] == ["zjj"] and on_the_20th.criticised == []
     assert "截至2022年8月20日" in render_markdown(on_the_20th)
-    with pytest.raises(InvalidInput, match="has not begun"):
+    with use("en"), pytest.raises(InvalidInput, match="has not begun"):
         build_bulletin(store, "2022-09", now=datetime(2022, 8, 20, tzinfo=ZONE))
     for bad in ("2022-8", "2022-13", "August"):
-        with pytest.raises(InvalidInput, match="YYYY-MM"):
+        with use("en"), pytest.raises(InvalidInput, match="YYYY-MM"):
             build_bulletin(store, bad)
 
 
@@ -101,7 +104,7 @@ def test_the_bulletin_as_a_word_document(store, august, tmp_path):
     rows = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
     assert rows[0][:3] == ["承办单位", "承办件数", "本月答复"]
     assert ["县住建局", "1", "1", "1", "0", "0", "0", "1", "0", "0"] in rows
-    with pytest.raises(InvalidInput, match=r"\.md, \.docx or \.html"):
+    with use("en"), pytest.raises(InvalidInput, match=r"\.md, \.docx or \.html"):
         write_bulletin(build_bulletin(store, "2022-08"), tmp_path / "通报.pdf")
 
 
@@ -121,19 +124,20 @@ def test_the_scheduled_job_reports_the_month_just_ended_and_rewrites_the_same_fi
 
 def test_report_bulletin_command(db_url, store, august, tmp_path):
     settings = Settings(db_url, None, False)
-    printed = CliRunner().invoke(bulletin_command, ["--period", "2022-08", "--json"], obj=settings)
+    runner = CliRunner(env={"BANLI_LANG": "zh_CN"})
+    printed = runner.invoke(bulletin_command, ["--period", "2022-08", "--json"], obj=settings)
     assert printed.exit_code == 0, printed.output
     report = json.loads(printed.output)
     assert [entry["unit"] for entry in report["praised"]] == ["zjj"]
     assert report["criticised"] == [{"unit": "czj", "name": "县财政局", "late": 1, "overdue": 1}]
 
-    markdown = CliRunner().invoke(bulletin_command, ["--period", "2022-08"], obj=settings)
+    markdown = runner.invoke(bulletin_command, ["--period", "2022-08"], obj=settings)
     assert markdown.exit_code == 0 and markdown.output.startswith("# ") and "通报表扬" in markdown.output
     out = tmp_path / "b.md"
-    written = CliRunner().invoke(bulletin_command, ["--period", "2022-08", "--out", str(out)], obj=settings)
+    written = runner.invoke(bulletin_command, ["--period", "2022-08", "--out", str(out)], obj=settings)
     assert written.exit_code == 0 and out.read_text(encoding="utf-8") == markdown.output
-    under_way = CliRunner().invoke(bulletin_command, ["--period", "2022-08", "--as-of", "2022-08-20", "--json"],
-                                   obj=settings)
+    under_way = runner.invoke(bulletin_command, ["--period", "2022-08", "--as-of", "2022-08-20", "--json"],
+                              obj=settings)
     assert json.loads(under_way.output)["until"] == "2022-08-20T00:00:00+08:00"
-    bad = CliRunner().invoke(bulletin_command, ["--period", "2022/08"], obj=settings)
+    bad = runner.invoke(bulletin_command, ["--period", "2022/08"], obj=settings)
     assert isinstance(bad.exception, InvalidInput)

@@ -14,7 +14,7 @@ from tests.integration.demo_year import REPORT_DAY
 REOPENING = ("lookback_rehandle", "lookback_meet_again")
 
 
-def test_the_look_back_reopens_items_and_carries_them_to_a_new_rating(played_year):
+def test_the_look_back_reopens_items_and_carries_them_to_a_new_rating(played_year, chinese):
     store, summary = played_year
     rows = log(store)
     reopened = [row for row in rows if row["event"] in REOPENING]

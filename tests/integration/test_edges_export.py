@@ -57,7 +57,7 @@ def test_a_long_ledger_is_painted_red_row_by_row_as_it_is_written(store, runtime
     assert all(cell.fill.fgColor.rgb == RED for row in rows for cell in row)
 
 
-def test_a_long_table_of_problems_is_written_from_one_model_row(store, runtime, tmp_path, monkeypatch):
+def test_a_long_table_of_problems_is_written_from_one_model_row(store, runtime, tmp_path, monkeypatch, chinese):
     refs = overdue_items(store, runtime, 40)
     added = counting(monkeypatch, WordTable, "add_row")
     write_annual(store, "16-1", tmp_path / "报告.docx", AS_OF)

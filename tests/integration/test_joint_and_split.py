@@ -186,7 +186,7 @@ def _paragraphs(report) -> list[str]:
     return [block.text for block in report.document.blocks if hasattr(block, "text") and "分办" in block.text]
 
 
-def test_the_annual_report_counts_joint_and_split_items_and_each_parts_reply_and_rating(store, runtime, clock):
+def test_the_annual_report_counts_joint_and_split_items_and_each_parts_reply_and_rating(store, runtime, clock, chinese):
     from banli.reports.annual import build_annual
 
     _a_year_of_both(store, runtime, clock)
@@ -204,7 +204,7 @@ def test_the_annual_report_counts_joint_and_split_items_and_each_parts_reply_and
     assert (report.metrics.replied, report.metrics.rated) == (1, 0)
 
 
-def test_as_of_a_day_before_the_late_part_replied_it_is_open_and_overdue(store, runtime, clock):
+def test_as_of_a_day_before_the_late_part_replied_it_is_open_and_overdue(store, runtime, clock, chinese):
     from banli.reports.annual import build_annual
 
     _a_year_of_both(store, runtime, clock)

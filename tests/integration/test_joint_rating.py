@@ -178,7 +178,7 @@ def report(store):
     return built.metrics, "\n".join(block.text for block in built.document.blocks if hasattr(block, "text"))
 
 
-def test_the_report_says_the_first_signers_rating_counted_and_how_many_lapsed_deemed_satisfied(year, store):
+def test_the_report_says_the_first_signers_rating_counted_and_how_many_lapsed_deemed_satisfied(year, store, chinese):
     awaiting(year, "16-1-311", JOINT)
     then(year, "16-1-311", ("lisi", "rate", {"rating": "不满意"}, "2022-07-05T10:00"),
          ("zhang", "rate", {"rating": "满意"}, "2022-07-06T10:00"))
@@ -193,7 +193,7 @@ def test_the_report_says_the_first_signers_rating_counted_and_how_many_lapsed_de
                                                     "lapsed_deemed": 1, "lapsed_unrated": 0}
 
 
-def test_with_each_the_report_counts_every_deputys_rating(year, store):
+def test_with_each_the_report_counts_every_deputys_rating(year, store, chinese):
     with_settings(store, joint_rating="each")
     awaiting(year, "16-1-313", JOINT)
     then(year, "16-1-313", ("lisi", "rate", {"rating": "满意"}, "2022-07-05T10:00"),
@@ -209,7 +209,7 @@ def test_with_each_the_report_counts_every_deputys_rating(year, store):
     assert metrics.units[0].ratings["satisfied"] == 3  # the unit's table counts the same way
 
 
-def test_ratings_left_unrated_are_listed_and_left_out_of_the_rate(year, store):
+def test_ratings_left_unrated_are_listed_and_left_out_of_the_rate(year, store, chinese):
     with_settings(store, unrated_as="")
     awaiting(year, "16-1-315", ["张三"])
     then(year, "16-1-315", ("wang", "rating_lapsed", {}, "2022-08-01T10:00"))
@@ -255,7 +255,7 @@ def test_after_rehandling_every_deputy_rates_again_and_a_second_lapse_closes_it(
     assert verify(store)["ok"]
 
 
-def test_the_demo_year_has_co_signers_ratings_and_lapsed_ones_and_its_report_says_so(played_year):
+def test_the_demo_year_has_co_signers_ratings_and_lapsed_ones_and_its_report_says_so(played_year, chinese):
     from banli.reports.annual import build_annual
     from banli.store.audit import log
     from tests.integration.demo_year import REPORT_DAY

@@ -19,7 +19,7 @@ from banli.demo.year import play_year, prepare
 from banli.engine.definitions import builtin_files, register_file
 from banli.engine.runtime import Runtime
 from banli.errors import InvalidInput, NotFound
-from banli.reports.ledger import TOTAL, Ledger, build_ledger, days_late, last_day
+from banli.reports.ledger import Ledger, build_ledger, days_late, last_day
 from banli.sheets.columns import LEDGER_HEADERS, UNIT_HEADERS
 from banli.sheets.writing import csv_text, write_ledger
 from banli.store.audit import log
@@ -93,7 +93,7 @@ def _as_date(value):
     return value.date() if isinstance(value, datetime) else value
 
 
-def test_the_demo_ledger_reads_back_with_its_rows_headers_and_red_overdue_rows(demo_year, tmp_path):
+def test_the_demo_ledger_reads_back_with_its_rows_headers_and_red_overdue_rows(demo_year, tmp_path, chinese):
     path = tmp_path / "台账.xlsx"
     ledger = export_ledger(demo_year, path, as_of=REPORT_DAY)
 
@@ -139,7 +139,7 @@ def test_the_demo_ledger_reads_back_with_its_rows_headers_and_red_overdue_rows(d
         assert isinstance(cell.value, datetime) and cell.number_format == "yyyy-mm-dd"
 
 
-def test_the_unit_sheet_adds_up_the_ledger_rows(demo_year, tmp_path):
+def test_the_unit_sheet_adds_up_the_ledger_rows(demo_year, tmp_path, chinese):
     path = tmp_path / "ledger.xlsx"
     export_ledger(demo_year, path, as_of=REPORT_DAY)
 
@@ -161,7 +161,7 @@ def test_the_unit_sheet_adds_up_the_ledger_rows(demo_year, tmp_path):
     *per_unit, total = units[1:]
     assert {row[0]: row[1:] for row in per_unit} == dict(expected)
     assert [row[1] for row in per_unit] == sorted((row[1] for row in per_unit), reverse=True)
-    assert total[0] == TOTAL
+    assert total[0] == "合计"
     assert total[1:] == [sum(column) for column in zip(*(row[1:] for row in per_unit))]
     assert total[UNIT_COLUMN["承办件数"]] == sum(1 for row in body if row[COLUMN["主办单位"]])
     assert total[UNIT_COLUMN["逾期"]] >= 2

@@ -71,7 +71,7 @@ def _day(value):
     return value.date() if isinstance(value, datetime) else value
 
 
-def test_the_hotline_ledger_has_its_own_columns_filled(hotline, tmp_path):
+def test_the_hotline_ledger_has_its_own_columns_filled(hotline, tmp_path, chinese):
     path = tmp_path / "工单台账.xlsx"
     ledger = build_ledger(hotline, as_of=AS_OF, workflow="hotline-12345")
     write_ledger(ledger, path)
@@ -99,7 +99,7 @@ def test_the_hotline_ledger_has_its_own_columns_filled(hotline, tmp_path):
     assert rows["H-3"]["答复日期"] == date(2026, 4, 8)
 
 
-def test_the_cppcc_ledger_counts_its_answer_as_the_reply(store, runtime, clock, tmp_path):
+def test_the_cppcc_ledger_counts_its_answer_as_the_reply(store, runtime, clock, tmp_path, chinese):
     clock.now = AS_OF
     runtime.create(workflow_id="cppcc-proposal", ref="P-1", title="关于发展夜间经济的提案", actor="reg",
                    deputies=["张三"], fields={"category": "经济建设"}, at="2026-01-05T09:00")
@@ -183,7 +183,7 @@ events:
 """
 
 
-def test_a_custom_definitions_ledger_shows_dates_counts_parts_and_data(store, runtime, clock, tmp_path):
+def test_a_custom_definitions_ledger_shows_dates_counts_parts_and_data(store, runtime, clock, tmp_path, chinese):
     clock.now = AS_OF
     register_text(store, CUSTOM, "inspection.yaml", "test")
     runtime.create(workflow_id="inspection", ref="X-1", title="河道垃圾", actor="wang", at="2026-04-01T09:00")

@@ -32,7 +32,7 @@ def _year(store, runtime):
     runtime.fire("L-1", "close", "wang", {"rating": "基本满意"}, at=REPORTED + timedelta(days=20))
 
 
-def test_the_look_back_reopens_items_and_the_report_says_so(store, runtime, clock):
+def test_the_look_back_reopens_items_and_the_report_says_so(store, runtime, clock, chinese):
     clock.now = datetime(2026, 5, 20, 12, tzinfo=SHANGHAI)
     _year(store, runtime)
 

@@ -157,7 +157,7 @@ def four_promises(runtime) -> None:
                                 "contact_person": "李科长"})
 
 
-def test_the_report_counts_promises_kept_kept_late_due_and_late_as_of_its_day(runtime, store, clock):
+def test_the_report_counts_promises_kept_kept_late_due_and_late_as_of_its_day(runtime, store, clock, chinese):
     from banli.reports.annual import build_annual
     from banli.reports.metrics import collect, measure
     from banli.reports.render.markdown import markdown

@@ -16,12 +16,15 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.table import _Rows
 
+from banli.i18n import use
 from banli.reports import charts
 from banli.reports.annual import build_annual, write_annual
 from banli.reports.document import Table
 from banli.reports.render.markdown import markdown
 from tests.conftest import _backends
 from tests.integration.seed_report import REPORT_DAY, SESSION, SIX_JUDGED, seed_database, six_items
+
+pytestmark = pytest.mark.usefixtures("chinese")  # the report is read in Chinese, the users' language
 
 ISSUER = "示范县人民政府"  # banli/demo/county.yaml, the organisation the seed session is built on
 PROBLEM_REFS = ("16-1-003", "16-1-006", "16-1-076", "16-1-120", "16-1-007", "16-1-130", "16-1-085")
@@ -36,7 +39,8 @@ def seed(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def word_file(seed, tmp_path_factory):
     path = tmp_path_factory.mktemp("docx") / "报告.docx"
-    write_annual(seed, SESSION, path, REPORT_DAY)
+    with use("zh_CN"):  # module-wide, so made before the tests' `chinese`
+        write_annual(seed, SESSION, path, REPORT_DAY)
     return path
 
 

@@ -27,7 +27,7 @@ def _assigned(runtime, ref: str, **fields) -> None:
         runtime.fire(ref, event, user, data, at=at)
 
 
-def test_the_report_lists_key_suggestions_and_suggestions_made_again(leaders, runtime, clock):  # noqa: F811
+def test_the_report_lists_key_suggestions_and_suggestions_made_again(leaders, runtime, clock, chinese):  # noqa: F811
     _register(runtime, "15-5-073", "15-5")
     _assigned(runtime, "16-1-001")
     _assigned(runtime, "16-1-002")

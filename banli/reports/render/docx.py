@@ -27,6 +27,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.table import Table as DocxTable
 from lxml import etree
 
+from banli.i18n import CHINESE, language
 from banli.reports.document import Chart, Document, Heading, Paragraph, Signature, Table
 
 LATIN = "Times New Roman"
@@ -359,7 +360,7 @@ def _properties(word, document: Document) -> None:
     properties.title = document.title
     properties.author = properties.last_modified_by = document.author
     properties.keywords = "; ".join(document.keywords)
-    properties.language = "zh-CN"
+    properties.language = "zh-CN" if language() == CHINESE else "en-US"
     properties.comments = document.subtitle
     properties.revision = 1
     # naive UTC, as the core properties are written; the date the figures were judged

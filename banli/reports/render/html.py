@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 from html import escape
 
+from banli.i18n import CHINESE, language
 from banli.reports.document import Chart, Document, Heading, Paragraph, Signature, Table
 
 STYLE = """
@@ -37,7 +38,7 @@ figcaption { font-size: 10.5pt; }
 
 def html(document: Document) -> str:
     parts = [
-        "<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>", f'<html lang="{"zh-CN" if language() == CHINESE else "en"}">', "<head>", '<meta charset="utf-8">',
         f"<title>{escape(document.title)}</title>",
         f'<meta name="author" content="{escape(document.author)}">',
         f'<meta name="date" content="{document.created.isoformat(timespec="seconds")}">',

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from banli.i18n import CHINESE, language
 from banli.reports.document import Chart, Document, Heading, Paragraph, Signature, Table
 
 BAR = "█"
@@ -14,11 +15,12 @@ BAR_WIDTH = 30
 def markdown(document: Document, images: dict[str, str] | None = None) -> str:
     """The document; `images` maps a chart's name to the path its PNG is linked at."""
     lines = [f"# {document.title}", "", document.subtitle, ""]
+    indent = "　　" if language() == CHINESE else ""  # two full-width spaces begin a Chinese paragraph
     for block in document.blocks:
         if isinstance(block, Heading):
             lines += ["#" * (block.level + 1) + " " + block.text, ""]
         elif isinstance(block, Paragraph):
-            lines += [("　　" if block.indent else "") + block.text, ""]
+            lines += [(indent if block.indent else "") + block.text, ""]
         elif isinstance(block, Table):
             lines += table(block) + [""]
         elif isinstance(block, Chart):
