@@ -33,6 +33,7 @@ from banli.engine.records import SYSTEM_ACTOR
 from banli.engine.runtime import Runtime
 from banli.engine.sweep import sweep_item
 from banli.errors import InvalidInput
+from banli.i18n import _
 from banli.store.operator import apply_org
 
 COUNTY = Path(__file__).with_name("county.yaml")
@@ -55,9 +56,10 @@ def play_year(store, runtime: Runtime, *, seed: int = 2022, suggestions: int = 1
     `lookback` is False; with `earlier`, one suggestion repeats two of earlier sessions,
     played first (banli/demo/earlier.py); returns what happened, counted."""
     if runtime.now() < YEAR_END:
-        raise InvalidInput(f"the demo year runs until {text(YEAR_END)[:10]}; give the runtime a clock after that")
+        raise InvalidInput(_("the demo year runs until {day}; give the runtime a clock after that")
+                           .format(day=text(YEAR_END)[:10]))
     if suggestions < 1:
-        raise InvalidInput("the demo needs at least one suggestion")
+        raise InvalidInput(_("the demo needs at least one suggestion"))
     rng = random.Random(seed)
     cast = Cast.from_org(read_org(COUNTY))
     plans = plan_year(rng, suggestions, cast)
@@ -209,7 +211,7 @@ def _spread(total: int, weights: dict[str, int]) -> list[str]:
     counts = {key: int(value) for key, value in exact.items()}
     for key in sorted(exact, key=lambda k: counts[k] - exact[k])[:total - sum(counts.values())]:
         counts[key] += 1
-    return [key for key, n in counts.items() for _ in range(n)]
+    return [key for key, n in counts.items() for _time in range(n)]
 
 
 def _pick(rng: random.Random, plans: list[Plan], count: int, where=lambda plan: True) -> list[Plan]:
