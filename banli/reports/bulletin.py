@@ -313,6 +313,6 @@ def bulletin_job(store, period_or_now: str | datetime, out_dir: str | Path) -> d
     files = [str(write_bulletin(bulletin, out / f"bulletin-{period}{suffix}")) for suffix in (".md", ".docx")]
     report = {"period": period, "files": files, "praised": [unit.unit for unit in bulletin.praised],
               "criticised": [unit.unit for unit in bulletin.criticised]}
-    log.info("bulletin %s: %s praised, %s criticised, written to %s", period, len(report["praised"]),
-             len(report["criticised"]), ", ".join(files))
+    log.info(_("bulletin {period}: {praised} praised, {criticised} criticised, written to {files}").format(
+        period=period, praised=len(report["praised"]), criticised=len(report["criticised"]), files=_(", ").join(files)))
     return report
