@@ -9,6 +9,7 @@ from typing import Iterable
 from banli.engine.due_dates import OnDate
 from banli.engine.durations import Duration, Lookup
 from banli.engine.times import DEFAULT_ZONE_NAME
+from banli.i18n import ENGLISH, language
 
 GLOBAL_ROLES = ("registrar", "reviewer", "supervisor", "unit", "deputy", "npc_office", "auditor", "admin", "leader")
 ITEM_ROLES = ("lead_unit", "co_unit", "own_deputy")
@@ -20,11 +21,14 @@ ENTER = "enter"
 
 @dataclass(frozen=True, kw_only=True)
 class Label:
+    """A name a definition gives (a state, an event, a field): text, or {zh: …, en: …}; shown in
+    the reader's language, the Chinese where the definition gives no English."""
+
     zh: str
     en: str
 
     def __str__(self) -> str:
-        return self.zh
+        return self.en if language() == ENGLISH else self.zh
 
 
 class Choices(tuple):

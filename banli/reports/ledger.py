@@ -105,7 +105,7 @@ class LedgerTable:
     """The rows of one workflow under its ledger's headers (a sheet of the workbook)."""
 
     workflow: str
-    title: str
+    title: str  # the workflow's Chinese title: the workbook keeps the county's sheet names (台账-TITLE)
     headers: tuple[str, ...]
     rows: tuple[LedgerRow, ...]
     centred: tuple[bool, ...] = ()  # per column: short values (dates, counts, choices), centred when written
@@ -156,7 +156,7 @@ def build_ledger(store, *, as_of: datetime, session: str | None = None, workflow
     grouped: dict[str, list[LedgerRow]] = {}
     for row in rows:
         grouped.setdefault(row.workflow, []).append(row)
-    tables = tuple(LedgerTable(workflow=key, title=str(newest[key].title), headers=specs[key].headers,
+    tables = tuple(LedgerTable(workflow=key, title=newest[key].title.zh, headers=specs[key].headers,
                                centred=centred(specs[key], newest[key]), rows=tuple(grouped[key])) for key in sorted(newest))
     if not tables:  # nothing to show: the columns every ledger has
         tables = (_empty_table(store, workflow),)
@@ -173,7 +173,7 @@ def _empty_table(store, workflow: str | None) -> LedgerTable:
     if workflow is not None:
         definition = store.workflows.get(workflow).definition
         spec = spec_of(definition)
-        return LedgerTable(workflow=workflow, title=str(definition.title), headers=spec.headers,
+        return LedgerTable(workflow=workflow, title=definition.title.zh, headers=spec.headers,
                            centred=centred(spec, definition), rows=())
     return LedgerTable(workflow="", title="", headers=default({}, {}).headers, rows=())
 

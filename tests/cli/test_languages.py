@@ -111,3 +111,9 @@ def test_a_notification_in_each_language(banli, tmp_path, monkeypatch):
     english = next(line for line in lines if line["ref"] == "16-1-002")
     assert chinese["subject"].startswith("【交办】16-1-001") and chinese["body"].endswith("—— banli 办理系统")
     assert english["subject"].startswith("[交办] 16-1-002") and english["body"].endswith("— banli workflow system")
+
+
+def test_a_definitions_own_names_follow_the_language_where_it_gives_both(speak):
+    """unit-task's title is {zh: 协办任务, en: Co-handling task}; a name given once is shown as given."""
+    assert speak("zh_CN", "workflow", "show", "unit-task").stdout.startswith("unit-task v1: 协办任务  (")
+    assert speak("en", "workflow", "show", "unit-task").stdout.startswith("unit-task v1: Co-handling task  (")

@@ -46,3 +46,11 @@ def test_the_engines_own_events_have_words():
 
     with use("zh_CN"):
         assert (event_text(Workflow(), "created"), event_text(Workflow(), "sign_for")) == ("登记", "签收")
+
+
+def test_a_label_is_shown_in_the_readers_language_when_the_definition_gives_it():
+    both, once = Label(zh="已登记", en="Registered"), Label(zh="已登记", en="已登记")
+    with use("zh_CN"):
+        assert (str(both), str(once)) == ("已登记", "已登记")
+    with use("en"):
+        assert (str(both), str(once)) == ("Registered", "已登记")
