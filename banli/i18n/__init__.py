@@ -69,6 +69,8 @@ def use(code: str) -> Iterator[str]:
 
 def _(message: str) -> str:
     """`message` (English, as written in the code) in the current language."""
+    if not message:  # gettext("") is the catalog's header, never a message
+        return message
     return catalog(language()).gettext(message)
 
 

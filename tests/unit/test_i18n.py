@@ -142,3 +142,9 @@ def test_the_build_compiled_each_catalog(code):
     po = build.po_path(code)
     assert po.with_suffix(".mo").read_bytes() == compiled(po)
     assert i18n.catalog(code).info()["language"] == code
+
+
+def test_an_empty_text_stays_empty():
+    """gettext would answer "" with the catalog's header; a label left empty must stay empty."""
+    with i18n.use("zh_CN"):
+        assert i18n._("") == ""
