@@ -117,6 +117,12 @@ class Settings:
         self._store = open_store(self.db, creating=True)
         return self._store
 
+    def item_workflow(self, ref: str):
+        """The version of its workflow item `ref` runs on, to name its states and events by label."""
+        with self.store.read() as tx:
+            definition_id = tx.item(ref).definition_id
+        return self.store.workflows.by_id(definition_id)
+
     def runtime(self):
         """The runtime for events fired from the command line: each carries the operating-system
         user beside --as (which the CLI cannot check), and --as may not name `system`."""

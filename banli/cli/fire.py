@@ -6,7 +6,7 @@ import click
 
 from banli.cli.completion import complete_events, complete_refs
 from banli.cli.options import TEXT, data_file, pairs
-from banli.cli.render import emit_json, item_workflow, json_option
+from banli.cli.render import emit_json, json_option
 from banli.i18n import _
 
 
@@ -65,7 +65,7 @@ def fire(settings, ref, event, data, data_path, at, expect_version, as_json) -> 
     else:
         done = _("{ref} {event}: {from_state} → {to_state} (version {version}, seq {seq})") \
             if fired.from_state != fired.to_state else _("{ref} {event}: stays {to_state} (version {version}, seq {seq})")
-        workflow = item_workflow(settings, fired.ref)  # states and the event by their labels; ids in --json
+        workflow = settings.item_workflow(fired.ref)  # states and the event by their labels; ids in --json
         click.echo(done.format(ref=fired.ref, event=workflow.label(event), from_state=workflow.label(fired.from_state),
                                to_state=workflow.label(fired.to_state), version=fired.version, seq=fired.seq))
 

@@ -9,7 +9,7 @@ import click
 
 from banli.cli.completion import complete_refs, complete_units, complete_workflows
 from banli.cli.options import as_of, pairs
-from banli.cli.render import deadline_text, emit_json, item_workflow, json_option, table
+from banli.cli.render import deadline_text, emit_json, json_option, table
 from banli.i18n import _
 
 
@@ -48,7 +48,7 @@ def add(settings, workflow_id, ref, title, deputies, fields, content, at, as_jso
     if as_json:
         emit_json(fired.as_json())
     else:
-        state = item_workflow(settings, fired.ref).label(fired.to_state)
+        state = settings.item_workflow(fired.ref).label(fired.to_state)
         click.echo(_("{ref} registered: {state} (seq {seq})").format(ref=fired.ref, state=state, seq=fired.seq))
 
 
@@ -166,10 +166,10 @@ def show(settings, ref, as_of_text, as_json) -> None:
     if as_json:
         emit_json(info)
         return
-    # the text shows names and labels (ids are in --json): the item's own version of its workflow
+    # the text shows names and labels (ids are in --json)
     with settings.store.read() as tx:
-        names, definition_id = tx.org_names(), tx.item(ref).definition_id
-    workflow = settings.store.workflows.by_id(definition_id)
+        names = tx.org_names()
+    workflow = settings.item_workflow(ref)
     click.echo(f"{info['ref']}  {info['title']}")
     click.echo("  " + _("workflow {workflow}, state {label}, version {version}").format(
         workflow=info["workflow"], label=info["state_label"], version=info["version"]))

@@ -45,10 +45,3 @@ def deadline_text(iso: str | None) -> str:
     if (instant.hour, instant.minute, instant.second) == (0, 0, 0):
         return (instant - timedelta(days=1)).strftime("%Y-%m-%d") + " 24:00"
     return instant.strftime("%Y-%m-%d %H:%M")
-
-
-def item_workflow(settings, ref: str):
-    """The version of its workflow an item runs on, for naming its states and events by label."""
-    with settings.store.read() as tx:
-        definition_id = tx.item(ref).definition_id
-    return settings.store.workflows.by_id(definition_id)

@@ -1,5 +1,5 @@
 """Values as people read them: a unit or a person by name, a choice by its label, a flag as
-是/否 (yes/no), a list joined with 、. Ids and raw values stay in `--json` and in the trace."""
+是/否 (yes/no), a list joined with 、 (", "). Ids and raw values stay in `--json` and in the trace."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from banli.engine.model import SYSTEM, Field
 from banli.engine.records import OrgNames
 from banli.i18n import N_, _
 
-JOIN = "、"
 # the global roles (SPEC §3), by the names people call them
 ROLE_NAMES = {"registrar": N_("Registrar"), "reviewer": N_("Reviewer"), "supervisor": N_("Supervision office"),
               "unit": N_("Handling unit"), "deputy": N_("Deputy"), "npc_office": N_("NPC liaison office"),
               "auditor": N_("Auditor"), "admin": N_("Administrator"), "leader": N_("County leader")}
 # the trace's own events, which no definition names
-ENGINE_EVENTS = {"created": N_("registration"), "migrated": N_("moved to another version of the workflow"),
-                 "deadline_recomputed": N_("deadline recomputed")}
+ENGINE_EVENTS = {"created": N_("Registered"), "migrated": N_("Moved to a new workflow version"),
+                 "deadline_recomputed": N_("Deadline recomputed")}
 
 
 def field_text(field: Field | None, value: object, names: OrgNames) -> str:
@@ -25,7 +24,7 @@ def field_text(field: Field | None, value: object, names: OrgNames) -> str:
     kind = field.type if field is not None else None
     if isinstance(value, list):
         one = Field(name=field.name, type="unit", label=field.label) if kind == "units" and field else field
-        return JOIN.join(field_text(one, part, names) for part in value)
+        return _(", ").join(field_text(one, part, names) for part in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     text = str(value)

@@ -58,7 +58,13 @@ def template_messages(source: str) -> Iterator[str | tuple[str, str]]:
     """The messages of one web page template: its `_()` and `ngettext()` calls (Jinja's extractor)."""
     from jinja2.ext import babel_extract
 
-    for _line, _function, message, _comments in babel_extract(BytesIO(source.encode()), KEYWORDS, [], {}):
+    yield from _marked(babel_extract(BytesIO(source.encode()), KEYWORDS, [], {}))
+
+
+def _marked(extracted) -> Iterator[str | tuple[str, str]]:
+    """The messages of a Babel extractor's findings: a text, or an ngettext's (singular, plural)
+    (Babel gives its count argument as a None beside them)."""
+    for _line, _function, message, _comments in extracted:
         if isinstance(message, tuple):
             words = tuple(part for part in message if part is not None)
             if len(words) == 2 and all(words):
@@ -86,13 +92,7 @@ def file_messages(source: str, *, click_help: bool = True) -> Iterator[str | tup
     """The messages of one module, in order: marked calls and click help texts."""
     from babel.messages.extract import extract_python
 
-    for _line, _function, message, _comments in extract_python(BytesIO(source.encode()), KEYWORDS, [], {}):
-        if isinstance(message, tuple):  # ngettext: (singular, plural, None for the count)
-            words = tuple(part for part in message if part is not None)
-            if len(words) == 2 and all(words):
-                yield words
-        elif message:
-            yield message
+    yield from _marked(extract_python(BytesIO(source.encode()), KEYWORDS, [], {}))
     if click_help:
         yield from click_texts(ast.parse(source))
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from banli.engine.model import SYSTEM
+from banli.engine.records import OrgNames
+from banli.engine.wording import event_text, field_text
 from banli.i18n import N_, _
 from banli.web.forms import event_form
 from banli.web.render import due_text, key_label, local_day, value_text, workdays_left
 
-TRACE_LABELS = {"created": N_("Registered"), "migrated": N_("Moved to a new workflow version"),
-                "deadline_recomputed": N_("Deadline recomputed")}
 SOON = 5  # workdays: an item due within them is "due soon" on a unit's home page
 REPLY_EVENT = "reply"  # the well-known event whose data is the answer to the deputy (SPEC §7)
 # where a suggestion stands, in a deputy's words; {lead} is the lead unit's name
@@ -73,8 +73,8 @@ def item_page(context, caller, info: dict, answers: list[dict]) -> dict:
     units, people = names(context)
     workflow = pinned(store, info["ref"])
     definition = workflow.definition
-    fields = [(str(spec.label), value_text(people.get(info["fields"][name], info["fields"][name])  # a person by name
-                                           if spec.type == "person" else info["fields"][name], units))
+    org = OrgNames(deputies=(), units=units, people=people)
+    fields = [(str(spec.label), field_text(spec, info["fields"][name], org))
               for name, spec in definition.fields.items() if info["fields"].get(name) not in (None, "", [])]
     forms, blocked, awaited = [], [], []  # awaited: the forms that come up later, not open from the start
     for answer in answers:
@@ -121,7 +121,7 @@ def history_row(row: dict, workflow, people: dict[str, str], units: dict[str, st
             continue
         data.append((_data_label(definition, row["event"], key), value_text(value, units)))
     return {"seq": row["seq"], "at": row["occurred_at"][:16].replace("T", " "),
-            "event": _(TRACE_LABELS[row["event"]]) if row["event"] in TRACE_LABELS else workflow.label(row["event"]),
+            "event": event_text(workflow, row["event"]),
             "from": workflow.label(row["from"]) if row["from"] else "", "to": workflow.label(row["to"]),
             "moved": row["from"] != row["to"], "actor": people.get(row["actor"], _("System") if row["actor"] == SYSTEM else row["actor"]),
             "data": data, "hash": row["hash"], "prev_hash": row["prev_hash"]}

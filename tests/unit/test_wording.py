@@ -28,7 +28,7 @@ def _field(kind: str, choices=()) -> Field:
     (_field("int"), None, ""),
 ], ids=["unit", "units", "person", "unknown person", "labelled choice", "unlabelled choice", "text", "untyped list",
         "nothing"])
-def test_field_text(field, value, expected):
+def test_field_text(field, value, expected, chinese):
     assert field_text(field, value, NAMES) == expected
 
 
